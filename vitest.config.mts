@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // No test may reach AWS: no instance-metadata lookups, no CDK telemetry, dummy static credentials.
+    env: {
+      AWS_EC2_METADATA_DISABLED: 'true',
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDLOCALONLY',
+      AWS_SECRET_ACCESS_KEY: 'local-only-secret',
+    },
+    // CI reads the JSON report for its closing "N passed, N failed" line.
+    reporters: process.env.STEPWAIT_TEST_REPORT ? ['default', 'json'] : ['default'],
+    outputFile: process.env.STEPWAIT_TEST_REPORT ? { json: process.env.STEPWAIT_TEST_REPORT } : undefined,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});

@@ -1,0 +1,110 @@
+import type { PollOutcome } from '../types';
+
+/** The job statuses AWS Batch documents (JobDetail.status), in lifecycle order. */
+export const BATCH_JOB_STATUSES = [
+  'SUBMITTED',
+  'PENDING',
+  'RUNNABLE',
+  'STARTING',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+] as const;
+
+export type BatchJobStatus = (typeof BATCH_JOB_STATUSES)[number];
+
+/**
+ * The part of a DescribeJobs `JobDetail` stepwait reads. Structural, so waiters/ needs no AWS SDK; the
+ * SDK's own type is assignable to it.
+ */
+export interface BatchJobDetail {
+  jobId?: string;
+  jobName?: string;
+  jobArn?: string;
+  status?: string;
+  statusReason?: string;
+  createdAt?: number;
+  startedAt?: number;
+  stoppedAt?: number;
+  container?: { exitCode?: number; logStreamName?: string; reason?: string };
+  attempts?: readonly {
+    container?: { exitCode?: number; logStreamName?: string; reason?: string };
+    startedAt?: number;
+    stoppedAt?: number;
+    statusReason?: string;
+  }[];
+}
+
+/** One DescribeJobs call as the poller saw it: its output, or the error it raised. */
+export type DescribeJobsResult =
+  | { output: { jobs?: readonly BatchJobDetail[] }; httpStatusCode?: number }
+  | { error: { name: string; message?: string }; httpStatusCode?: number };
+
+/** What the Batch acceptors read: DescribeJobs' output plus which requested jobs it did not return. */
+export interface DescribeJobsDecisionInput {
+  jobs: BatchJobDetail[];
+  requestedJobIds: string[];
+  missingJobIds: string[];
+}
+
+export type DescribeJobsInterpretation =
+  | {
+      kind: 'outcome';
+      outcome: PollOutcome;
+      /** The ids seen so far, this poll included: carry them into the next poll. */
+      seenJobIds: string[];
+    }
+  | { kind: 'vanished'; jobIds: string[]; reason: string }
+  | { kind: 'unknownStatus'; jobId: string; status: string; reason: string };
+
+function isKnownStatus(status: string | undefined): status is BatchJobStatus {
+  return (BATCH_JOB_STATUSES as readonly (string | undefined)[]).includes(status);
+}
+
+/**
+ * Turns one DescribeJobs result into the input the acceptors decide on. A requested job missing from the
+ * response is "not visible yet" (it stays in `missingJobIds`, which no Batch acceptor counts as success),
+ * unless an earlier poll saw it: then it has vanished, which no waiting will mend. A status Batch did not
+ * document when this was written fails closed rather than being guessed at.
+ */
+export function describeJobsOutcome(
+  requestedJobIds: readonly string[],
+  seenJobIds: readonly string[],
+  result: DescribeJobsResult,
+): DescribeJobsInterpretation {
+  const requested = [...new Set(requestedJobIds)];
+  if ('error' in result) {
+    return { kind: 'outcome', outcome: result, seenJobIds: [...new Set(seenJobIds)] };
+  }
+  const jobs = (result.output.jobs ?? []).filter(
+    (job) => job.jobId !== undefined && requested.includes(job.jobId),
+  );
+  const visible = new Set(jobs.map((job) => job.jobId as string));
+  const missingJobIds = requested.filter((id) => !visible.has(id));
+  const vanished = missingJobIds.filter((id) => seenJobIds.includes(id));
+  if (vanished.length > 0) {
+    return {
+      kind: 'vanished',
+      jobIds: vanished,
+      reason: `job ${vanished.join(', ')} was seen by an earlier poll and DescribeJobs no longer returns it`,
+    };
+  }
+  const unknown = jobs.find((job) => !isKnownStatus(job.status));
+  if (unknown !== undefined) {
+    return {
+      kind: 'unknownStatus',
+      jobId: unknown.jobId as string,
+      status: String(unknown.status),
+      reason: `job ${unknown.jobId} has status ${JSON.stringify(unknown.status)}, which is not one of ${BATCH_JOB_STATUSES.join(', ')}`,
+    };
+  }
+  const input: DescribeJobsDecisionInput = { jobs, requestedJobIds: requested, missingJobIds };
+  return {
+    kind: 'outcome',
+    outcome: {
+      output: input,
+      ...(result.httpStatusCode === undefined ? {} : { httpStatusCode: result.httpStatusCode }),
+    },
+    seenJobIds: [...new Set([...seenJobIds, ...visible])],
+  };
+}

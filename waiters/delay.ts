@@ -1,0 +1,99 @@
+import type { WaiterConfig } from './types';
+
+/**
+ * How long to wait after an attempt, in whole seconds (a Wait state takes whole seconds).
+ * - fixed: `delay` +/- `jitter`, never below 1 s (Airflow's `uniform(max(1, d - 2), d + 2)` with jitter 2).
+ * - exponential: full jitter between `minDelay` and a ceiling doubling per attempt, capped at `maxDelay`
+ *   (@smithy/util-waiter's `exponentialBackoffWithJitter`).
+ */
+export type DelayStrategy =
+  | { kind: 'fixed'; delay: number; jitter?: number }
+  | { kind: 'exponential'; minDelay: number; maxDelay: number };
+
+/** The longest delay accepted: a Standard execution lives at most one year. */
+export const MAX_DELAY_SECONDS = 31_536_000;
+
+/** Airflow's jitter for its Batch waiters (BatchWaitersHook.wait_for_job): +/- 2 s. */
+export const DEFAULT_JITTER_SECONDS = 2;
+
+export class DelayStrategyError extends Error {
+  override readonly name = 'DelayStrategyError';
+
+  constructor(
+    message: string,
+    /** Which field, e.g. `delay.JobComplete.maxDelay`. */
+    readonly field: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+function requireWholeSeconds(value: unknown, min: number, field: string): void {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > MAX_DELAY_SECONDS) {
+    throw new DelayStrategyError(
+      `expected whole seconds from ${min} to ${MAX_DELAY_SECONDS}, got ${JSON.stringify(value)}`,
+      field,
+    );
+  }
+}
+
+/** Checks a strategy from untrusted input; `field` prefixes the names in the error. */
+export function validateDelayStrategy(strategy: unknown, field = 'delay'): asserts strategy is DelayStrategy {
+  if (typeof strategy !== 'object' || strategy === null) {
+    throw new DelayStrategyError(`expected a delay strategy object, got ${JSON.stringify(strategy)}`, field);
+  }
+  const value = strategy as Record<string, unknown>;
+  if (value.kind === 'fixed') {
+    requireWholeSeconds(value.delay, 0, `${field}.delay`);
+    if (value.jitter !== undefined) requireWholeSeconds(value.jitter, 0, `${field}.jitter`);
+  } else if (value.kind === 'exponential') {
+    requireWholeSeconds(value.minDelay, 1, `${field}.minDelay`);
+    requireWholeSeconds(value.maxDelay, 1, `${field}.maxDelay`);
+    if ((value.maxDelay as number) < (value.minDelay as number)) {
+      throw new DelayStrategyError(
+        `must be >= minDelay (${value.minDelay}), got ${value.maxDelay}`,
+        `${field}.maxDelay`,
+      );
+    }
+  } else {
+    throw new DelayStrategyError(
+      `expected kind "fixed" or "exponential", got ${JSON.stringify(value.kind)}`,
+      `${field}.kind`,
+    );
+  }
+}
+
+/** The strategy a waiter gets unless told otherwise: its own delay with Airflow's +/- 2 s jitter. */
+export function defaultDelayStrategy(waiter: Pick<WaiterConfig, 'delay'>): DelayStrategy {
+  return { kind: 'fixed', delay: waiter.delay, jitter: DEFAULT_JITTER_SECONDS };
+}
+
+/** A whole number in [low, high], from `random` in [0, 1). */
+function uniformInteger(low: number, high: number, random: () => number): number {
+  return Math.min(high, low + Math.floor(random() * (high - low + 1)));
+}
+
+/**
+ * Seconds to wait after `attempt` (1-based: the attempt just made). Always a whole number >= 1.
+ * `random` returns values in [0, 1); inject it for deterministic tests.
+ */
+export function nextDelaySeconds(
+  strategy: DelayStrategy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
+  if (!Number.isInteger(attempt) || attempt < 1) {
+    throw new RangeError(`attempt must be an integer >= 1, got ${attempt}`);
+  }
+  if (strategy.kind === 'fixed') {
+    const jitter = strategy.jitter ?? 0;
+    return uniformInteger(Math.max(1, strategy.delay - jitter), Math.max(1, strategy.delay + jitter), random);
+  }
+  // @smithy/util-waiter (packages/util-waiter/src/poller.ts): past attemptCeiling the delay is maxDelay,
+  // otherwise uniform in [minDelay, minDelay * 2^(attempt - 1)].
+  const { minDelay, maxDelay } = strategy;
+  const attemptCeiling = Math.log(maxDelay / minDelay) / Math.log(2) + 1;
+  if (attempt > attemptCeiling) return maxDelay;
+  const ceiling = Math.min(maxDelay, minDelay * 2 ** (attempt - 1));
+  return uniformInteger(minDelay, ceiling, random);
+}

@@ -1,0 +1,27 @@
+/** The waiter model: botocore-format waiters, acceptor evaluation and delay strategies. Pure: no AWS SDK. */
+export { type AcceptorDecision, evaluateAcceptors } from './acceptors';
+export {
+  BATCH_JOB_STATUSES,
+  type BatchJobDetail,
+  type BatchJobStatus,
+  type DescribeJobsDecisionInput,
+  type DescribeJobsInterpretation,
+  type DescribeJobsResult,
+  describeJobsOutcome,
+} from './batch/describe-jobs';
+export { BATCH_STAGES, batchWaiterModel } from './batch/model';
+export { type JobSummary, summarizeJob } from './batch/summary';
+export {
+  DEFAULT_JITTER_SECONDS,
+  type DelayStrategy,
+  DelayStrategyError,
+  defaultDelayStrategy,
+  MAX_DELAY_SECONDS,
+  nextDelaySeconds,
+  validateDelayStrategy,
+} from './delay';
+export { WaiterConfigError } from './errors';
+export { WaiterModel, type WaiterOverrides } from './model';
+export { StepWaitError, type StepWaitErrorName } from './stepwait-errors';
+export type { Acceptor, AcceptorState, Matcher, PollOutcome, WaiterConfig, WaiterModelConfig } from './types';
+export { isErrorOutcome } from './types';
