@@ -10,6 +10,8 @@ export default defineConfig({
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'AKIDLOCALONLY',
       AWS_SECRET_ACCESS_KEY: 'local-only-secret',
+      // The SDK warns that Node 20 support ends in 2027; the deployed poller runs on nodejs22.x.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     // CI reads the JSON report for its closing "N passed, N failed" line.
     reporters: process.env.STEPWAIT_TEST_REPORT ? ['default', 'json'] : ['default'],

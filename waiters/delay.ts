@@ -20,11 +20,12 @@ export class DelayStrategyError extends Error {
   override readonly name = 'DelayStrategyError';
 
   constructor(
-    message: string,
+    /** What was wrong and what was expected. */
+    readonly detail: string,
     /** Which field, e.g. `delay.JobComplete.maxDelay`. */
     readonly field: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${detail}`);
   }
 }
 

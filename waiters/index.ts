@@ -22,6 +22,17 @@ export {
 } from './delay';
 export { WaiterConfigError } from './errors';
 export { WaiterModel, type WaiterOverrides } from './model';
+export {
+  advanceProgress,
+  type PollObservation,
+  type PollState,
+  type StageRecord,
+  startProgress,
+  TRANSIENT_BACKOFF,
+  type WaitPlan,
+  type WaitProgress,
+  type WaitStatus,
+} from './progress';
 export { StepWaitError, type StepWaitErrorName } from './stepwait-errors';
 export type { Acceptor, AcceptorState, Matcher, PollOutcome, WaiterConfig, WaiterModelConfig } from './types';
 export { isErrorOutcome } from './types';

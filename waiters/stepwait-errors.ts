@@ -10,6 +10,8 @@ export const StepWaitError = {
   MaxAttemptsExceeded: 'StepWait.MaxAttemptsExceeded',
   AmbiguousBusinessKey: 'StepWait.AmbiguousBusinessKey',
   UnknownStatus: 'StepWait.UnknownStatus',
+  /** The status call failed with an error no acceptor expects (e.g. AccessDeniedException): waiting will not mend it. */
+  PollFailed: 'StepWait.PollFailed',
 } as const;
 
 export type StepWaitErrorName = (typeof StepWaitError)[keyof typeof StepWaitError];

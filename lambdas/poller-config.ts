@@ -1,0 +1,107 @@
+import {
+  type DelayStrategy,
+  DelayStrategyError,
+  validateDelayStrategy,
+  WaiterConfigError,
+  WaiterModel,
+  type WaiterModelConfig,
+  type WaitPlan,
+} from '../waiters';
+import { InvalidInputError } from './invalid-input';
+import type { WaitRequest } from './wait-request';
+
+/**
+ * How one waiter state machine waits, fixed when it is synthesized and passed to the poller in every
+ * event (as a JSON string, so no key or value is ever read as a JSONPath). One poller function can thus
+ * serve several machines, or two inline fragments of one machine, each with its own model and delays.
+ */
+export interface PollerConfig {
+  /** Names the waiter in logs and metrics. */
+  name: string;
+  model: WaiterModelConfig;
+  /** Waiter names of `model`, in order. */
+  stages: string[];
+  delays: Record<string, DelayStrategy>;
+  /** Attempt limits set explicitly; other stages are bounded by the deadline alone. */
+  maxAttempts: Record<string, number>;
+  timeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  failOnTimeout: boolean;
+}
+
+export interface ParsedPollerConfig {
+  config: PollerConfig;
+  model: WaiterModel;
+}
+
+const parsedConfigs = new Map<string, ParsedPollerConfig>();
+
+function fail(field: string, detail: string): never {
+  throw new InvalidInputError(`config.${field}`, detail);
+}
+
+/** Checks a config object; the construct calls this at synth time, the poller on its first event. */
+export function checkPollerConfig(config: PollerConfig): ParsedPollerConfig {
+  let model: WaiterModel;
+  try {
+    model = new WaiterModel(config.model);
+  } catch (error) {
+    if (error instanceof WaiterConfigError) fail(`model.${error.field}`, error.message);
+    throw error;
+  }
+  if (!Array.isArray(config.stages) || config.stages.length === 0)
+    fail('stages', 'expected at least one stage');
+  for (const stage of config.stages) {
+    if (!model.hasWaiter(stage))
+      fail('stages', `unknown waiter ${JSON.stringify(stage)} (known: ${model.listWaiters().join(', ')})`);
+    try {
+      validateDelayStrategy(config.delays[stage], `delays.${stage}`);
+    } catch (error) {
+      if (error instanceof DelayStrategyError) fail(error.field, error.detail);
+      throw error;
+    }
+  }
+  for (const [stage, max] of Object.entries(config.maxAttempts)) {
+    if (!config.stages.includes(stage)) fail(`maxAttempts.${stage}`, 'not a stage of this waiter');
+    if (!Number.isInteger(max) || max < 1)
+      fail(`maxAttempts.${stage}`, `expected an integer >= 1, got ${max}`);
+  }
+  for (const key of ['timeoutSeconds', 'maxTimeoutSeconds'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1)
+      fail(key, `expected whole seconds >= 1, got ${config[key]}`);
+  }
+  if (config.timeoutSeconds > config.maxTimeoutSeconds)
+    fail('timeoutSeconds', 'must not exceed maxTimeoutSeconds');
+  return { config, model };
+}
+
+/** Parses and checks the JSON config an event carries; each distinct config is parsed once per container. */
+export function parsePollerConfig(json: unknown): ParsedPollerConfig {
+  if (typeof json !== 'string') fail('', 'expected the poller config as a JSON string');
+  let parsed = parsedConfigs.get(json);
+  if (parsed === undefined) {
+    let config: PollerConfig;
+    try {
+      config = JSON.parse(json) as PollerConfig;
+    } catch (error) {
+      fail('', `not JSON: ${(error as Error).message}`);
+    }
+    parsed = checkPollerConfig(config);
+    parsedConfigs.set(json, parsed);
+  }
+  return parsed;
+}
+
+/** The plan of one execution: the config's stages and delays with the request's overrides applied. */
+export function planFor(
+  { config, model }: ParsedPollerConfig,
+  overrides: WaitRequest['overrides'],
+): WaitPlan {
+  const delays: Record<string, DelayStrategy> = { ...config.delays };
+  const maxAttempts: Record<string, number> = { ...config.maxAttempts };
+  for (const [stage, override] of Object.entries(overrides)) {
+    if (override.delay !== undefined) delays[stage] = override.delay;
+    if (override.maxAttempts !== undefined) maxAttempts[stage] = override.maxAttempts;
+  }
+  return { model, stages: config.stages, delays, maxAttempts };
+}

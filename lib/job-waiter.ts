@@ -1,0 +1,133 @@
+import { Duration, Names } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { PollerFunction } from './poller-function';
+import { JobWaitFragment, type WaitOptions } from './wait-fragment';
+
+export interface JobWaiterProps extends WaitOptions {
+  /**
+   * The state machine's name.
+   * @default - a name CloudFormation generates
+   */
+  readonly stateMachineName?: string;
+  /**
+   * Log the executions (level ERROR, no execution data: inputs may carry job parameters).
+   * @default true
+   */
+  readonly logging?: boolean;
+  /**
+   * How long execution and poller logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * X-Ray tracing of executions.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Create CloudWatch alarms (threshold 1 in 5 minutes) on failed executions, timed-out waits and poller
+   * errors. Without them the metrics are still there: see metricFailed(), metricTimedOut(),
+   * metricPollerErrors().
+   * @default false
+   */
+  readonly alarms?: boolean;
+}
+
+/** How far above the longest deadline the state machine's own TimeoutSeconds sits: a backstop only. */
+const BACKSTOP_MARGIN = Duration.hours(1);
+
+/**
+ * A state machine that waits for AWS Batch jobs (or any API a waiter model describes): input
+ * `{ jobId } | { jobIds } | { jobName, jobQueue }`, output `{ status, timedOut, jobs, stages, waitedSeconds }`,
+ * failures as `StepWait.*` errors with a JSON Cause.
+ */
+export class JobWaiter extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly pollerFunction: PollerFunction;
+  readonly fragment: JobWaitFragment;
+  private readonly waiterName: string;
+
+  constructor(scope: Construct, id: string, props: JobWaiterProps = {}) {
+    super(scope, id);
+    this.pollerFunction = new PollerFunction(this, 'Poller', { logRetention: props.logRetention });
+    this.waiterName = props.waiterName ?? Names.uniqueResourceName(this, { maxLength: 64 });
+    this.fragment = new JobWaitFragment(this, 'Wait', {
+      ...props,
+      waiterName: this.waiterName,
+      poller: this.pollerFunction,
+    });
+    const backstop = Duration.seconds(
+      this.fragment.pollerConfig.maxTimeoutSeconds + BACKSTOP_MARGIN.toSeconds(),
+    );
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(this.fragment),
+      timeout: backstop,
+      tracingEnabled: props.tracing ?? false,
+      logs:
+        props.logging === false
+          ? undefined
+          : {
+              destination: new logs.LogGroup(this, 'ExecutionLogs', {
+                retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+              }),
+              level: sfn.LogLevel.ERROR,
+              includeExecutionData: false,
+            },
+    });
+    if (props.alarms) this.createAlarms();
+  }
+
+  /** Lets `grantee` start waits (states:StartExecution on this machine only). */
+  grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /** Executions that failed: job failures, missing jobs, invalid input and (a Fail too) timeouts. */
+  metricFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricFailed(props);
+  }
+
+  /**
+   * Waits whose deadline passed, from the poller's Embedded Metric Format log line. Step Functions counts a
+   * StepWait.Timeout Fail as ExecutionsFailed, so timeouts need a metric of their own.
+   */
+  metricTimedOut(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'StepWait',
+      metricName: 'WaitsTimedOut',
+      dimensionsMap: { Waiter: this.waiterName },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /** Poller invocations that threw (crashes, timeouts, malformed events). */
+  metricPollerErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.pollerFunction.metricErrors(props);
+  }
+
+  private createAlarms(): void {
+    const alarm = (id: string, metric: cloudwatch.Metric, description: string) =>
+      new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+    alarm(
+      'FailedAlarm',
+      this.metricFailed({ period: Duration.minutes(5) }),
+      'A wait failed (StepWait.* error).',
+    );
+    alarm('TimedOutAlarm', this.metricTimedOut(), 'A wait passed its deadline.');
+    alarm('PollerErrorsAlarm', this.metricPollerErrors({ period: Duration.minutes(5) }), 'The poller threw.');
+  }
+}

@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../virtual-clock';
+import { BatchApiError, clientError, serverError, throttlingError, unknownOperationError } from './errors';
+import { type BatchFaults, FaultInjector } from './faults';
+import {
+  BatchArns,
+  describeJob,
+  type EmulatedJobDetail,
+  JobStore,
+  jobNameProblem,
+  type SubmitJobInput,
+} from './jobs';
+import { type JobSpec, type ResolvedJobSpec, resolveJobSpec } from './lifecycle';
+import { type BatchOperation, OPERATION_PATHS, operationAt, runOperation } from './operations';
+import { parseJsonObject } from './request';
+
+export type { BatchFaults } from './faults';
+export type { EmulatedAttempt, EmulatedJobDetail, EmulatedJobSummary, SubmitJobInput } from './jobs';
+export {
+  DEFAULT_DURATIONS,
+  ESSENTIAL_CONTAINER_EXITED,
+  JOB_STATUSES,
+  type JobOutcome,
+  type JobSpec,
+  type JobStatus,
+  KILLED_EXIT_CODE,
+  type PhaseDurations,
+} from './lifecycle';
+export {
+  type BatchOperation,
+  DESCRIBE_JOBS_LIMIT,
+  LIST_JOBS_PAGE_LIMIT,
+  OPERATION_PATHS,
+} from './operations';
+
+export interface BatchEmulatorOptions {
+  /** Time as the jobs see it; a VirtualClock in local runs, so advancing it moves the jobs. */
+  readonly clock: Clock;
+  /** Default `us-east-1`; used in ARNs. */
+  readonly region?: string;
+  /** Default `123456789012`; used in ARNs. */
+  readonly accountId?: string;
+  /** How every job behaves unless `jobSpecFor` or the seed says otherwise. */
+  readonly defaultJobSpec?: JobSpec;
+  /** How a job created by SubmitJob behaves, decided from the request; layered over `defaultJobSpec`. */
+  readonly jobSpecFor?: (request: SubmitJobInput) => JobSpec | undefined;
+  readonly faults?: BatchFaults;
+  /** Source of randomness for probabilistic faults, in [0, 1); default Math.random. */
+  readonly random?: () => number;
+}
+
+/** A job put straight into the emulator, as if submitted now; every field has a default. */
+export interface JobSeed extends JobSpec {
+  readonly jobId?: string;
+  readonly jobName?: string;
+  readonly jobQueue?: string;
+  readonly jobDefinition?: string;
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+export type CallOutcome = 'ok' | 'throttled' | 'error';
+
+/** One request the emulator answered. */
+export interface CallRecord {
+  /** `Unknown` for a method and path that is no emulated operation. */
+  readonly operation: BatchOperation | 'Unknown';
+  /** The clock's reading when the request was answered, epoch ms. */
+  readonly at: number;
+  readonly outcome: CallOutcome;
+  readonly httpStatus: number;
+  /** The error name sent in `x-amzn-errortype`, for a failed call. */
+  readonly errorType?: string;
+}
+
+/** Defaults for jobs seeded with {@link BatchEmulator.addJob}. */
+const SEED_QUEUE = 'local-queue';
+const SEED_DEFINITION = 'local-job-definition';
+
+/** Batch's request bodies are small; a larger one is a mistake, not something to buffer. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+interface Answer {
+  readonly status: number;
+  readonly body: object;
+  readonly errorType?: string;
+}
+
+/**
+ * A local AWS Batch speaking the real REST-JSON protocol on 127.0.0.1, so the unmodified
+ * `@aws-sdk/client-batch` talks to it through `endpoint`. Jobs move SUBMITTED -> PENDING -> RUNNABLE ->
+ * STARTING -> RUNNING -> SUCCEEDED | FAILED as the injected clock moves; faults can be injected.
+ */
+export class BatchEmulator {
+  private readonly server: Server;
+  private readonly store: JobStore;
+  private readonly faultInjector: FaultInjector;
+  private readonly log: CallRecord[] = [];
+  private seeded = 0;
+
+  private constructor(private readonly options: BatchEmulatorOptions) {
+    resolveJobSpec(options.defaultJobSpec); // Refuses a bad default spec now rather than on the first job.
+    this.store = new JobStore(
+      new BatchArns(options.region ?? 'us-east-1', options.accountId ?? '123456789012'),
+    );
+    this.faultInjector = new FaultInjector(options.faults ?? {}, options.random ?? Math.random);
+    this.server = createServer((request, response) => {
+      void this.handle(request, response);
+    });
+  }
+
+  /** Starts listening on an ephemeral port of 127.0.0.1 (never another interface). */
+  static async start(options: BatchEmulatorOptions): Promise<BatchEmulator> {
+    const emulator = new BatchEmulator(options);
+    await new Promise<void>((resolve, reject) => {
+      emulator.server.once('error', reject);
+      emulator.server.listen(0, '127.0.0.1', () => {
+        emulator.server.off('error', reject);
+        resolve();
+      });
+    });
+    return emulator;
+  }
+
+  /** The `endpoint` to give a BatchClient, e.g. `http://127.0.0.1:51234`. */
+  get endpoint(): string {
+    const address = this.server.address() as AddressInfo | null;
+    if (!address) throw new Error('the Batch emulator is not listening');
+    return `http://${address.address}:${address.port}`;
+  }
+
+  /** Stops listening and drops open connections (SDK clients keep sockets alive). Safe to call twice. */
+  async stop(): Promise<void> {
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve, reject) => {
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      this.server.closeAllConnections();
+    });
+  }
+
+  /** Every request answered so far, oldest first. */
+  get calls(): readonly CallRecord[] {
+    return [...this.log];
+  }
+
+  /** How many requests reached one operation (throttled and failed ones included), or all when omitted. */
+  callCount(operation?: BatchOperation | 'Unknown'): number {
+    return operation === undefined
+      ? this.log.length
+      : this.log.filter((c) => c.operation === operation).length;
+  }
+
+  /** How many requests were answered with a 429. */
+  get throttledCalls(): number {
+    return this.log.filter((c) => c.outcome === 'throttled').length;
+  }
+
+  get faults(): BatchFaults {
+    return this.faultInjector.faults;
+  }
+
+  /** Replaces the injected faults; `setFaults({})` turns them all off. */
+  setFaults(faults: BatchFaults): void {
+    this.faultInjector.set(faults);
+  }
+
+  /** Every job as DescribeJobs would show it now, in creation order. */
+  jobs(): EmulatedJobDetail[] {
+    const now = this.options.clock.now();
+    return this.store.all().map((job) => describeJob(job, now));
+  }
+
+  /** One job as DescribeJobs would show it now, or undefined if there is none. */
+  job(jobId: string): EmulatedJobDetail | undefined {
+    const job = this.store.get(jobId);
+    return job && describeJob(job, this.options.clock.now());
+  }
+
+  /** Creates a job as if SubmitJob had been called now (no request is made or logged); returns its id. */
+  addJob(seed: JobSeed = {}): string {
+    this.seeded += 1;
+    const jobName = seed.jobName ?? `seeded-job-${this.seeded}`;
+    const problem = jobNameProblem(jobName);
+    if (problem) throw new RangeError(problem);
+    const input: SubmitJobInput = {
+      jobName,
+      jobQueue: seed.jobQueue ?? SEED_QUEUE,
+      jobDefinition: seed.jobDefinition ?? SEED_DEFINITION,
+      ...(seed.parameters === undefined ? {} : { parameters: seed.parameters }),
+    };
+    const spec = resolveJobSpec(this.options.defaultJobSpec, seed);
+    return this.store.add(input, spec, this.options.clock.now(), seed.jobId).jobId;
+  }
+
+  /** Deletes a job, as Batch forgets finished jobs after a while; returns whether it existed. */
+  removeJob(jobId: string): boolean {
+    return this.store.remove(jobId);
+  }
+
+  /**
+   * Pins the status (and optionally the statusReason) DescribeJobs and ListJobs show for a job, whatever
+   * the clock says; any string, even one Batch never documented (e.g. `PAUSED`). `null` unpins it.
+   */
+  setJobStatus(jobId: string, status: string | null, statusReason?: string): void {
+    const job = this.store.get(jobId);
+    if (!job) throw new RangeError(`no job with id ${jobId}`);
+    job.forced =
+      status === null ? undefined : { status, ...(statusReason === undefined ? {} : { statusReason }) };
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const method = request.method ?? 'GET';
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const operation = operationAt(method, path);
+    let answer: Answer;
+    try {
+      const body = await readBody(request);
+      answer = { status: 200, body: this.answer(operation, method, path, body) };
+    } catch (error) {
+      answer = errorAnswer(error);
+    }
+    this.record(operation ?? 'Unknown', answer);
+    send(response, answer);
+  }
+
+  /** Faults come first, before the body is looked at, as a front end throttles before the service runs. */
+  private answer(operation: BatchOperation | undefined, method: string, path: string, body: string): object {
+    if (operation === undefined) throw unknownOperationError(method, path, Object.values(OPERATION_PATHS));
+    const now = this.options.clock.now();
+    const verdict = this.faultInjector.decide(operation, now);
+    if (verdict === 'throttle') throw throttlingError();
+    if (verdict === 'server-error') throw serverError('injected server error');
+    return runOperation(operation, parseJsonObject(body), {
+      store: this.store,
+      now,
+      specFor: (input) => this.specFor(input),
+    });
+  }
+
+  private specFor(input: SubmitJobInput): ResolvedJobSpec {
+    return resolveJobSpec(this.options.defaultJobSpec, this.options.jobSpecFor?.(input));
+  }
+
+  private record(operation: BatchOperation | 'Unknown', answer: Answer): void {
+    const outcome: CallOutcome = answer.status === 200 ? 'ok' : answer.status === 429 ? 'throttled' : 'error';
+    this.log.push({
+      operation,
+      at: this.options.clock.now(),
+      outcome,
+      httpStatus: answer.status,
+      ...(answer.errorType === undefined ? {} : { errorType: answer.errorType }),
+    });
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw clientError(`the request body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Anything but a BatchApiError is an emulator bug (or a bad job spec), reported as Batch's ServerException. */
+function errorAnswer(error: unknown): Answer {
+  const apiError =
+    error instanceof BatchApiError
+      ? error
+      : serverError(`Batch emulator failure: ${error instanceof Error ? error.message : String(error)}`);
+  return { status: apiError.status, body: { message: apiError.message }, errorType: apiError.errorType };
+}
+
+function send(response: ServerResponse, answer: Answer): void {
+  if (response.writableEnded || response.destroyed) return;
+  response.writeHead(answer.status, {
+    'content-type': 'application/json',
+    'x-amzn-requestid': randomUUID(),
+    ...(answer.errorType === undefined ? {} : { 'x-amzn-errortype': answer.errorType }),
+  });
+  response.end(JSON.stringify(answer.body));
+}

@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type ForcedStatus,
+  type Interruption,
+  type JobState,
+  jobStateAt,
+  type ResolvedJobSpec,
+} from './lifecycle';
+
+/** What SubmitJob was asked (the emulated subset), also handed to `jobSpecFor`. */
+export interface SubmitJobInput {
+  readonly jobName: string;
+  /** The job queue's name or ARN, as sent. */
+  readonly jobQueue: string;
+  /** The job definition's name, `name:revision` or ARN, as sent. */
+  readonly jobDefinition: string;
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+export interface JobRecord {
+  /** Creation order; ListJobs pages by it. */
+  readonly seq: number;
+  readonly jobId: string;
+  readonly jobArn: string;
+  readonly jobName: string;
+  /** Always an ARN, as DescribeJobs reports it. */
+  readonly jobQueue: string;
+  /** Always an ARN with a revision, as DescribeJobs reports it. */
+  readonly jobDefinition: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  readonly spec: ResolvedJobSpec;
+  readonly logStreamName: string;
+  interruption?: Interruption;
+  forced?: ForcedStatus;
+}
+
+/**
+ * Job name rule from the Batch API reference (SubmitJob.jobName): up to 128 letters, numbers, hyphens and
+ * underscores, starting with a letter or number.
+ */
+const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** Why a job name would be refused by SubmitJob, or undefined if it is fine. */
+export function jobNameProblem(jobName: string): string | undefined {
+  if (JOB_NAME.test(jobName)) return undefined;
+  return (
+    `invalid jobName ${JSON.stringify(jobName)}: it must be 1-128 characters of letters, numbers, ` +
+    'hyphens and underscores, starting with a letter or number'
+  );
+}
+
+/** Builds the ARNs Batch reports, from names or ARNs as callers may send either. */
+export class BatchArns {
+  constructor(
+    readonly region: string,
+    readonly accountId: string,
+  ) {}
+
+  job(jobId: string): string {
+    return `${this.prefix()}job/${jobId}`;
+  }
+
+  /** `my-queue` -> `arn:aws:batch:<region>:<account>:job-queue/my-queue`; an ARN stays as it is. */
+  jobQueue(nameOrArn: string): string {
+    return nameOrArn.startsWith('arn:') ? nameOrArn : `${this.prefix()}job-queue/${nameOrArn}`;
+  }
+
+  /** `def` -> `...:job-definition/def:1` (the first revision), `def:3` -> `...:job-definition/def:3`. */
+  jobDefinition(nameOrArn: string): string {
+    if (nameOrArn.startsWith('arn:')) return nameOrArn;
+    const revised = /:\d+$/.test(nameOrArn) ? nameOrArn : `${nameOrArn}:1`;
+    return `${this.prefix()}job-definition/${revised}`;
+  }
+
+  private prefix(): string {
+    return `arn:aws:batch:${this.region}:${this.accountId}:`;
+  }
+}
+
+/** `arn:...:job-definition/my-def:3` -> `my-def`: the first part of the awslogs stream Batch creates. */
+function jobDefinitionName(jobDefinitionArn: string): string {
+  const afterSlash = jobDefinitionArn.slice(jobDefinitionArn.lastIndexOf('/') + 1);
+  return afterSlash.replace(/:\d+$/, '');
+}
+
+/** The emulator's jobs, in creation order. */
+export class JobStore {
+  private readonly byId = new Map<string, JobRecord>();
+  private nextSeq = 1;
+
+  constructor(readonly arns: BatchArns) {}
+
+  add(
+    input: SubmitJobInput,
+    spec: ResolvedJobSpec,
+    createdAt: number,
+    jobId: string = randomUUID(),
+  ): JobRecord {
+    if (this.byId.has(jobId)) throw new RangeError(`a job with id ${jobId} already exists`);
+    const jobDefinition = this.arns.jobDefinition(input.jobDefinition);
+    const job: JobRecord = {
+      seq: this.nextSeq++,
+      jobId,
+      jobArn: this.arns.job(jobId),
+      jobName: input.jobName,
+      jobQueue: this.arns.jobQueue(input.jobQueue),
+      jobDefinition,
+      parameters: { ...input.parameters },
+      createdAt,
+      spec,
+      logStreamName: spec.logStreamName ?? `${jobDefinitionName(jobDefinition)}/default/${jobId}`,
+    };
+    this.byId.set(jobId, job);
+    return job;
+  }
+
+  get(jobId: string): JobRecord | undefined {
+    return this.byId.get(jobId);
+  }
+
+  remove(jobId: string): boolean {
+    return this.byId.delete(jobId);
+  }
+
+  all(): JobRecord[] {
+    return [...this.byId.values()];
+  }
+}
+
+/** One attempt, as DescribeJobs lists it once the attempt has ended (AttemptDetail). */
+export interface EmulatedAttempt {
+  readonly container: { readonly exitCode?: number; readonly logStreamName: string };
+  readonly startedAt: number;
+  readonly stoppedAt: number;
+  readonly statusReason?: string;
+}
+
+/** A job as DescribeJobs returns it (the JobDetail members the emulator fills in). */
+export interface EmulatedJobDetail {
+  readonly jobArn: string;
+  readonly jobName: string;
+  readonly jobId: string;
+  readonly jobQueue: string;
+  /** A string, not the SDK's enum: a forced status may be one Batch never documented. */
+  readonly status: string;
+  readonly statusReason?: string;
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly stoppedAt?: number;
+  readonly jobDefinition: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly container: { readonly exitCode?: number; readonly logStreamName?: string };
+  readonly attempts: readonly EmulatedAttempt[];
+  readonly dependsOn: readonly never[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly platformCapabilities: readonly string[];
+  /** Present, and true, only when CancelJob took effect (Batch API reference, JobSummary.isCancelled). */
+  readonly isCancelled?: true;
+  /** Present, and true, only when TerminateJob took effect. */
+  readonly isTerminated?: true;
+}
+
+/** A job as ListJobs returns it (JobSummary). */
+export interface EmulatedJobSummary {
+  readonly jobArn: string;
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly createdAt: number;
+  readonly status: string;
+  readonly statusReason?: string;
+  readonly startedAt?: number;
+  readonly stoppedAt?: number;
+  readonly container?: { readonly exitCode: number };
+  readonly jobDefinition: string;
+  readonly isCancelled?: true;
+  readonly isTerminated?: true;
+}
+
+export function describeJob(job: JobRecord, now: number): EmulatedJobDetail {
+  const state = jobStateAt(job, now);
+  const hasRun = state.startedAt !== undefined;
+  return {
+    jobArn: job.jobArn,
+    jobName: job.jobName,
+    jobId: job.jobId,
+    jobQueue: job.jobQueue,
+    status: state.status,
+    ...optional('statusReason', state.statusReason),
+    createdAt: job.createdAt,
+    ...optional('startedAt', state.startedAt),
+    ...optional('stoppedAt', state.stoppedAt),
+    jobDefinition: job.jobDefinition,
+    parameters: { ...job.parameters },
+    container: {
+      ...optional('exitCode', state.exitCode),
+      ...optional('logStreamName', hasRun ? job.logStreamName : undefined),
+    },
+    attempts: attemptsOf(job, state),
+    dependsOn: [],
+    tags: {},
+    platformCapabilities: ['EC2'],
+    ...interruptionFlags(job),
+  };
+}
+
+/** Batch adds an attempt when it ends, so a running job has none yet and a job that never ran has none. */
+function attemptsOf(job: JobRecord, state: JobState): EmulatedAttempt[] {
+  if (state.startedAt === undefined || state.stoppedAt === undefined) return [];
+  return [
+    {
+      container: { ...optional('exitCode', state.exitCode), logStreamName: job.logStreamName },
+      startedAt: state.startedAt,
+      stoppedAt: state.stoppedAt,
+      ...optional('statusReason', state.statusReason),
+    },
+  ];
+}
+
+export function summarizeJob(job: JobRecord, state: JobState): EmulatedJobSummary {
+  return {
+    jobArn: job.jobArn,
+    jobId: job.jobId,
+    jobName: job.jobName,
+    createdAt: job.createdAt,
+    status: state.status,
+    ...optional('statusReason', state.statusReason),
+    ...optional('startedAt', state.startedAt),
+    ...optional('stoppedAt', state.stoppedAt),
+    ...(state.exitCode === undefined ? {} : { container: { exitCode: state.exitCode } }),
+    jobDefinition: job.jobDefinition,
+    ...interruptionFlags(job),
+  };
+}
+
+function interruptionFlags(job: JobRecord): { isCancelled?: true; isTerminated?: true } {
+  if (job.interruption?.kind === 'cancelled') return { isCancelled: true };
+  if (job.interruption?.kind === 'terminated') return { isTerminated: true };
+  return {};
+}
+
+/** `{ [key]: value }`, or nothing when the value is absent: Batch leaves unset members out. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchClient } from '@aws-sdk/client-batch';
+import { App, Stack } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { createPollHandler } from '../../lambdas/poll';
+import { StepWaitStack, type StepWaitStackProps } from '../stepwait-stack';
+import { type LocalExecutionResult, type LocalLambda, LocalStateMachine } from './local-state-machine';
+import { type CfnTemplate, LOCAL_REGION, stateMachinesIn } from './template';
+import type { VirtualClock } from './virtual-clock';
+
+/** The waiter's state machine as `cdk synth` makes it, read back from the template. */
+export interface SynthesizedWaiter {
+  template: CfnTemplate;
+  definition: Record<string, unknown>;
+  /** Logical id of the poller function the Poll tasks invoke. */
+  pollerLogicalId: string;
+}
+
+/**
+ * Synthesizes the app's stack (bin/app.ts builds the same StepWaitStack) in process. Bundling is skipped:
+ * locally the poller runs from source, so the Lambda asset is never used.
+ */
+export function synthesizeWaiter(props: StepWaitStackProps = {}): SynthesizedWaiter {
+  const outdir = mkdtempSync(join(tmpdir(), 'stepwait-synth-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new StepWaitStack(app, 'StepWaitStack', props);
+    const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+    const machineId = Stack.of(stack).getLogicalId(
+      stack.waiter.stateMachine.node.defaultChild as CfnStateMachine,
+    );
+    const pollerLogicalId = Stack.of(stack).getLogicalId(
+      stack.waiter.pollerFunction.node.defaultChild as CfnFunction,
+    );
+    const machine = stateMachinesIn(template).find((candidate) => candidate.logicalId === machineId);
+    if (machine === undefined) throw new Error(`state machine ${machineId} not found in the template`);
+    return { template, definition: machine.definition, pollerLogicalId };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** A Batch client for local runs: the emulator's loopback endpoint, a static region and dummy credentials. */
+export function localBatchClient(endpoint: string): BatchClient {
+  return new BatchClient({
+    region: LOCAL_REGION,
+    endpoint,
+    credentials: { accessKeyId: 'AKIDLOCALONLY', secretAccessKey: 'local-only-secret' },
+    maxAttempts: 1,
+  });
+}
+
+export interface LocalWaiterOptions {
+  synthesized: SynthesizedWaiter;
+  /** Where the poller's Batch client goes (the local emulator). */
+  batchEndpoint: string;
+  clock: VirtualClock;
+  random?: () => number;
+  /** The poller's log lines. */
+  log?: (line: Record<string, unknown>) => void;
+  /** Runs before each poller invocation; throw a named error here to inject a Lambda fault. */
+  beforeInvoke?: (stateName: string) => void;
+}
+
+/** The JobWaiter state machine running here: real ASL, the shipped poller code, a virtual clock. */
+export class LocalWaiter {
+  readonly machine: LocalStateMachine;
+
+  constructor(options: LocalWaiterOptions) {
+    const random = options.random ?? Math.random;
+    const poll = createPollHandler({
+      batch: localBatchClient(options.batchEndpoint),
+      now: () => options.clock.now(),
+      random,
+      log: options.log ?? (() => {}),
+    });
+    const poller: LocalLambda = async (payload, { stateName }) => {
+      options.beforeInvoke?.(stateName);
+      return poll(payload);
+    };
+    this.machine = new LocalStateMachine({
+      definition: options.synthesized.definition,
+      clock: options.clock,
+      lambdas: { [options.synthesized.pollerLogicalId]: poller },
+      random,
+    });
+  }
+
+  run(input: unknown): Promise<LocalExecutionResult> {
+    return this.machine.run(input);
+  }
+}

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+export interface PollerFunctionProps {
+  /**
+   * Memory of the poller; it makes one small API call per invocation.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * How long the poller's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The poller's source: TypeScript in this repo, compiled JavaScript when installed from npm. */
+function pollerEntry(): string {
+  const source = join(__dirname, '..', 'lambdas', 'poll.ts');
+  return existsSync(source) ? source : join(__dirname, '..', 'lambdas', 'poll.js');
+}
+
+/**
+ * The Lambda poller (lambdas/poll.ts), bundled with esbuild: one invocation is one attempt, it never sleeps.
+ * It may call batch:DescribeJobs and batch:ListJobs, nothing else.
+ */
+export class PollerFunction extends nodejs.NodejsFunction {
+  constructor(scope: Construct, id: string, props: PollerFunctionProps = {}) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    super(scope, id, {
+      entry: pollerEntry(),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: Duration.seconds(30),
+      logGroup,
+      description: 'stepwait poller: one status call per invocation',
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        // The Lambda runtime ships the AWS SDK v3, but a pinned client keeps behaviour identical to the tests.
+        externalModules: [],
+      },
+    });
+    // DescribeJobs and ListJobs support no resource-level permissions (Service Authorization Reference,
+    // "Actions defined by AWS Batch": no resource types listed), so "*" is the narrowest possible resource.
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadBatchJobStatus',
+        actions: ['batch:DescribeJobs', 'batch:ListJobs'],
+        resources: ['*'],
+      }),
+    );
+  }
+}

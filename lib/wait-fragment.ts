@@ -1,0 +1,214 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { POLL_EVENT_SCHEMA_VERSION } from '../lambdas/poll';
+import { checkPollerConfig, type PollerConfig } from '../lambdas/poller-config';
+import {
+  BATCH_STAGES,
+  batchWaiterModel,
+  type DelayStrategy,
+  defaultDelayStrategy,
+  type WaiterModel,
+} from '../waiters';
+
+/** Options shared by the fragment and the JobWaiter construct. */
+export interface WaitOptions {
+  /**
+   * The waiter model the poller decides with (botocore waiter format, version 2).
+   * @default batchWaiterModel (JobExists, JobRunning, JobComplete on AWS Batch DescribeJobs)
+   */
+  readonly waiterModel?: WaiterModel;
+  /**
+   * The waiters to pass through, in order; each must be in `waiterModel`. A success moves to the next.
+   * @default ['JobExists', 'JobRunning', 'JobComplete'] for the Batch model, else every waiter of the model
+   */
+  readonly stages?: string[];
+  /**
+   * Delay strategy per stage, in whole seconds (1 to 31,536,000).
+   * @default each waiter's own delay with +/- 2 s jitter (Airflow's BatchWaitersHook)
+   */
+  readonly delays?: Record<string, DelayStrategy>;
+  /**
+   * Attempt limits per stage. The deadline governs; a limit applies only where set here or per execution.
+   * @default - no limit but the deadline
+   */
+  readonly maxAttempts?: Record<string, number>;
+  /**
+   * The deadline of a wait that does not set `timeoutSeconds` in its input; counted from the first poll.
+   * @default Duration.hours(24)
+   */
+  readonly timeout?: Duration;
+  /**
+   * The longest `timeoutSeconds` an execution may ask for. The state machine's own TimeoutSeconds is this
+   * plus a margin: a backstop only, the poller's deadline ends the wait first.
+   * @default the larger of `timeout` and 7 days
+   */
+  readonly maxTimeout?: Duration;
+  /**
+   * On a passed deadline, fail with `StepWait.Timeout` (true) or end normally with `timedOut: true` (false).
+   * An execution may override it with `failOnTimeout` in its input.
+   * @default true
+   */
+  readonly failOnTimeout?: boolean;
+  /**
+   * Names the waiter in the poller's logs and in the `StepWait/WaitsTimedOut` metric's `Waiter` dimension.
+   * @default the construct path
+   */
+  readonly waiterName?: string;
+}
+
+export interface JobWaitFragmentProps extends WaitOptions {
+  /** The poller Lambda (see PollerFunction). One poller can serve many fragments. */
+  readonly poller: lambda.IFunction;
+  /**
+   * A prefix for every state name, so two waiters can live in one machine (e.g. `'Nightly: '`).
+   * @default '' (no prefix)
+   */
+  readonly statePrefix?: string;
+  /**
+   * Where in the state the wait request is (`{ jobId } | { jobIds } | { jobName, jobQueue }` plus options).
+   * @default '$'
+   */
+  readonly inputPath?: string;
+}
+
+const DEFAULT_TIMEOUT = Duration.hours(24);
+const MIN_MAX_TIMEOUT = Duration.days(7);
+
+/** Lambda errors worth retrying: service faults, throttles and crashed or timed-out invocations. */
+export const POLLER_RETRY_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.Unknown',
+  'States.Timeout',
+];
+
+/** Resolves the options to the config every poll event carries, checked now rather than at the first poll. */
+export function pollerConfigFor(options: WaitOptions, defaultName: string): PollerConfig {
+  const model = options.waiterModel ?? batchWaiterModel;
+  const stages = options.stages ?? (model === batchWaiterModel ? [...BATCH_STAGES] : model.listWaiters());
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+  const maxTimeout =
+    options.maxTimeout ?? (timeout.toSeconds() > MIN_MAX_TIMEOUT.toSeconds() ? timeout : MIN_MAX_TIMEOUT);
+  const delays: Record<string, DelayStrategy> = {};
+  for (const stage of stages) {
+    const waiter = model.hasWaiter(stage) ? model.getWaiter(stage) : { delay: 1 };
+    delays[stage] = options.delays?.[stage] ?? defaultDelayStrategy(waiter);
+  }
+  for (const stage of Object.keys(options.delays ?? {})) {
+    if (!stages.includes(stage))
+      throw new Error(`delays.${stage}: not a stage of this waiter (${stages.join(', ')})`);
+  }
+  const config: PollerConfig = {
+    name: options.waiterName ?? defaultName,
+    model: model.toJSON(),
+    stages,
+    delays,
+    maxAttempts: { ...options.maxAttempts },
+    timeoutSeconds: timeout.toSeconds(),
+    maxTimeoutSeconds: maxTimeout.toSeconds(),
+    failOnTimeout: options.failOnTimeout ?? true,
+  };
+  checkPollerConfig(config);
+  return config;
+}
+
+/**
+ * The wait as a chainable piece of a state machine: per stage `<Stage> Poll` (Lambda) -> `<Stage> Decide`
+ * (Choice) -> `<Stage> Wait` (SecondsPath = the poller's delay) -> Poll. It ends in the Pass `Done`, which
+ * holds the output `{ status, timedOut, jobs, stages, waitedSeconds }`, so it chains into other machines;
+ * failures are Fail states raising `StepWait.*` with a JSON Cause (wrap the fragment in a Parallel with a
+ * Catch where a host must survive them). JSONPath only: the local engine runs no JSONata.
+ */
+export class JobWaitFragment extends sfn.StateMachineFragment {
+  readonly startState: sfn.State;
+  readonly endStates: sfn.INextable[];
+  /** The config every poll event carries. */
+  readonly pollerConfig: PollerConfig;
+
+  constructor(scope: Construct, id: string, props: JobWaitFragmentProps) {
+    super(scope, id);
+    this.pollerConfig = pollerConfigFor(props, this.node.path);
+    const { stages } = this.pollerConfig;
+    const configJson = JSON.stringify(this.pollerConfig);
+
+    const start = new sfn.Pass(this, 'Start', {
+      comment: 'Keeps only the wait request; the first poll validates it and stamps the deadline.',
+      parameters: { 'request.$': props.inputPath ?? '$' },
+    });
+    const done = new sfn.Pass(this, 'Done', {
+      comment: 'The output of the wait.',
+      parameters: {
+        'status.$': '$.status',
+        'timedOut.$': '$.timedOut',
+        'jobs.$': '$.jobs',
+        'stages.$': '$.stages',
+        'waitedSeconds.$': '$.waitedSeconds',
+      },
+    });
+    const failed = new sfn.Fail(this, 'Failed', {
+      comment:
+        'StepWait.JobFailed, JobNotFound, InvalidInput, MaxAttemptsExceeded, AmbiguousBusinessKey, UnknownStatus, PollFailed',
+      errorPath: '$.error',
+      causePath: '$.cause',
+    });
+    const timedOut = new sfn.Fail(this, 'Timed Out', { error: 'StepWait.Timeout', causePath: '$.cause' });
+    const onTimeout = new sfn.Choice(this, 'Fail On Timeout?')
+      .when(sfn.Condition.booleanEquals('$.failOnTimeout', true), timedOut)
+      .otherwise(done);
+
+    const polls = stages.map(
+      (stage) =>
+        new tasks.LambdaInvoke(this, `${stage} Poll`, {
+          lambdaFunction: props.poller,
+          payload: sfn.TaskInput.fromObject({
+            schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+            config: configJson,
+            'state.$': '$',
+          }),
+          // The poller returns the whole next state; keep it, drop the lambda:invoke envelope.
+          outputPath: '$.Payload',
+          retryOnServiceExceptions: false,
+        }),
+    );
+    const waits = stages.map(
+      (stage) => new sfn.Wait(this, `${stage} Wait`, { time: sfn.WaitTime.secondsPath('$.delaySeconds') }),
+    );
+    polls.forEach((poll, index) => {
+      poll.addRetry({
+        errors: POLLER_RETRY_ERRORS,
+        interval: Duration.seconds(2),
+        maxAttempts: 6,
+        backoffRate: 2,
+        maxDelay: Duration.seconds(60),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      const decide = new sfn.Choice(this, `${stages[index]} Decide`)
+        .when(sfn.Condition.stringEquals('$.state', 'success'), done)
+        .when(sfn.Condition.stringEquals('$.state', 'timeout'), onTimeout);
+      // A poll may settle several stages at once, so each Decide can jump to any later stage's Wait.
+      for (let next = index; next < stages.length; next++) {
+        decide.when(
+          sfn.Condition.and(
+            sfn.Condition.stringEquals('$.state', 'retry'),
+            sfn.Condition.numberEquals('$.stageIndex', next),
+          ),
+          waits[next] as sfn.Wait,
+        );
+      }
+      decide.otherwise(failed);
+      poll.next(decide);
+      (waits[index] as sfn.Wait).next(poll);
+    });
+    start.next(polls[0] as tasks.LambdaInvoke);
+
+    this.startState = start;
+    this.endStates = [done];
+    if (props.statePrefix) this.prefixStates(props.statePrefix);
+  }
+}

@@ -1,0 +1,318 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { JobWaiter } from '../../lib/job-waiter';
+import { stateMachinesIn } from '../../lib/local/template';
+import { PollerFunction } from '../../lib/poller-function';
+import { StepWaitStack } from '../../lib/stepwait-stack';
+import { JobWaitFragment, POLLER_RETRY_ERRORS } from '../../lib/wait-fragment';
+import { batchWaiterModel } from '../../waiters';
+
+/** Bundling is skipped: these tests read the template, not the Lambda asset (bin/app.test.ts bundles). */
+function newApp(): App {
+  return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+}
+
+interface AslState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  SecondsPath?: string;
+  Retry?: { ErrorEquals: string[]; JitterStrategy?: string; MaxAttempts?: number }[];
+  Choices?: unknown[];
+  Default?: string;
+  Parameters?: Record<string, unknown>;
+  OutputPath?: string;
+  ErrorPath?: string;
+  CausePath?: string;
+  Error?: string;
+}
+
+/** The statements of the one IAM policy whose logical id starts with `prefix`. */
+function policyStatements(template: Template, prefix: string): { Action: unknown; Resource: unknown }[] {
+  const matches = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+    id.startsWith(prefix),
+  );
+  expect(matches.length, prefix).toBe(1);
+  const [, policy] = matches[0] as [string, { Properties: { PolicyDocument: { Statement: never[] } } }];
+  return policy.Properties.PolicyDocument.Statement;
+}
+
+function definitionOf(template: Template): {
+  StartAt: string;
+  States: Record<string, AslState>;
+  TimeoutSeconds?: number;
+} {
+  const [machine] = stateMachinesIn(template.toJSON() as never);
+  return machine?.definition as never;
+}
+
+describe('JobWaiter in the example stack', () => {
+  let template: Template;
+  let states: Record<string, AslState>;
+  let definition: ReturnType<typeof definitionOf>;
+
+  beforeAll(() => {
+    const stack = new StepWaitStack(newApp(), 'StepWaitStack');
+    template = Template.fromStack(stack);
+    definition = definitionOf(template);
+    states = definition.States;
+  });
+
+  it('chains three stages as Poll -> Decide -> Wait -> Poll', () => {
+    for (const stage of ['JobExists', 'JobRunning', 'JobComplete']) {
+      expect(states[`${stage} Poll`]).toMatchObject({
+        Type: 'Task',
+        Next: `${stage} Decide`,
+        OutputPath: '$.Payload',
+      });
+      expect(states[`${stage} Decide`]?.Type).toBe('Choice');
+      expect(states[`${stage} Wait`]).toMatchObject({
+        Type: 'Wait',
+        SecondsPath: '$.delaySeconds',
+        Next: `${stage} Poll`,
+      });
+    }
+    expect(definition.StartAt).toBe('Start');
+    expect(states.Start).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'request.$': '$' },
+      Next: 'JobExists Poll',
+    });
+  });
+
+  it('lets a Decide jump to any later stage, because one response may settle several stages', () => {
+    const targets = (name: string) => JSON.stringify(states[name]?.Choices);
+    expect(targets('JobExists Decide')).toContain('JobComplete Wait');
+    expect(targets('JobExists Decide')).toContain('JobRunning Wait');
+    expect(targets('JobComplete Decide')).not.toContain('JobExists Wait');
+    expect(states['JobExists Decide']?.Default).toBe('Failed');
+  });
+
+  it('ends in a Pass holding the output, and fails through named errors', () => {
+    expect(states.Done).toMatchObject({
+      Type: 'Pass',
+      End: true,
+      Parameters: {
+        'status.$': '$.status',
+        'timedOut.$': '$.timedOut',
+        'jobs.$': '$.jobs',
+        'stages.$': '$.stages',
+        'waitedSeconds.$': '$.waitedSeconds',
+      },
+    });
+    expect(states.Failed).toMatchObject({ Type: 'Fail', ErrorPath: '$.error', CausePath: '$.cause' });
+    expect(states['Timed Out']).toMatchObject({
+      Type: 'Fail',
+      Error: 'StepWait.Timeout',
+      CausePath: '$.cause',
+    });
+  });
+
+  it('uses JSONPath only: no JSONata, no Assign variables', () => {
+    const asl = JSON.stringify(definition);
+    expect(asl).not.toMatch(/JSONata|"Assign"|\{%/);
+  });
+
+  it('retries Lambda service errors, throttles and crashes with full jitter', () => {
+    for (const stage of ['JobExists', 'JobRunning', 'JobComplete']) {
+      const [retry] = states[`${stage} Poll`]?.Retry ?? [];
+      expect(retry?.ErrorEquals).toEqual(POLLER_RETRY_ERRORS);
+      expect(retry?.JitterStrategy).toBe('FULL');
+      expect(retry?.ErrorEquals).toContain('Lambda.TooManyRequestsException');
+    }
+  });
+
+  it('sends the poller a versioned event with its config as a JSON string', () => {
+    const payload = states['JobComplete Poll']?.Parameters?.Payload as Record<string, unknown>;
+    expect(payload.schemaVersion).toBe(1);
+    expect(payload['state.$']).toBe('$');
+    const config = JSON.parse(payload.config as string);
+    expect(config.stages).toEqual(['JobExists', 'JobRunning', 'JobComplete']);
+    expect(config.delays.JobComplete).toEqual({ kind: 'fixed', delay: 300, jitter: 2 });
+    expect(config.timeoutSeconds).toBe(86_400);
+    expect(config.failOnTimeout).toBe(true);
+    expect(config.maxAttempts).toEqual({});
+  });
+
+  it('sets the machine timeout only as a backstop above the longest deadline', () => {
+    expect(definition.TimeoutSeconds).toBe(7 * 86_400 + 3_600);
+  });
+
+  it('deploys the poller as nodejs22.x on arm64', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 30,
+    });
+  });
+
+  it('allows the poller batch:DescribeJobs and batch:ListJobs and nothing else', () => {
+    const statements = policyStatements(template, 'BatchJobWaiterPollerServiceRoleDefaultPolicy');
+    expect(statements).toEqual([
+      {
+        Sid: 'ReadBatchJobStatus',
+        Effect: 'Allow',
+        Action: ['batch:DescribeJobs', 'batch:ListJobs'],
+        Resource: '*',
+      },
+    ]);
+  });
+
+  it('lets the state machine invoke its poller and nothing else but log delivery', () => {
+    const statements = policyStatements(template, 'BatchJobWaiterStateMachineRoleDefaultPolicy');
+    const actions = statements.map((statement) => [statement.Action].flat().sort());
+    expect(actions).toEqual([
+      ['lambda:InvokeFunction'],
+      [
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+      ],
+    ]);
+    expect(JSON.stringify(statements[0]?.Resource)).toContain('BatchJobWaiterPoller');
+  });
+
+  it('logs executions at ERROR without execution data, with retention', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
+    });
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.length).toBe(2);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('alarms on failed executions, timed-out waits (its own metric) and poller errors', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'StepWait',
+      MetricName: 'WaitsTimedOut',
+      Dimensions: [{ Name: 'Waiter', Value: Match.anyValue() }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsFailed',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+    });
+  });
+
+  it('outputs the state machine ARN', () => {
+    template.hasOutput('StateMachineArn', {});
+  });
+});
+
+describe('JobWaiter props', () => {
+  it('puts custom delays, limits and timeouts into the poller config', () => {
+    const stack = new Stack(newApp(), 'Custom');
+    const waiter = new JobWaiter(stack, 'Waiter', {
+      delays: { JobComplete: { kind: 'exponential', minDelay: 10, maxDelay: 600 } },
+      maxAttempts: { JobExists: 50 },
+      timeout: Duration.hours(2),
+      maxTimeout: Duration.hours(4),
+      failOnTimeout: false,
+      logging: false,
+    });
+    expect(waiter.fragment.pollerConfig).toMatchObject({
+      delays: {
+        JobComplete: { kind: 'exponential', minDelay: 10, maxDelay: 600 },
+        JobExists: { kind: 'fixed', delay: 2 },
+      },
+      maxAttempts: { JobExists: 50 },
+      timeoutSeconds: 7_200,
+      maxTimeoutSeconds: 14_400,
+      failOnTimeout: false,
+    });
+    const definition = definitionOf(Template.fromStack(stack));
+    expect(definition.TimeoutSeconds).toBe(14_400 + 3_600);
+    Template.fromStack(stack).hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.absent(),
+    });
+  });
+
+  it('refuses bad props with the field named', () => {
+    const stack = new Stack(newApp(), 'Bad');
+    expect(
+      () => new JobWaiter(stack, 'A', { delays: { JobComplete: { kind: 'fixed', delay: -1 } } }),
+    ).toThrowError(/config.delays.JobComplete.delay: expected whole seconds/);
+    expect(() => new JobWaiter(stack, 'B', { stages: ['JobExists', 'JobFinished'] })).toThrowError(
+      /config.stages: unknown waiter "JobFinished"/,
+    );
+    expect(
+      () => new JobWaiter(stack, 'C', { delays: { JobDone: { kind: 'fixed', delay: 5 } } }),
+    ).toThrowError(/delays.JobDone: not a stage/);
+    expect(() => new JobWaiter(stack, 'D', { maxAttempts: { JobComplete: 0 } })).toThrowError(
+      /config.maxAttempts.JobComplete: expected an integer >= 1/,
+    );
+    expect(
+      () => new JobWaiter(stack, 'E', { timeout: Duration.days(30), maxTimeout: Duration.days(10) }),
+    ).toThrowError(/config.timeoutSeconds: must not exceed maxTimeoutSeconds/);
+  });
+
+  it('takes a custom waiter model and its own stages', () => {
+    const model = batchWaiterModel.withOverrides({ JobComplete: { delay: 30 } });
+    const stack = new Stack(newApp(), 'Model');
+    const waiter = new JobWaiter(stack, 'Waiter', { waiterModel: model, stages: ['JobComplete'] });
+    const states = definitionOf(Template.fromStack(stack)).States;
+    expect(Object.keys(states).filter((name) => name.endsWith(' Poll'))).toEqual(['JobComplete Poll']);
+    expect(waiter.fragment.pollerConfig.delays.JobComplete).toEqual({ kind: 'fixed', delay: 30, jitter: 2 });
+  });
+
+  it('grants starting executions of this machine only', () => {
+    const stack = new Stack(newApp(), 'Grant');
+    const waiter = new JobWaiter(stack, 'Waiter');
+    const role = new iam.Role(stack, 'Caller', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+    });
+    waiter.grantStartExecution(role);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Caller') }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'states:StartExecution',
+            Effect: 'Allow',
+            Resource: { Ref: Match.stringLikeRegexp('^WaiterStateMachine') },
+          },
+        ],
+      },
+    });
+  });
+});
+
+describe('JobWaitFragment in a host machine', () => {
+  it('chains into another machine twice with state-name prefixes, sharing one poller', () => {
+    const stack = new Stack(newApp(), 'Host');
+    const poller = new PollerFunction(stack, 'Poller');
+    const first = new JobWaitFragment(stack, 'Extract', {
+      poller,
+      statePrefix: 'Extract: ',
+      inputPath: '$.extract',
+    });
+    const second = new JobWaitFragment(stack, 'Load', { poller, statePrefix: 'Load: ', inputPath: '$.load' });
+    const both = new sfn.Parallel(stack, 'Both').branch(first).branch(second);
+    new sfn.StateMachine(stack, 'Host', {
+      definitionBody: sfn.DefinitionBody.fromChainable(both.next(new sfn.Succeed(stack, 'All Done'))),
+    });
+    const definition = definitionOf(Template.fromStack(stack)) as unknown as {
+      States: { Both: { Branches: { StartAt: string; States: Record<string, AslState> }[] } };
+    };
+    const [extract, load] = definition.States.Both.Branches;
+    expect(extract?.StartAt).toBe('Extract: Start');
+    expect(extract?.States['Extract: Start']?.Parameters).toEqual({ 'request.$': '$.extract' });
+    expect(load?.States['Load: JobComplete Wait']).toMatchObject({ Next: 'Load: JobComplete Poll' });
+    // The fragment ends in a Pass, not a Succeed, so the host goes on after it.
+    expect(extract?.States['Extract: Done']).toMatchObject({ Type: 'Pass', End: true });
+    expect(Object.values(extract?.States ?? {}).some((state) => state.Type === 'Succeed')).toBe(false);
+  });
+});

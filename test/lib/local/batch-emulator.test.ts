@@ -1,0 +1,679 @@
+import {
+  BatchClient,
+  CancelJobCommand,
+  DescribeJobQueuesCommand,
+  DescribeJobsCommand,
+  type JobDetail,
+  ListJobsCommand,
+  type ListJobsCommandInput,
+  SubmitJobCommand,
+  type SubmitJobCommandInput,
+  TerminateJobCommand,
+} from '@aws-sdk/client-batch';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BatchEmulator, type BatchEmulatorOptions } from '../../../lib/local/batch-emulator';
+import { VirtualClock } from '../../../lib/local/virtual-clock';
+
+const START = Date.UTC(2026, 0, 1);
+const ACCOUNT_PREFIX = 'arn:aws:batch:us-east-1:123456789012';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The shape the SDK gives a service error; checked field by field in the tests. */
+interface SdkError {
+  name: string;
+  message: string;
+  $fault?: string;
+  $metadata: { httpStatusCode?: number; requestId?: string };
+}
+
+let emulator: BatchEmulator | undefined;
+let client: BatchClient | undefined;
+
+async function setUp(options: Partial<BatchEmulatorOptions> = {}) {
+  const clock = new VirtualClock(START);
+  const started = await BatchEmulator.start({ clock, ...options });
+  emulator = started;
+  const batch = new BatchClient({
+    region: 'us-east-1',
+    endpoint: started.endpoint,
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  client = batch;
+  return { clock, emulator: started, batch };
+}
+
+afterEach(async () => {
+  client?.destroy();
+  client = undefined;
+  await emulator?.stop();
+  emulator = undefined;
+});
+
+async function sdkError(promise: Promise<unknown>): Promise<SdkError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as SdkError;
+  }
+  throw new Error('expected the SDK call to fail, but it succeeded');
+}
+
+async function describeOne(batch: BatchClient, jobId: string): Promise<JobDetail> {
+  const { jobs } = await batch.send(new DescribeJobsCommand({ jobs: [jobId] }));
+  expect(jobs).toHaveLength(1);
+  const [job] = jobs ?? [];
+  if (!job) throw new Error(`job ${jobId} not described`);
+  return job;
+}
+
+async function submit(batch: BatchClient, overrides: Partial<SubmitJobCommandInput> = {}): Promise<string> {
+  const { jobId } = await batch.send(
+    new SubmitJobCommand({ jobName: 'report', jobQueue: 'my-queue', jobDefinition: 'my-def', ...overrides }),
+  );
+  if (!jobId) throw new Error('SubmitJob returned no jobId');
+  return jobId;
+}
+
+async function listNames(batch: BatchClient, input: ListJobsCommandInput): Promise<string[]> {
+  const { jobSummaryList } = await batch.send(new ListJobsCommand(input));
+  return (jobSummaryList ?? []).map((summary) => summary.jobName ?? '');
+}
+
+describe('BatchEmulator: SubmitJob and DescribeJobs through the lifecycle', () => {
+  const durations = { submitted: 1, pending: 1, runnable: 120, starting: 10, running: 7200 };
+
+  it('moves a submitted job through every status in order on the virtual clock', async () => {
+    const { clock, batch } = await setUp({ defaultJobSpec: { durations } });
+    const submitted = await batch.send(
+      new SubmitJobCommand({
+        jobName: 'nightly_report-1',
+        jobQueue: 'my-queue',
+        jobDefinition: 'my-def',
+        parameters: { day: '2026-01-01' },
+      }),
+    );
+    const jobId = submitted.jobId ?? '';
+    expect(jobId).toMatch(UUID);
+    expect(submitted.jobName).toBe('nightly_report-1');
+    expect(submitted.jobArn).toBe(`${ACCOUNT_PREFIX}:job/${jobId}`);
+
+    // Seconds to advance before each look: lands in every phase and on both sides of each boundary.
+    const steps = [0, 1, 1, 119, 1, 9, 1, 7199, 1, 100];
+    const seen: string[] = [];
+    for (const step of steps) {
+      clock.advanceSeconds(step);
+      seen.push((await describeOne(batch, jobId)).status ?? '');
+    }
+    expect(seen).toEqual([
+      'SUBMITTED',
+      'PENDING',
+      'RUNNABLE',
+      'RUNNABLE',
+      'STARTING',
+      'STARTING',
+      'RUNNING',
+      'RUNNING',
+      'SUCCEEDED',
+      'SUCCEEDED',
+    ]);
+  });
+
+  it('reports timestamps, exit code, log stream and the attempt as Batch does', async () => {
+    const { clock, batch } = await setUp({ defaultJobSpec: { durations } });
+    const jobId = await submit(batch, { parameters: { day: '2026-01-01' } });
+
+    const queued = await describeOne(batch, jobId);
+    expect(queued).toMatchObject({
+      jobId,
+      jobName: 'report',
+      jobArn: `${ACCOUNT_PREFIX}:job/${jobId}`,
+      jobQueue: `${ACCOUNT_PREFIX}:job-queue/my-queue`,
+      jobDefinition: `${ACCOUNT_PREFIX}:job-definition/my-def:1`,
+      parameters: { day: '2026-01-01' },
+      status: 'SUBMITTED',
+      createdAt: START,
+      attempts: [],
+    });
+    expect(queued.startedAt).toBeUndefined();
+    expect(queued.stoppedAt).toBeUndefined();
+    expect(queued.statusReason).toBeUndefined();
+    expect(queued.container?.logStreamName).toBeUndefined();
+
+    clock.advanceSeconds(132);
+    const running = await describeOne(batch, jobId);
+    const logStreamName = `my-def/default/${jobId}`;
+    expect(running.status).toBe('RUNNING');
+    expect(running.startedAt).toBe(START + 132_000);
+    expect(running.stoppedAt).toBeUndefined();
+    expect(running.container?.logStreamName).toBe(logStreamName);
+    expect(running.container?.exitCode).toBeUndefined();
+    expect(running.attempts).toEqual([]);
+
+    clock.advanceSeconds(7200);
+    const done = await describeOne(batch, jobId);
+    expect(done).toMatchObject({
+      status: 'SUCCEEDED',
+      statusReason: 'Essential container in task exited',
+      createdAt: START,
+      startedAt: START + 132_000,
+      stoppedAt: START + 7_332_000,
+      container: { exitCode: 0, logStreamName },
+    });
+    expect(done.attempts).toEqual([
+      {
+        container: { exitCode: 0, logStreamName },
+        startedAt: START + 132_000,
+        stoppedAt: START + 7_332_000,
+        statusReason: 'Essential container in task exited',
+      },
+    ]);
+  });
+
+  it('fails jobs as jobSpecFor decides, with the exit code and statusReason', async () => {
+    const { clock, batch } = await setUp({
+      defaultJobSpec: { durations: { submitted: 0, pending: 0, runnable: 5, starting: 5, running: 10 } },
+      jobSpecFor: (request) => {
+        if (request.jobName.startsWith('crash')) return { outcome: 'FAILED' };
+        if (request.jobName.startsWith('oom')) {
+          return { outcome: 'FAILED', exitCode: 137, statusReason: 'OutOfMemoryError: Container killed' };
+        }
+        return undefined;
+      },
+    });
+    const crash = await submit(batch, { jobName: 'crash-1' });
+    const oom = await submit(batch, { jobName: 'oom-1' });
+    const fine = await submit(batch, { jobName: 'fine-1' });
+
+    clock.advanceSeconds(20);
+    expect(await describeOne(batch, crash)).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'Essential container in task exited',
+      container: { exitCode: 1 },
+      attempts: [{ container: { exitCode: 1 } }],
+    });
+    expect(await describeOne(batch, oom)).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'OutOfMemoryError: Container killed',
+      container: { exitCode: 137 },
+      attempts: [{ statusReason: 'OutOfMemoryError: Container killed' }],
+    });
+    expect(await describeOne(batch, fine)).toMatchObject({ status: 'SUCCEEDED', container: { exitCode: 0 } });
+  });
+
+  it('refuses invalid job names with a ClientException', async () => {
+    const { batch, emulator } = await setUp();
+    for (const jobName of [
+      '-starts-with-hyphen',
+      '_underscore-first',
+      'has space',
+      'dot.name',
+      'a'.repeat(129),
+      '',
+    ]) {
+      const error = await sdkError(submit(batch, { jobName }));
+      expect(error.name, jobName).toBe('ClientException');
+      expect(error.$metadata.httpStatusCode, jobName).toBe(400);
+    }
+    expect(emulator.jobs()).toEqual([]);
+    // The longest name allowed, and every allowed character.
+    await submit(batch, { jobName: 'a'.repeat(128) });
+    await submit(batch, { jobName: '9Az_-z' });
+    expect(emulator.jobs().map((job) => job.jobName)).toEqual(['a'.repeat(128), '9Az_-z']);
+  });
+
+  it('requires jobQueue and jobDefinition', async () => {
+    const { batch } = await setUp();
+    // The SDK does not check required members itself, so the emulator must.
+    const noQueue = { jobName: 'x', jobDefinition: 'my-def' } as SubmitJobCommandInput;
+    const noDefinition = { jobName: 'x', jobQueue: 'my-queue' } as SubmitJobCommandInput;
+    for (const input of [noQueue, noDefinition]) {
+      const error = await sdkError(batch.send(new SubmitJobCommand(input)));
+      expect(error.name).toBe('ClientException');
+      expect(error.message).toMatch(/is required/);
+    }
+  });
+});
+
+describe('BatchEmulator: DescribeJobs', () => {
+  it('leaves unknown ids out of the list without an error', async () => {
+    const { batch } = await setUp();
+    const known = await submit(batch);
+    const none = await batch.send(new DescribeJobsCommand({ jobs: ['no-such-job'] }));
+    expect(none.jobs).toEqual([]);
+    expect(none.$metadata.httpStatusCode).toBe(200);
+    const mixed = await batch.send(new DescribeJobsCommand({ jobs: ['no-such-job', known, known] }));
+    expect(mixed.jobs?.map((job) => job.jobId)).toEqual([known]);
+  });
+
+  it('takes at most 100 ids', async () => {
+    const { batch } = await setUp();
+    const ids = Array.from({ length: 100 }, (_, i) => `job-${i}`);
+    expect((await batch.send(new DescribeJobsCommand({ jobs: ids }))).jobs).toEqual([]);
+    const error = await sdkError(batch.send(new DescribeJobsCommand({ jobs: [...ids, 'job-100'] })));
+    expect(error.name).toBe('ClientException');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    expect(error.message).toMatch(/101/);
+  });
+
+  it('omits a job once removeJob has run', async () => {
+    const { batch, emulator } = await setUp();
+    const jobId = await submit(batch);
+    await describeOne(batch, jobId);
+    expect(emulator.removeJob(jobId)).toBe(true);
+    expect(emulator.removeJob(jobId)).toBe(false);
+    expect((await batch.send(new DescribeJobsCommand({ jobs: [jobId] }))).jobs).toEqual([]);
+  });
+
+  it('shows a forced status, even one Batch never documented, until it is unpinned', async () => {
+    const { batch, emulator } = await setUp();
+    const jobId = emulator.addJob({ jobName: 'odd', durations: { submitted: 0, pending: 0, runnable: 100 } });
+    emulator.setJobStatus(jobId, 'PAUSED', 'paused by operator');
+    expect(await describeOne(batch, jobId)).toMatchObject({
+      status: 'PAUSED',
+      statusReason: 'paused by operator',
+    });
+    const listed = await batch.send(
+      new ListJobsCommand({ jobQueue: 'local-queue', filters: [{ name: 'JOB_NAME', values: ['odd'] }] }),
+    );
+    expect(listed.jobSummaryList?.map((job) => job.status)).toEqual(['PAUSED']);
+    emulator.setJobStatus(jobId, null);
+    expect((await describeOne(batch, jobId)).status).toBe('RUNNABLE');
+    expect(() => emulator.setJobStatus('no-such-job', 'PAUSED')).toThrow(RangeError);
+  });
+});
+
+describe('BatchEmulator: ListJobs', () => {
+  it('needs a jobQueue', async () => {
+    const { batch } = await setUp();
+    const error = await sdkError(batch.send(new ListJobsCommand({})));
+    expect(error.name).toBe('ClientException');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    const arrayJob = await sdkError(batch.send(new ListJobsCommand({ arrayJobId: 'parent' })));
+    expect(arrayJob.name).toBe('ClientException');
+    expect(arrayJob.message).toMatch(/arrayJobId/);
+  });
+
+  it('lists only RUNNING jobs of the queue without a filter, or the jobStatus asked for', async () => {
+    const { clock, batch, emulator } = await setUp();
+    emulator.addJob({ jobName: 'queued', durations: { runnable: 1000 } });
+    emulator.addJob({ jobName: 'running', durations: { runnable: 0, starting: 0, running: 1000 } });
+    emulator.addJob({ jobName: 'done', durations: { runnable: 0, starting: 0, running: 0 } });
+    emulator.addJob({
+      jobName: 'elsewhere',
+      jobQueue: 'other-queue',
+      durations: { runnable: 0, starting: 0 },
+    });
+    clock.advanceSeconds(10);
+    expect(await listNames(batch, { jobQueue: 'local-queue' })).toEqual(['running']);
+    expect(await listNames(batch, { jobQueue: `${ACCOUNT_PREFIX}:job-queue/local-queue` })).toEqual([
+      'running',
+    ]);
+    expect(await listNames(batch, { jobQueue: 'local-queue', jobStatus: 'SUCCEEDED' })).toEqual(['done']);
+    expect(await listNames(batch, { jobQueue: 'local-queue', jobStatus: 'RUNNABLE' })).toEqual(['queued']);
+    expect(await listNames(batch, { jobQueue: 'other-queue' })).toEqual(['elsewhere']);
+  });
+
+  it('matches JOB_NAME case-insensitively, with a trailing * as a prefix, across all statuses', async () => {
+    const { clock, batch, emulator } = await setUp();
+    emulator.addJob({ jobName: 'Nightly-Report', durations: { runnable: 0, starting: 0, running: 0 } });
+    clock.advanceSeconds(10);
+    emulator.addJob({ jobName: 'nightly-report', durations: { runnable: 1000 } });
+    clock.advanceSeconds(10);
+    emulator.addJob({ jobName: 'NIGHTLY-REPORT-2', durations: { runnable: 0, starting: 0, running: 1000 } });
+    emulator.addJob({ jobName: 'weekly-report' });
+    clock.advanceSeconds(10);
+
+    const byName = (value: string, jobStatus?: 'RUNNING') =>
+      batch.send(
+        new ListJobsCommand({
+          jobQueue: 'local-queue',
+          jobStatus,
+          filters: [{ name: 'JOB_NAME', values: [value] }],
+        }),
+      );
+    const exact = await byName('nightly-REPORT');
+    // Newest first; every status, not only RUNNING.
+    expect(exact.jobSummaryList?.map((job) => [job.jobName, job.status])).toEqual([
+      ['nightly-report', 'RUNNABLE'],
+      ['Nightly-Report', 'SUCCEEDED'],
+    ]);
+    const prefix = await byName('NIGHTLY*');
+    expect(prefix.jobSummaryList?.map((job) => job.jobName)).toEqual([
+      'NIGHTLY-REPORT-2',
+      'nightly-report',
+      'Nightly-Report',
+    ]);
+    // jobStatus is ignored when a filter is given.
+    expect((await byName('nightly*', 'RUNNING')).jobSummaryList).toHaveLength(3);
+    expect((await byName('report')).jobSummaryList).toEqual([]);
+    expect((await byName('*')).jobSummaryList).toHaveLength(4);
+  });
+
+  it('summarizes jobs with timestamps and the exit code', async () => {
+    const { clock, batch, emulator } = await setUp();
+    const jobId = emulator.addJob({
+      jobName: 'summarized',
+      durations: { submitted: 0, pending: 0, runnable: 10, starting: 5, running: 20 },
+      outcome: 'FAILED',
+      exitCode: 2,
+    });
+    clock.advanceSeconds(60);
+    const { jobSummaryList } = await batch.send(
+      new ListJobsCommand({ jobQueue: 'local-queue', jobStatus: 'FAILED' }),
+    );
+    expect(jobSummaryList).toEqual([
+      {
+        jobArn: `${ACCOUNT_PREFIX}:job/${jobId}`,
+        jobId,
+        jobName: 'summarized',
+        jobDefinition: `${ACCOUNT_PREFIX}:job-definition/local-job-definition:1`,
+        createdAt: START,
+        status: 'FAILED',
+        statusReason: 'Essential container in task exited',
+        startedAt: START + 15_000,
+        stoppedAt: START + 35_000,
+        container: { exitCode: 2 },
+      },
+    ]);
+  });
+
+  it('pages with maxResults and nextToken, newest first, each job once', async () => {
+    const { clock, batch, emulator } = await setUp();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const durations = { submitted: 0, pending: 0, runnable: 0, starting: 0, running: 1000 };
+      ids.push(emulator.addJob({ jobName: `page-${i}`, durations }));
+      clock.advanceSeconds(1);
+    }
+    const pages: string[][] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await batch.send(
+        new ListJobsCommand({ jobQueue: 'local-queue', maxResults: 2, nextToken }),
+      );
+      pages.push((page.jobSummaryList ?? []).map((job) => job.jobId ?? ''));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined && pages.length < 10);
+    expect(pages).toEqual([[ids[4], ids[3]], [ids[2], ids[1]], [ids[0]]]);
+    // Exactly a full last page: no token pointing at an empty page.
+    const all = await batch.send(new ListJobsCommand({ jobQueue: 'local-queue', maxResults: 5 }));
+    expect(all.jobSummaryList).toHaveLength(5);
+    expect(all.nextToken).toBeUndefined();
+
+    const badToken = await sdkError(
+      batch.send(new ListJobsCommand({ jobQueue: 'local-queue', nextToken: 'not-a-token' })),
+    );
+    expect(badToken.name).toBe('ClientException');
+    const badSize = await sdkError(
+      batch.send(new ListJobsCommand({ jobQueue: 'local-queue', maxResults: 0 })),
+    );
+    expect(badSize.name).toBe('ClientException');
+  });
+
+  it('refuses filters it does not emulate, more than one filter, and unknown statuses', async () => {
+    const { batch } = await setUp();
+    const cases: ListJobsCommandInput[] = [
+      { jobQueue: 'q', filters: [{ name: 'JOB_DEFINITION', values: ['d'] }] },
+      { jobQueue: 'q', filters: [{ name: 'JOB_NAME', values: ['a', 'b'] }] },
+      {
+        jobQueue: 'q',
+        filters: [
+          { name: 'JOB_NAME', values: ['a'] },
+          { name: 'JOB_NAME', values: ['b'] },
+        ],
+      },
+      { jobQueue: 'q', jobStatus: 'PAUSED' as 'RUNNING' },
+    ];
+    for (const input of cases) {
+      const error = await sdkError(batch.send(new ListJobsCommand(input)));
+      expect(error.name, JSON.stringify(input)).toBe('ClientException');
+    }
+  });
+});
+
+describe('BatchEmulator: TerminateJob and CancelJob', () => {
+  const durations = { submitted: 0, pending: 0, runnable: 100, starting: 10, running: 1000 };
+
+  it('terminates a running job: FAILED now, with the reason and a killed container', async () => {
+    const { clock, batch } = await setUp({ defaultJobSpec: { durations } });
+    const jobId = await submit(batch);
+    clock.advanceSeconds(200);
+    await batch.send(new TerminateJobCommand({ jobId, reason: 'deadline passed' }));
+    clock.advanceSeconds(5000); // The schedule no longer matters.
+    const job = await describeOne(batch, jobId);
+    expect(job).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'deadline passed',
+      startedAt: START + 110_000,
+      stoppedAt: START + 200_000,
+      isTerminated: true,
+      container: { exitCode: 137 },
+    });
+    expect(job.attempts).toHaveLength(1);
+  });
+
+  it('terminates a queued job without start time or exit code, and leaves a finished job alone', async () => {
+    const { clock, batch } = await setUp({ defaultJobSpec: { durations } });
+    const queued = await submit(batch);
+    clock.advanceSeconds(50);
+    await batch.send(new TerminateJobCommand({ jobId: queued, reason: 'not needed' }));
+    const job = await describeOne(batch, queued);
+    expect(job).toMatchObject({ status: 'FAILED', statusReason: 'not needed', stoppedAt: START + 50_000 });
+    expect(job.startedAt).toBeUndefined();
+    expect(job.container?.exitCode).toBeUndefined();
+    expect(job.attempts).toEqual([]);
+
+    const finished = await submit(batch, { jobName: 'finished' });
+    clock.advanceSeconds(2000);
+    await batch.send(new TerminateJobCommand({ jobId: finished, reason: 'too late' }));
+    expect(await describeOne(batch, finished)).toMatchObject({
+      status: 'SUCCEEDED',
+      statusReason: 'Essential container in task exited',
+    });
+  });
+
+  it('cancels a job that has not started, but not one that is STARTING or RUNNING', async () => {
+    const { clock, batch } = await setUp({ defaultJobSpec: { durations } });
+    const queued = await submit(batch, { jobName: 'queued' });
+    const started = await submit(batch, { jobName: 'started' });
+    clock.advanceSeconds(50);
+    await batch.send(new CancelJobCommand({ jobId: queued, reason: 'cancelled by user' }));
+    expect(await describeOne(batch, queued)).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'cancelled by user',
+      isCancelled: true,
+    });
+
+    clock.advanceSeconds(55); // 105 s: STARTING.
+    expect((await describeOne(batch, started)).status).toBe('STARTING');
+    const response = await batch.send(new CancelJobCommand({ jobId: started, reason: 'too late' }));
+    expect(response.$metadata.httpStatusCode).toBe(200);
+    clock.advanceSeconds(100); // RUNNING
+    expect((await describeOne(batch, started)).status).toBe('RUNNING');
+    await batch.send(new CancelJobCommand({ jobId: started, reason: 'still too late' }));
+    clock.advanceSeconds(1000);
+    const done = await describeOne(batch, started);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.isCancelled).toBeUndefined();
+  });
+
+  it('refuses an unknown job id or a missing reason', async () => {
+    const { batch } = await setUp();
+    const jobId = await submit(batch);
+    const unknownTerminate = await sdkError(
+      batch.send(new TerminateJobCommand({ jobId: 'no-such-job', reason: 'x' })),
+    );
+    expect([unknownTerminate.name, unknownTerminate.$metadata.httpStatusCode]).toEqual([
+      'ClientException',
+      400,
+    ]);
+    const unknownCancel = await sdkError(
+      batch.send(new CancelJobCommand({ jobId: 'no-such-job', reason: 'x' })),
+    );
+    expect([unknownCancel.name, unknownCancel.$metadata.httpStatusCode]).toEqual(['ClientException', 400]);
+    const noReason = await sdkError(
+      batch.send(new CancelJobCommand({ jobId } as { jobId: string; reason: string })),
+    );
+    expect(noReason.name).toBe('ClientException');
+  });
+});
+
+describe('BatchEmulator: injected faults', () => {
+  it('throttles every request with probability 1: TooManyRequestsException, HTTP 429', async () => {
+    const { batch, emulator } = await setUp({ faults: { throttleProbability: 1 } });
+    const error = await sdkError(batch.send(new DescribeJobsCommand({ jobs: ['a'] })));
+    expect(error.name).toBe('TooManyRequestsException');
+    expect(error.$metadata.httpStatusCode).toBe(429);
+    expect(error.$fault).toBe('client');
+    expect(emulator.throttledCalls).toBe(1);
+    expect(emulator.calls).toEqual([
+      {
+        operation: 'DescribeJobs',
+        at: START,
+        outcome: 'throttled',
+        httpStatus: 429,
+        errorType: 'TooManyRequestsException',
+      },
+    ]);
+  });
+
+  it('draws the injected random source only for faults that are on', async () => {
+    const draws = [0.1, 0.9, 0.49, 0.5];
+    let drawn = 0;
+    const random = () => draws[drawn++] ?? 1;
+    const { batch, emulator } = await setUp({ faults: { throttleProbability: 0.5 }, random });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      try {
+        await batch.send(new DescribeJobsCommand({ jobs: ['a'] }));
+        outcomes.push('ok');
+      } catch (error) {
+        outcomes.push((error as SdkError).name);
+      }
+    }
+    expect(outcomes).toEqual(['TooManyRequestsException', 'ok', 'TooManyRequestsException', 'ok']);
+    expect(drawn).toBe(4);
+    expect(emulator.throttledCalls).toBe(2);
+  });
+
+  it('limits requests per virtual second', async () => {
+    const { clock, batch, emulator } = await setUp({ faults: { throttleRequestsPerSecond: 2 } });
+    const describe = () => batch.send(new DescribeJobsCommand({ jobs: ['a'] }));
+    await describe();
+    await describe();
+    const third = await sdkError(describe());
+    expect([third.name, third.$metadata.httpStatusCode]).toEqual(['TooManyRequestsException', 429]);
+    // Within the same second (clock at 0.5 s) the limit still holds.
+    clock.advanceSeconds(0.5);
+    expect((await sdkError(describe())).name).toBe('TooManyRequestsException');
+    clock.advanceSeconds(0.5);
+    await describe();
+    await describe();
+    expect(emulator.calls.map((call) => [call.at - START, call.outcome])).toEqual([
+      [0, 'ok'],
+      [0, 'ok'],
+      [0, 'throttled'],
+      [500, 'throttled'],
+      [1000, 'ok'],
+      [1000, 'ok'],
+    ]);
+  });
+
+  it('answers a burst of 500 ServerExceptions, then recovers', async () => {
+    const { batch, emulator } = await setUp();
+    const jobId = await submit(batch);
+    emulator.setFaults({ serverErrorBurst: 2 });
+    for (let i = 0; i < 2; i += 1) {
+      const error = await sdkError(batch.send(new DescribeJobsCommand({ jobs: [jobId] })));
+      expect(error.name).toBe('ServerException');
+      expect(error.$metadata.httpStatusCode).toBe(500);
+      expect(error.$fault).toBe('server');
+    }
+    expect(emulator.faults.serverErrorBurst).toBe(0);
+    expect((await describeOne(batch, jobId)).jobId).toBe(jobId);
+    expect(emulator.calls.map((call) => call.outcome)).toEqual(['ok', 'error', 'error', 'ok']);
+  });
+
+  it('injects random server errors', async () => {
+    const { batch } = await setUp({ faults: { serverErrorProbability: 1 } });
+    const error = await sdkError(batch.send(new ListJobsCommand({ jobQueue: 'q' })));
+    expect([error.name, error.$metadata.httpStatusCode]).toEqual(['ServerException', 500]);
+  });
+
+  it('restricts faults to the operations named', async () => {
+    const { batch, emulator } = await setUp({
+      faults: { throttleProbability: 1, operations: ['DescribeJobs'] },
+    });
+    const jobId = await submit(batch);
+    expect((await sdkError(batch.send(new DescribeJobsCommand({ jobs: [jobId] })))).name).toBe(
+      'TooManyRequestsException',
+    );
+    await batch.send(new ListJobsCommand({ jobQueue: 'my-queue' }));
+    emulator.setFaults({});
+    expect((await describeOne(batch, jobId)).jobId).toBe(jobId);
+    expect(emulator.callCount('DescribeJobs')).toBe(2);
+    expect(emulator.callCount('SubmitJob')).toBe(1);
+    expect(emulator.callCount()).toBe(4);
+    expect(emulator.throttledCalls).toBe(1);
+  });
+
+  it('refuses impossible fault settings', async () => {
+    const { emulator } = await setUp();
+    expect(() => emulator.setFaults({ throttleProbability: 1.5 })).toThrow(RangeError);
+    expect(() => emulator.setFaults({ serverErrorBurst: -1 })).toThrow(RangeError);
+    expect(() => emulator.setFaults({ throttleRequestsPerSecond: 0.5 })).toThrow(RangeError);
+  });
+});
+
+describe('BatchEmulator: protocol edges and helpers', () => {
+  it('answers an operation it does not emulate with a 404 the SDK names', async () => {
+    const { batch, emulator } = await setUp();
+    const error = await sdkError(batch.send(new DescribeJobQueuesCommand({})));
+    expect(error.name).toBe('UnknownOperationException');
+    expect(error.$metadata.httpStatusCode).toBe(404);
+    expect(error.message).toContain('/v1/describejobqueues');
+    expect(emulator.calls[0]).toMatchObject({ operation: 'Unknown', outcome: 'error', httpStatus: 404 });
+  });
+
+  it('sends a request id the SDK picks up', async () => {
+    const { batch } = await setUp();
+    const error = await sdkError(batch.send(new ListJobsCommand({})));
+    expect(error.$metadata.requestId).toMatch(UUID);
+  });
+
+  it('seeds jobs without a request and refuses bad seeds', async () => {
+    const { batch, emulator } = await setUp({ defaultJobSpec: { durations: { runnable: 0, starting: 0 } } });
+    const jobId = emulator.addJob({ jobId: 'fixed-id', jobName: 'seeded', parameters: { a: 'b' } });
+    expect(jobId).toBe('fixed-id');
+    expect(emulator.callCount()).toBe(0);
+    expect(emulator.job('fixed-id')).toMatchObject({
+      jobName: 'seeded',
+      status: 'SUBMITTED',
+      parameters: { a: 'b' },
+    });
+    expect((await describeOne(batch, 'fixed-id')).jobName).toBe('seeded');
+    expect(() => emulator.addJob({ jobId: 'fixed-id' })).toThrow(/already exists/);
+    expect(() => emulator.addJob({ jobName: 'bad name' })).toThrow(RangeError);
+    expect(() => emulator.addJob({ durations: { running: -1 } })).toThrow(RangeError);
+    expect(emulator.jobs().map((job) => job.jobId)).toEqual(['fixed-id']);
+  });
+
+  it('uses a custom log stream name', async () => {
+    const { clock, batch, emulator } = await setUp();
+    const jobId = emulator.addJob({
+      logStreamName: 'custom/stream',
+      durations: { runnable: 0, starting: 0 },
+    });
+    clock.advanceSeconds(5);
+    expect((await describeOne(batch, jobId)).container?.logStreamName).toBe('custom/stream');
+  });
+
+  it('stops listening', async () => {
+    const { batch, emulator } = await setUp();
+    await emulator.stop();
+    await emulator.stop();
+    const error = await sdkError(batch.send(new ListJobsCommand({ jobQueue: 'q' })));
+    expect(error.message).toMatch(/ECONNREFUSED|socket|connect/i);
+  });
+});

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { LocalStateMachine } from '../../../lib/local/local-state-machine';
+import { VirtualClock } from '../../../lib/local/virtual-clock';
+
+// Small hand-written machines test the harness itself; the product's ASL is only ever the synthesized one.
+const FN = 'arn:aws:lambda:us-east-1:123456789012:function:Worker';
+
+function waitMachine(seconds: unknown) {
+  return {
+    StartAt: 'Set',
+    States: {
+      Set: { Type: 'Pass', Result: { delay: seconds }, Next: 'Pause' },
+      Pause: { Type: 'Wait', SecondsPath: '$.delay', Next: 'Call' },
+      Call: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: FN, 'Payload.$': '$' },
+        ResultSelector: { 'seen.$': '$.Payload' },
+        End: true,
+      },
+    },
+  };
+}
+
+describe('LocalStateMachine', () => {
+  it('advances the virtual clock by the real SecondsPath before the next state runs', async () => {
+    const clock = new VirtualClock(0);
+    const machine = new LocalStateMachine({
+      definition: waitMachine(7_200),
+      clock,
+      lambdas: { Worker: async (payload) => ({ payload, at: clock.now() }) },
+    });
+    const started = Date.now();
+    const result = await machine.run({});
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(result.status).toBe('SUCCEEDED');
+    // The handler got the Payload of the lambda:invoke envelope and its result came back under Payload.
+    expect(result.output).toEqual({ seen: { payload: { delay: 7_200 }, at: 7_200_000 } });
+    expect(result.simulatedSeconds).toBe(7_200);
+    expect(result.lambdaInvocations).toBe(1);
+    // Pass 2 + Wait 2 + Task 5 + execution 2.
+    expect(result.historyEvents).toBe(11);
+    expect(result.stateTransitions).toBe(3);
+  });
+
+  it('refuses a SecondsPath that is not a whole number from 0 to 99999999, as AWS does', async () => {
+    for (const bad of [1.5, -1, 100_000_000, '30']) {
+      const machine = new LocalStateMachine({
+        definition: waitMachine(bad),
+        clock: new VirtualClock(0),
+        lambdas: { Worker: async () => ({}) },
+      });
+      const result = await machine.run({});
+      expect(result.status, String(bad)).toBe('FAILED');
+      expect(result.error).toBe('States.Runtime');
+      expect(result.cause).toMatch(/SecondsPath/);
+    }
+  });
+
+  it('refuses to build a machine whose task has no local handler, so nothing can reach AWS', () => {
+    expect(
+      () => new LocalStateMachine({ definition: waitMachine(1), clock: new VirtualClock(0), lambdas: {} }),
+    ).toThrowError(/invokes Lambda Worker, which has no local handler/);
+    const submit = {
+      StartAt: 'Submit',
+      States: { Submit: { Type: 'Task', Resource: 'arn:aws:states:::batch:submitJob', End: true } },
+    };
+    expect(
+      () => new LocalStateMachine({ definition: submit, clock: new VirtualClock(0), lambdas: {} }),
+    ).toThrowError(/calls arn:aws:states:::batch:submitJob, which has no local handler/);
+  });
+
+  it('fails an execution past 25,000 history events, which the engine alone would let run', async () => {
+    const loop = {
+      StartAt: 'Tick',
+      States: {
+        Tick: { Type: 'Pass', Next: 'Again' },
+        Again: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.stop', IsPresent: true, Next: 'End' }],
+          Default: 'Tick',
+        },
+        End: { Type: 'Succeed' },
+      },
+    };
+    const machine = new LocalStateMachine({ definition: loop, clock: new VirtualClock(0), lambdas: {} });
+    const result = await machine.run({});
+    expect(result.status).toBe('FAILED');
+    expect(result.cause).toMatch(/maximum number of history events \(25000\)/);
+    expect(result.historyEvents).toBe(25_002);
+  });
+
+  it('fails a state whose output exceeds 256 KiB', async () => {
+    const machine = new LocalStateMachine({
+      definition: waitMachine(0),
+      clock: new VirtualClock(0),
+      lambdas: { Worker: async () => 'x'.repeat(300_000) },
+    });
+    const result = await machine.run({});
+    expect(result).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+  });
+
+  it('retries a failing Lambda per the Retry field, counting retries and moving the clock by the backoff', async () => {
+    const definition = {
+      StartAt: 'Call',
+      States: {
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: FN, 'Payload.$': '$' },
+          OutputPath: '$.Payload',
+          Retry: [
+            { ErrorEquals: ['Lambda.ServiceException'], IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: 3 },
+          ],
+          End: true,
+        },
+      },
+    };
+    let calls = 0;
+    const clock = new VirtualClock(0);
+    const machine = new LocalStateMachine({
+      definition,
+      clock,
+      random: () => 0.5,
+      lambdas: {
+        Worker: async () => {
+          calls++;
+          if (calls <= 2) throw Object.assign(new Error('try again'), { name: 'Lambda.ServiceException' });
+          return { calls };
+        },
+      },
+    });
+    const result = await machine.run({});
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { calls: 3 },
+      retries: 2,
+      lambdaInvocations: 3,
+    });
+    // FULL jitter with random 0.5: 10 * 0.5 + 20 * 0.5.
+    expect(result.simulatedSeconds).toBe(15);
+    expect(result.stateTransitions).toBe(3);
+  });
+
+  it('reports a Fail state with its error and cause', async () => {
+    const definition = {
+      StartAt: 'Boom',
+      States: { Boom: { Type: 'Fail', Error: 'StepWait.Timeout', Cause: '{"reason":"late"}' } },
+    };
+    const result = await new LocalStateMachine({ definition, clock: new VirtualClock(0), lambdas: {} }).run(
+      {},
+    );
+    expect(result).toMatchObject({
+      status: 'TIMED_OUT',
+      error: 'StepWait.Timeout',
+      cause: '{"reason":"late"}',
+    });
+  });
+});

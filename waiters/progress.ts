@@ -1,0 +1,324 @@
+import type { DescribeJobsInterpretation } from './batch/describe-jobs';
+import { type JobSummary, summarizeJob } from './batch/summary';
+import { type DelayStrategy, nextDelaySeconds } from './delay';
+import type { WaiterModel } from './model';
+import { StepWaitError, type StepWaitErrorName } from './stepwait-errors';
+import { isErrorOutcome, type PollOutcome } from './types';
+
+/**
+ * How one wait moves from poll to poll: stages in order, the deadline, attempts and delays. Pure: the
+ * poller hands in what it observed and the time, and gets back the next state to store in the execution.
+ */
+
+/** The stages of one wait and how each one waits. Built from construct props and per-execution overrides. */
+export interface WaitPlan {
+  readonly model: WaiterModel;
+  /** Waiter names, in order; a success moves to the next one. */
+  readonly stages: readonly string[];
+  /** The delay strategy of each stage. */
+  readonly delays: Readonly<Record<string, DelayStrategy>>;
+  /** Attempt limits set explicitly by a user; a stage without one is bounded by the deadline alone. */
+  readonly maxAttempts: Readonly<Record<string, number>>;
+}
+
+/** The outcome vocabulary of DESIGN.md, shared by local runs, the CLI and the machine's output. */
+export type WaitStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+
+/** What the state machine branches on after a poll. */
+export type PollState = 'success' | 'failure' | 'retry' | 'timeout';
+
+export interface StageRecord {
+  waiter: string;
+  /** Polls made in this stage; 0 when the response that ended the previous stage also decided this one. */
+  attempts: number;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+/** The wait's state between polls, carried by the execution from one poll to the next. */
+export interface WaitProgress {
+  state: PollState;
+  status: WaitStatus;
+  stageIndex: number;
+  /** Polls made in the current stage. */
+  attempt: number;
+  /** Seconds the next Wait state waits. */
+  delaySeconds: number;
+  startedAt: string;
+  /** Absolute; stamped by the first poll and never moved. */
+  deadline: string;
+  /** The jobs waited for; empty until a business key resolves. */
+  jobIds: string[];
+  /** Jobs any poll has seen: one of them missing later has vanished. */
+  seenJobIds: string[];
+  stages: StageRecord[];
+  jobs: JobSummary[];
+  timedOut: boolean;
+  waitedSeconds: number;
+  /** Status calls refused by throttling: retried with backoff, never counted as attempts. */
+  throttledCalls: number;
+  /** Status calls that failed transiently (5xx, network): retried with backoff, never counted as attempts. */
+  transientErrors: number;
+  consecutiveTransientErrors: number;
+  error?: StepWaitErrorName;
+  /** JSON: `{ reason, jobs: { [jobId]: { status, statusReason, exitCode, logStreamName } } }`. */
+  cause?: string;
+}
+
+/** One poll, as the poller saw it. */
+export type PollObservation =
+  | { kind: 'described'; interpretation: DescribeJobsInterpretation }
+  /** A business key matched no job yet: the job may not be submitted yet. */
+  | { kind: 'notVisible' }
+  | { kind: 'ambiguous'; jobName: string; jobIds: string[] }
+  /** The status call was throttled or failed transiently; the SDK must not retry inside the Lambda. */
+  | { kind: 'throttled' | 'transient'; errorName: string };
+
+/** Backoff after throttles and transient errors, in the state machine rather than in the Lambda. */
+export const TRANSIENT_BACKOFF: DelayStrategy = { kind: 'exponential', minDelay: 2, maxDelay: 64 };
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The state before the first poll: stamps the deadline (now + timeoutSeconds) that every later poll keeps. */
+export function startProgress(
+  plan: WaitPlan,
+  jobIds: readonly string[],
+  timeoutSeconds: number,
+  nowMs: number,
+): WaitProgress {
+  const firstStage = plan.stages[0];
+  if (firstStage === undefined) throw new RangeError('a wait plan needs at least one stage');
+  return {
+    state: 'retry',
+    status: 'RUNNING',
+    stageIndex: 0,
+    attempt: 0,
+    delaySeconds: 0,
+    startedAt: iso(nowMs),
+    deadline: iso(nowMs + timeoutSeconds * 1000),
+    jobIds: [...jobIds],
+    seenJobIds: [],
+    stages: [{ waiter: firstStage, attempts: 0, startedAt: iso(nowMs) }],
+    jobs: [],
+    timedOut: false,
+    waitedSeconds: 0,
+    throttledCalls: 0,
+    transientErrors: 0,
+    consecutiveTransientErrors: 0,
+  };
+}
+
+function causeOf(reason: string, jobs: readonly JobSummary[]): string {
+  const byJob: Record<
+    string,
+    Omit<JobSummary, 'jobId' | 'jobName' | 'createdAt' | 'startedAt' | 'stoppedAt' | 'attempts'>
+  > = {};
+  for (const { jobId, status, statusReason, exitCode, logStreamName } of jobs) {
+    byJob[jobId] = { status, statusReason, exitCode, logStreamName };
+  }
+  return JSON.stringify({ reason, jobs: byJob });
+}
+
+function ended(
+  progress: WaitProgress,
+  nowMs: number,
+  state: 'failure' | 'timeout',
+  error: StepWaitErrorName,
+  reason: string,
+): WaitProgress {
+  return {
+    ...progress,
+    stages: progress.stages.map((record, index) =>
+      index === progress.stageIndex ? { ...record, finishedAt: iso(nowMs) } : record,
+    ),
+    state,
+    status: state === 'timeout' ? 'TIMED_OUT' : 'FAILED',
+    timedOut: state === 'timeout',
+    delaySeconds: 0,
+    error,
+    cause: causeOf(reason, progress.jobs),
+  };
+}
+
+/** Seconds to the deadline, rounded up so a clamped Wait ends at (never before) the deadline. */
+function secondsLeft(progress: WaitProgress, nowMs: number): number {
+  return Math.max(0, Math.ceil((Date.parse(progress.deadline) - nowMs) / 1000));
+}
+
+/** The deadline has passed: a job never seen is JobNotFound, anything else a timeout. */
+function deadlinePassed(progress: WaitProgress, nowMs: number): WaitProgress {
+  const neverSeen = progress.jobIds.filter((id) => !progress.seenJobIds.includes(id));
+  if (progress.jobIds.length === 0 || neverSeen.length > 0) {
+    const which = neverSeen.length > 0 ? `job ${neverSeen.join(', ')}` : 'a job with the business key';
+    return ended(
+      progress,
+      nowMs,
+      'failure',
+      StepWaitError.JobNotFound,
+      `${which} never appeared before the deadline ${progress.deadline}`,
+    );
+  }
+  const stage = progress.stages[progress.stageIndex]?.waiter ?? '?';
+  return ended(
+    progress,
+    nowMs,
+    'timeout',
+    StepWaitError.Timeout,
+    `deadline ${progress.deadline} passed while waiting in ${stage}`,
+  );
+}
+
+function keepWaiting(progress: WaitProgress, nowMs: number, delaySeconds: number): WaitProgress {
+  const left = secondsLeft(progress, nowMs);
+  if (left === 0) return deadlinePassed(progress, nowMs);
+  return {
+    ...progress,
+    state: 'retry',
+    status: 'RUNNING',
+    delaySeconds: Math.max(1, Math.min(delaySeconds, left)),
+  };
+}
+
+function withClock(progress: WaitProgress, nowMs: number): WaitProgress {
+  return {
+    ...progress,
+    waitedSeconds: Math.max(0, Math.round((nowMs - Date.parse(progress.startedAt)) / 1000)),
+  };
+}
+
+function decideStages(
+  plan: WaitPlan,
+  progress: WaitProgress,
+  outcome: PollOutcome,
+  nowMs: number,
+  random: () => number,
+): WaitProgress {
+  let current = progress;
+  for (;;) {
+    const stage = plan.stages[current.stageIndex] as string;
+    const decision = plan.model.evaluate(stage, outcome);
+    if (decision.state === 'success') {
+      const stages = current.stages.map((record, index) =>
+        index === current.stageIndex ? { ...record, finishedAt: iso(nowMs) } : record,
+      );
+      const nextStage = plan.stages[current.stageIndex + 1];
+      if (nextStage === undefined) {
+        return { ...current, stages, state: 'success', status: 'SUCCEEDED', delaySeconds: 0 };
+      }
+      // The response that ended this stage may already decide the next one: it costs no extra poll.
+      current = {
+        ...current,
+        stages: [...stages, { waiter: nextStage, attempts: 0, startedAt: iso(nowMs) }],
+        stageIndex: current.stageIndex + 1,
+        attempt: 0,
+      };
+      continue;
+    }
+    if (decision.state === 'failure') {
+      if (isErrorOutcome(outcome)) {
+        return ended(
+          current,
+          nowMs,
+          'failure',
+          StepWaitError.PollFailed,
+          `${stage}: the status call failed with ${outcome.error.name}${outcome.error.message ? `: ${outcome.error.message}` : ''}`,
+        );
+      }
+      const failed = current.jobs.filter((job) => job.status === 'FAILED').map((job) => job.jobId);
+      const which = failed.length > 0 ? `job ${failed.join(', ')} failed` : 'an acceptor reported failure';
+      return ended(current, nowMs, 'failure', StepWaitError.JobFailed, `${stage}: ${which}`);
+    }
+    const limit = plan.maxAttempts[stage];
+    if (limit !== undefined && current.attempt >= limit) {
+      return ended(
+        current,
+        nowMs,
+        'failure',
+        StepWaitError.MaxAttemptsExceeded,
+        `${stage}: no decision after ${current.attempt} attempts (maxAttempts ${limit})`,
+      );
+    }
+    const strategy = plan.delays[stage];
+    if (strategy === undefined) throw new RangeError(`no delay strategy for stage ${stage}`);
+    return keepWaiting(current, nowMs, nextDelaySeconds(strategy, Math.max(1, current.attempt), random));
+  }
+}
+
+/**
+ * The state after one poll. Throttles and transient errors back off without spending an attempt; anything
+ * else is an attempt of the current stage, decided by the waiter model, and past the deadline a retry
+ * becomes a timeout (or JobNotFound, for a job that never appeared).
+ */
+export function advanceProgress(
+  plan: WaitPlan,
+  previous: WaitProgress,
+  observation: PollObservation,
+  nowMs: number,
+  random: () => number = Math.random,
+): WaitProgress {
+  const progress = withClock(previous, nowMs);
+  if (observation.kind === 'throttled' || observation.kind === 'transient') {
+    const consecutive = progress.consecutiveTransientErrors + 1;
+    const counted = {
+      ...progress,
+      consecutiveTransientErrors: consecutive,
+      throttledCalls: progress.throttledCalls + (observation.kind === 'throttled' ? 1 : 0),
+      transientErrors: progress.transientErrors + (observation.kind === 'transient' ? 1 : 0),
+    };
+    return keepWaiting(counted, nowMs, nextDelaySeconds(TRANSIENT_BACKOFF, consecutive, random));
+  }
+
+  const attempt = progress.attempt + 1;
+  const attempted: WaitProgress = {
+    ...progress,
+    attempt,
+    consecutiveTransientErrors: 0,
+    stages: progress.stages.map((record, index) =>
+      index === progress.stageIndex ? { ...record, attempts: attempt } : record,
+    ),
+  };
+
+  switch (observation.kind) {
+    case 'ambiguous':
+      return ended(
+        attempted,
+        nowMs,
+        'failure',
+        StepWaitError.AmbiguousBusinessKey,
+        `${observation.jobIds.length} jobs are named ${observation.jobName}: ${observation.jobIds.join(', ')}; pass newest: true to wait for the newest`,
+      );
+    case 'notVisible':
+      return keepWaiting(
+        attempted,
+        nowMs,
+        nextDelaySeconds(
+          plan.delays[plan.stages[attempted.stageIndex] as string] as DelayStrategy,
+          attempt,
+          random,
+        ),
+      );
+    case 'described': {
+      const { interpretation } = observation;
+      if (interpretation.kind === 'vanished') {
+        return ended(attempted, nowMs, 'failure', StepWaitError.JobNotFound, interpretation.reason);
+      }
+      if (interpretation.kind === 'unknownStatus') {
+        return ended(attempted, nowMs, 'failure', StepWaitError.UnknownStatus, interpretation.reason);
+      }
+      const { outcome } = interpretation;
+      const jobs = isErrorOutcome(outcome) ? attempted.jobs : describedJobs(outcome.output).map(summarizeJob);
+      return decideStages(
+        plan,
+        { ...attempted, jobs, seenJobIds: interpretation.seenJobIds },
+        outcome,
+        nowMs,
+        random,
+      );
+    }
+  }
+}
+
+function describedJobs(output: unknown): Parameters<typeof summarizeJob>[0][] {
+  const jobs = (output as { jobs?: unknown }).jobs;
+  return Array.isArray(jobs) ? jobs : [];
+}
