@@ -36,8 +36,9 @@ export interface ParsedPollerConfig {
 
 const parsedConfigs = new Map<string, ParsedPollerConfig>();
 
+/** @param field within the config; '' for the config as a whole */
 function fail(field: string, detail: string): never {
-  throw new InvalidInputError(`config.${field}`, detail);
+  throw new InvalidInputError(field === '' ? 'config' : `config.${field}`, detail);
 }
 
 /** Checks a config object; the construct calls this at synth time, the poller on its first event. */

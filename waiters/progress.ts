@@ -186,6 +186,29 @@ function withClock(progress: WaitProgress, nowMs: number): WaitProgress {
   };
 }
 
+/** No decision yet: stop at a user-set attempt limit, else wait the stage's delay (clamped to the deadline). */
+function retryStage(
+  plan: WaitPlan,
+  progress: WaitProgress,
+  nowMs: number,
+  random: () => number,
+): WaitProgress {
+  const stage = plan.stages[progress.stageIndex] as string;
+  const limit = plan.maxAttempts[stage];
+  if (limit !== undefined && progress.attempt >= limit) {
+    return ended(
+      progress,
+      nowMs,
+      'failure',
+      StepWaitError.MaxAttemptsExceeded,
+      `${stage}: no decision after ${progress.attempt} attempts (maxAttempts ${limit})`,
+    );
+  }
+  const strategy = plan.delays[stage];
+  if (strategy === undefined) throw new RangeError(`no delay strategy for stage ${stage}`);
+  return keepWaiting(progress, nowMs, nextDelaySeconds(strategy, Math.max(1, progress.attempt), random));
+}
+
 function decideStages(
   plan: WaitPlan,
   progress: WaitProgress,
@@ -228,19 +251,7 @@ function decideStages(
       const which = failed.length > 0 ? `job ${failed.join(', ')} failed` : 'an acceptor reported failure';
       return ended(current, nowMs, 'failure', StepWaitError.JobFailed, `${stage}: ${which}`);
     }
-    const limit = plan.maxAttempts[stage];
-    if (limit !== undefined && current.attempt >= limit) {
-      return ended(
-        current,
-        nowMs,
-        'failure',
-        StepWaitError.MaxAttemptsExceeded,
-        `${stage}: no decision after ${current.attempt} attempts (maxAttempts ${limit})`,
-      );
-    }
-    const strategy = plan.delays[stage];
-    if (strategy === undefined) throw new RangeError(`no delay strategy for stage ${stage}`);
-    return keepWaiting(current, nowMs, nextDelaySeconds(strategy, Math.max(1, current.attempt), random));
+    return retryStage(plan, current, nowMs, random);
   }
 }
 
@@ -288,15 +299,7 @@ export function advanceProgress(
         `${observation.jobIds.length} jobs are named ${observation.jobName}: ${observation.jobIds.join(', ')}; pass newest: true to wait for the newest`,
       );
     case 'notVisible':
-      return keepWaiting(
-        attempted,
-        nowMs,
-        nextDelaySeconds(
-          plan.delays[plan.stages[attempted.stageIndex] as string] as DelayStrategy,
-          attempt,
-          random,
-        ),
-      );
+      return retryStage(plan, attempted, nowMs, random);
     case 'described': {
       const { interpretation } = observation;
       if (interpretation.kind === 'vanished') {
