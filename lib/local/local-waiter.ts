@@ -24,6 +24,19 @@ export interface SynthesizedWaiter {
  * locally the poller runs from source, so the Lambda asset is never used.
  */
 export function synthesizeWaiter(props: StepWaitStackProps = {}): SynthesizedWaiter {
+  // Synthesis takes seconds; the same props give the same template, so synthesize each once per process.
+  const key = JSON.stringify(props);
+  let synthesized = synthesizedByProps.get(key);
+  if (synthesized === undefined) {
+    synthesized = synthesize(props);
+    synthesizedByProps.set(key, synthesized);
+  }
+  return synthesized;
+}
+
+const synthesizedByProps = new Map<string, SynthesizedWaiter>();
+
+function synthesize(props: StepWaitStackProps): SynthesizedWaiter {
   const outdir = mkdtempSync(join(tmpdir(), 'stepwait-synth-'));
   try {
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });

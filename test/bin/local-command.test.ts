@@ -1,0 +1,191 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { localCommand, parseDelayOption, parseLocalOptions } from '../../bin/cli/local-command';
+import { UsageError } from '../../bin/cli/usage-error';
+
+const root = join(__dirname, '..', '..');
+
+/** Runs `stepwait local` in process, capturing what it prints. */
+async function runLocal(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await localCommand(args, {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+    live: false,
+  });
+  return { code, stdout, stderr };
+}
+
+function onlyJson(stdout: string): Record<string, unknown> {
+  const lines = stdout.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0] as string);
+}
+
+describe('stepwait local --json', () => {
+  it('runs the default wait from the real command line: exactly one JSON object on stdout, exit 0', async () => {
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'bin/stepwait.ts', 'local', '--json'], {
+      cwd: root,
+      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+      timeout: 60_000,
+    });
+    const report = onlyJson(stdout);
+    expect(report).toMatchObject({ status: 'SUCCEEDED', error: null, executions: 1, throttledCalls: 0 });
+    expect(report.output).toMatchObject({
+      status: 'SUCCEEDED',
+      timedOut: false,
+      jobs: [{ status: 'SUCCEEDED' }],
+    });
+    const polls = report.polls as Record<string, number>;
+    expect(Object.keys(polls)).toEqual(['JobExists', 'JobRunning', 'JobComplete']);
+    expect(report.lambdaInvocations).toBe(Object.values(polls).reduce((a, b) => a + b, 0));
+    // A 2-hour job plus 2 minutes of queue, noticed within one JobComplete delay.
+    expect(report.simulatedSeconds).toBeGreaterThanOrEqual(7_320);
+    expect(report.detectionLatencySeconds).toBeLessThanOrEqual(302);
+    expect(report.estimatedCostUsd).toBeGreaterThan(0);
+    expect(report.historyEvents).toBeLessThan(1_000);
+  }, 60_000);
+
+  it('reports a FAILED job with StepWait.JobFailed and exit code 1', async () => {
+    const { code, stdout } = await runLocal(['--json', '--outcome', 'FAILED', '--job-duration', '600']);
+    expect(code).toBe(1);
+    const report = onlyJson(stdout);
+    expect(report).toMatchObject({ status: 'FAILED', error: 'StepWait.JobFailed', output: null });
+    expect(JSON.parse(report.cause as string).reason).toMatch(/failed/);
+    expect(report.detectionLatencySeconds).toEqual(expect.any(Number));
+  });
+
+  it('reports TIMED_OUT when the deadline passes first', async () => {
+    const { code, stdout } = await runLocal(['--json', '--timeout', '1h']);
+    expect(code).toBe(1);
+    const report = onlyJson(stdout);
+    expect(report).toMatchObject({
+      status: 'TIMED_OUT',
+      error: 'StepWait.Timeout',
+      detectionLatencySeconds: null,
+    });
+    expect(report.simulatedSeconds).toBeGreaterThanOrEqual(3_600);
+    expect(report.simulatedSeconds).toBeLessThan(3_602);
+  });
+
+  it('ends normally with timedOut true under --no-fail-on-timeout', async () => {
+    const { code, stdout } = await runLocal(['--json', '--timeout', '600', '--no-fail-on-timeout']);
+    expect(code).toBe(0);
+    const report = onlyJson(stdout);
+    expect(report).toMatchObject({ status: 'SUCCEEDED', output: { status: 'TIMED_OUT', timedOut: true } });
+  });
+
+  it('keeps waiting through injected throttling and counts the throttled calls', async () => {
+    const { code, stdout } = await runLocal([
+      '--json',
+      '--throttle',
+      '0.5',
+      '--job-duration',
+      '1800',
+      '--seed',
+      '4',
+    ]);
+    expect(code).toBe(0);
+    const report = onlyJson(stdout);
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.throttledCalls).toBeGreaterThan(0);
+    const output = report.output as { stages: { attempts: number }[] };
+    const attempts = output.stages.reduce((sum, stage) => sum + stage.attempts, 0);
+    expect(report.lambdaInvocations).toBe(attempts + (report.throttledCalls as number));
+  });
+
+  it('applies --delay to every stage', async () => {
+    const { stdout } = await runLocal([
+      '--json',
+      '--delay',
+      'fixed:60',
+      '--job-duration',
+      '3600',
+      '--queue-time',
+      '0',
+    ]);
+    const report = onlyJson(stdout);
+    const polls = report.polls as Record<string, number>;
+    // One poll sees the job queued; then one every 60 s for an hour.
+    expect(polls.JobComplete).toBeGreaterThanOrEqual(59);
+    expect(polls.JobComplete).toBeLessThanOrEqual(62);
+  });
+
+  it('is reproducible with the same --seed', async () => {
+    const first = onlyJson((await runLocal(['--json', '--seed', '9', '--job-duration', '900'])).stdout);
+    const second = onlyJson((await runLocal(['--json', '--seed', '9', '--job-duration', '900'])).stdout);
+    expect(second.polls).toEqual(first.polls);
+    expect(second.simulatedSeconds).toBe(first.simulatedSeconds);
+  });
+
+  it('shows a live view and a summary table without --json', async () => {
+    const { code, stdout, stderr } = await runLocal(['--job-duration', '300']);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/JobComplete +job RUNNING/);
+    for (const row of [
+      'outcome',
+      'polls per stage',
+      'state transitions',
+      'history events',
+      'detection latency',
+      'estimated AWS cost',
+    ]) {
+      expect(stdout).toContain(row);
+    }
+  });
+});
+
+describe('stepwait local options', () => {
+  it('rejects bad options with a clear message', () => {
+    const cases: [string[], RegExp][] = [
+      [['--outcome', 'MAYBE'], /--outcome: expected SUCCEEDED or FAILED/],
+      [['--job-duration', 'two hours'], /--job-duration: expected whole seconds or a duration/],
+      [['--timeout', '0'], /--timeout: must be at least 1/],
+      [['--delay', 'linear:5'], /--delay: expected fixed/],
+      [['--delay', 'exponential:60:5'], /--delay exponential:60:5: must be >= minDelay/],
+      [['--throttle', '1.5'], /--throttle: expected a fraction/],
+      [['--seed=-1'], /--seed: expected a whole number/],
+      [['--seed', 'abc'], /--seed: expected a whole number/],
+      [['--frobnicate'], /Unknown option '--frobnicate'/],
+    ];
+    for (const [args, message] of cases) {
+      expect(() => parseLocalOptions(args), args.join(' ')).toThrowError(UsageError);
+      expect(() => parseLocalOptions(args), args.join(' ')).toThrowError(message);
+    }
+  });
+
+  it('parses delays and durations', () => {
+    expect(parseDelayOption('fixed:30')).toEqual({ kind: 'fixed', delay: 30 });
+    expect(parseDelayOption('fixed:300:2')).toEqual({ kind: 'fixed', delay: 300, jitter: 2 });
+    expect(parseDelayOption('exponential:5:120')).toEqual({
+      kind: 'exponential',
+      minDelay: 5,
+      maxDelay: 120,
+    });
+    expect(parseLocalOptions(['--job-duration', '2h', '--queue-time', '90s'])).toMatchObject({
+      jobDurationSeconds: 7_200,
+      queueSeconds: 90,
+    });
+  });
+
+  it('exits with code 2 on a bad option from the real command line', async () => {
+    const error = await promisify(execFile)(
+      'npx',
+      ['tsx', 'bin/stepwait.ts', 'local', '--outcome', 'MAYBE'],
+      {
+        cwd: root,
+        timeout: 60_000,
+      },
+    ).catch((caught: { code: number; stderr: string }) => caught);
+    expect(error).toMatchObject({ code: 2 });
+    expect((error as { stderr: string }).stderr).toMatch(/--outcome: expected SUCCEEDED or FAILED/);
+    expect((error as { stderr: string }).stderr).toMatch(/Usage: stepwait local/);
+  }, 60_000);
+});
