@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '../lib/local/offline-env';
 import { LOCAL_USAGE, localCommand } from './cli/local-command';
 import { UsageError } from './cli/usage-error';
 
@@ -11,9 +12,6 @@ Commands:
 Run "stepwait <command> --help" for a command's options.`;
 
 async function main(argv: string[]): Promise<number> {
-  // Local runs talk only to 127.0.0.1; make sure no SDK default ever looks for instance metadata.
-  process.env.AWS_EC2_METADATA_DISABLED ??= 'true';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [command, ...args] = argv;
   const output = {
     out: (text: string) => process.stdout.write(text),

@@ -27,7 +27,8 @@ export interface WaitOptions {
   readonly stages?: string[];
   /**
    * Delay strategy per stage, in whole seconds (1 to 31,536,000).
-   * @default each waiter's own delay with +/- 2 s jitter (Airflow's BatchWaitersHook)
+   * @default DEFAULT_DELAYS for the Batch model (chosen with `npm run bench`); for other models each
+   * waiter's own delay with +/- 2 s jitter (Airflow's BatchWaitersHook)
    */
   readonly delays?: Record<string, DelayStrategy>;
   /**
@@ -77,6 +78,23 @@ export interface JobWaitFragmentProps extends WaitOptions {
 const DEFAULT_TIMEOUT = Duration.hours(24);
 const MIN_MAX_TIMEOUT = Duration.days(7);
 
+/**
+ * stepwait's delays for the built-in Batch stages, picked from the cost/latency frontier that
+ * `npm run bench` measures (README, "Choosing delays"):
+ * - JobExists backs off from 2 s to 60 s: a job id is visible at the first poll, and a business key whose
+ *   job is not submitted yet should not cost 1,800 polls an hour.
+ * - JobRunning polls every 30 +/- 10 s: nobody needs to know within seconds that a job left the queue,
+ *   and the jitter spreads waits that started together (a nightly batch) from their second call on.
+ * - JobComplete backs off from 30 s to 120 s: short jobs are noticed quickly, long ones within two
+ *   minutes, and a 24-hour job stays far below the 25,000-event history limit.
+ * Other models default to each waiter's own delay with +/- 2 s jitter.
+ */
+export const DEFAULT_DELAYS: Readonly<Record<string, DelayStrategy>> = {
+  JobExists: { kind: 'exponential', minDelay: 2, maxDelay: 60 },
+  JobRunning: { kind: 'fixed', delay: 30, jitter: 10 },
+  JobComplete: { kind: 'exponential', minDelay: 30, maxDelay: 120 },
+};
+
 /** Lambda errors worth retrying: service faults, throttles and crashed or timed-out invocations. */
 export const POLLER_RETRY_ERRORS = [
   'Lambda.ServiceException',
@@ -98,7 +116,8 @@ export function pollerConfigFor(options: WaitOptions, defaultName: string): Poll
   const delays: Record<string, DelayStrategy> = {};
   for (const stage of stages) {
     const waiter = model.hasWaiter(stage) ? model.getWaiter(stage) : { delay: 1 };
-    delays[stage] = options.delays?.[stage] ?? defaultDelayStrategy(waiter);
+    const builtIn = model === batchWaiterModel ? DEFAULT_DELAYS[stage] : undefined;
+    delays[stage] = options.delays?.[stage] ?? builtIn ?? defaultDelayStrategy(waiter);
   }
   for (const stage of Object.keys(options.delays ?? {})) {
     if (!stages.includes(stage))

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { JobOutcome } from '../../lib/local/batch-emulator';
 import { type LocalRunReport, type PollView, runLocalWait } from '../../lib/local/local-run';
 import { synthesizeWaiter } from '../../lib/local/local-waiter';
+import { seededRandom } from '../../lib/local/seeded-random';
 import { BATCH_STAGES, type DelayStrategy, DelayStrategyError, validateDelayStrategy } from '../../waiters';
 import { formatDuration, parseDurationSeconds, UsageError } from './usage-error';
 
@@ -116,18 +117,6 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
     options.seed = Number(seed);
   }
   return options;
-}
-
-/** A small, seeded generator (mulberry32) so a --seed reproduces a run exactly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 interface Output {

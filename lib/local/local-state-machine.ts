@@ -20,9 +20,15 @@ export type LocalLambda = (payload: unknown, context: { stateName: string }) => 
 /** An in-process stand-in for a Step Functions service integration (batch:submitJob, ...), keyed by Resource. */
 export type LocalIntegration = (input: unknown, context: { stateName: string }) => Promise<unknown>;
 
-export interface LocalStateMachineOptions {
-  /** The concrete ASL, as extracted from the synthesized template (never a hand-written copy). */
-  definition: Record<string, unknown>;
+/** A state machine definition in the Amazon States Language. */
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** What one run talks to: its clock and the in-process stand-ins for everything its tasks call. */
+export interface LocalRuntime {
   clock: VirtualClock;
   /** Handlers by the logical id of the Lambda function a task invokes. */
   lambdas: Record<string, LocalLambda>;
@@ -30,6 +36,8 @@ export interface LocalStateMachineOptions {
   integrations?: Record<string, LocalIntegration>;
   /** Chance for retried tasks' FULL jitter; inject a seeded one for repeatable runs. */
   random?: () => number;
+  /** The context object (`$$.Execution.Id`, ...), which the engine fills only from here. */
+  context?: Record<string, unknown>;
 }
 
 /** The outcome vocabulary of DESIGN.md. */
@@ -109,43 +117,49 @@ class ExecutionLimitError extends Error {
 export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly states: Map<string, StateDefinition>;
-  private readonly clock: VirtualClock;
-  private readonly random: () => number;
-  private readonly taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  private lambdaInvocations = 0;
 
-  constructor(private readonly options: LocalStateMachineOptions) {
-    this.clock = options.clock;
-    this.random = options.random ?? Math.random;
-    this.machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
-    this.states = new Map(allStates(options.definition.States as Record<string, StateDefinition>));
-    for (const [name, state] of this.states) {
-      if (state.Type === 'Task') this.taskHandlers[name] = this.taskHandler(name, state);
-    }
+  /** @param definition the concrete ASL, as extracted from the synthesized template (never a hand-written copy) */
+  constructor(definition: AslDefinition) {
+    this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    this.states = new Map(allStates(definition.States as Record<string, StateDefinition>));
   }
 
-  private taskHandler(stateName: string, state: StateDefinition): (input: unknown) => Promise<unknown> {
+  /** A handler for every Task; throws before anything runs if a Task has none (it would reach AWS). */
+  private taskHandlers(runtime: LocalRuntime, counts: { lambdaInvocations: number }) {
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [name, state] of this.states) {
+      if (state.Type === 'Task') handlers[name] = this.taskHandler(name, state, runtime, counts);
+    }
+    return handlers;
+  }
+
+  private taskHandler(
+    stateName: string,
+    state: StateDefinition,
+    runtime: LocalRuntime,
+    counts: { lambdaInvocations: number },
+  ): (input: unknown) => Promise<unknown> {
     const resource = state.Resource ?? '';
     if (resource === LAMBDA_INVOKE || functionLogicalId(resource) !== undefined) {
       const envelope = resource === LAMBDA_INVOKE;
       const logicalId = envelope
         ? functionLogicalId(state.Parameters?.FunctionName)
         : functionLogicalId(resource);
-      const lambda = logicalId === undefined ? undefined : this.options.lambdas[logicalId];
+      const lambda = logicalId === undefined ? undefined : runtime.lambdas[logicalId];
       if (lambda === undefined) {
         throw new Error(
           `state "${stateName}" invokes Lambda ${logicalId ?? '(unknown)'}, which has no local handler`,
         );
       }
       return async (input) => {
-        this.lambdaInvocations++;
+        counts.lambdaInvocations++;
         const payload = envelope ? (input as { Payload?: unknown }).Payload : input;
         const result = await lambda(structuredClone(payload), { stateName });
         // The lambda:invoke response shape (Lambda Invoke API): the function's result is under Payload.
         return envelope ? { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 } : result;
       };
     }
-    const integration = this.options.integrations?.[resource];
+    const integration = runtime.integrations?.[resource];
     if (integration === undefined) {
       throw new Error(
         `state "${stateName}" calls ${resource}, which has no local handler (it would reach AWS)`,
@@ -155,7 +169,12 @@ export class LocalStateMachine {
   }
 
   /** The virtual seconds a Wait state waits, from its real input, checked as AWS checks it. */
-  private waitSeconds(stateName: string, state: StateDefinition, rawInput: unknown): number {
+  private waitSeconds(
+    stateName: string,
+    state: StateDefinition,
+    rawInput: unknown,
+    clock: VirtualClock,
+  ): number {
     const input =
       state.InputPath === undefined || state.InputPath === '$'
         ? rawInput
@@ -176,14 +195,19 @@ export class LocalStateMachine {
       (state.TimestampPath === undefined
         ? undefined
         : (JSONPath({ path: state.TimestampPath, json: input as object, wrap: false }) as string));
-    return timestamp === undefined ? 0 : Math.max(0, (Date.parse(timestamp) - this.clock.now()) / 1000);
+    return timestamp === undefined ? 0 : Math.max(0, (Date.parse(timestamp) - clock.now()) / 1000);
   }
 
   /**
    * The backoff before retry number `failures` of the retrier that catches `error` (ASL Retry: interval *
    * rate^(n-1), capped at MaxDelaySeconds), with FULL jitter drawn from `random`; undefined if none retries.
    */
-  private retrySeconds(state: StateDefinition, error: string, failures: number): number | undefined {
+  private retrySeconds(
+    state: StateDefinition,
+    error: string,
+    failures: number,
+    random: () => number,
+  ): number | undefined {
     const retrier = state.Retry?.find((r) =>
       r.ErrorEquals.some(
         (e) => e === error || e === 'States.ALL' || (e === 'States.TaskFailed' && error !== 'States.Timeout'),
@@ -192,15 +216,20 @@ export class LocalStateMachine {
     if (retrier === undefined || failures > (retrier.MaxAttempts ?? 3)) return undefined;
     const base = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** (failures - 1);
     const capped = Math.min(base, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
-    return capped * this.random();
+    return capped * random();
   }
 
-  async run(
-    input: unknown,
-    runOptions: { context?: Record<string, unknown> } = {},
-  ): Promise<LocalExecutionResult> {
-    const startedAt = this.clock.now();
-    const invocationsBefore = this.lambdaInvocations;
+  async run(input: unknown, runtime: LocalRuntime): Promise<LocalExecutionResult> {
+    const { clock } = runtime;
+    const random = runtime.random ?? Math.random;
+    const counts = {
+      historyEvents: HISTORY_EVENTS_PER_EXECUTION,
+      stateTransitions: 0,
+      retries: 0,
+      lambdaInvocations: 0,
+    };
+    const taskResourceLocalHandlers = this.taskHandlers(runtime, counts);
+    const startedAt = clock.now();
     const waitTimeOverrides: Record<string, number> = {};
     const retryIntervalOverrides: Record<string, number> = {};
     for (const [name, state] of this.states) {
@@ -209,15 +238,14 @@ export class LocalStateMachine {
     }
     const execution = this.machine.run(input as never, {
       overrides: {
-        taskResourceLocalHandlers: this.taskHandlers as never,
+        taskResourceLocalHandlers: taskResourceLocalHandlers as never,
         waitTimeOverrides,
         retryIntervalOverrides,
       },
-      context: runOptions.context as never,
+      context: runtime.context as never,
       noThrowOnAbort: true,
     });
 
-    const counts = { historyEvents: HISTORY_EVENTS_PER_EXECUTION, stateTransitions: 0, retries: 0 };
     const entered: Record<string, number> = {};
     const failuresInVisit = new Map<string, number>();
     let limitError: ExecutionLimitError | undefined;
@@ -229,7 +257,7 @@ export class LocalStateMachine {
       for await (const event of execution.eventLogs) {
         if (limitError !== undefined) continue;
         try {
-          this.observe(event, counts, entered, failuresInVisit);
+          this.observe(event, counts, entered, failuresInVisit, clock, random);
         } catch (error) {
           if (!(error instanceof ExecutionLimitError)) throw error;
           limitError = error;
@@ -251,10 +279,10 @@ export class LocalStateMachine {
     const base = {
       historyEvents: counts.historyEvents,
       stateTransitions: counts.stateTransitions,
-      lambdaInvocations: this.lambdaInvocations - invocationsBefore,
+      lambdaInvocations: counts.lambdaInvocations,
       retries: counts.retries,
       entered,
-      simulatedSeconds: (this.clock.now() - startedAt) / 1000,
+      simulatedSeconds: (clock.now() - startedAt) / 1000,
     };
     if (limitError !== undefined) {
       return { ...base, status: 'FAILED', error: limitError.error, cause: limitError.causeText };
@@ -284,6 +312,8 @@ export class LocalStateMachine {
     counts: { historyEvents: number; stateTransitions: number; retries: number },
     entered: Record<string, number>,
     failuresInVisit: Map<string, number>,
+    clock: VirtualClock,
+    random: () => number,
   ): void {
     if (event.type === 'StateEntered') {
       const { name, type, input } = event.state;
@@ -294,7 +324,7 @@ export class LocalStateMachine {
       this.checkPayload(name, input);
       const state = this.states.get(name);
       if (type === 'Wait' && state !== undefined)
-        this.clock.advanceSeconds(this.waitSeconds(name, state, input));
+        clock.advanceSeconds(this.waitSeconds(name, state, input, clock));
     } else if (event.type === 'StateExited') {
       this.checkPayload(event.state.name, event.state.output);
     } else if (event.type === 'StateFailed') {
@@ -302,8 +332,9 @@ export class LocalStateMachine {
       const state = this.states.get(name);
       const failures = (failuresInVisit.get(name) ?? 0) + 1;
       failuresInVisit.set(name, failures);
-      const seconds = state === undefined ? undefined : this.retrySeconds(state, event.Error, failures);
-      if (seconds !== undefined) this.clock.advanceSeconds(seconds);
+      const seconds =
+        state === undefined ? undefined : this.retrySeconds(state, event.Error, failures, random);
+      if (seconds !== undefined) clock.advanceSeconds(seconds);
     } else if (event.type === 'StateRetried') {
       counts.retries++;
       counts.stateTransitions++;

@@ -7,14 +7,20 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { createPollHandler } from '../../lambdas/poll';
 import { StepWaitStack, type StepWaitStackProps } from '../stepwait-stack';
-import { type LocalExecutionResult, type LocalLambda, LocalStateMachine } from './local-state-machine';
+import {
+  type AslDefinition,
+  type LocalExecutionResult,
+  type LocalLambda,
+  type LocalRuntime,
+  LocalStateMachine,
+} from './local-state-machine';
 import { type CfnTemplate, LOCAL_REGION, stateMachinesIn } from './template';
 import type { VirtualClock } from './virtual-clock';
 
 /** The waiter's state machine as `cdk synth` makes it, read back from the template. */
 export interface SynthesizedWaiter {
   template: CfnTemplate;
-  definition: Record<string, unknown>;
+  definition: AslDefinition;
   /** Logical id of the poller function the Poll tasks invoke. */
   pollerLogicalId: string;
 }
@@ -78,9 +84,22 @@ export interface LocalWaiterOptions {
   beforeInvoke?: (stateName: string) => void;
 }
 
+const machines = new WeakMap<SynthesizedWaiter, LocalStateMachine>();
+
+/** The engine for a synthesized waiter, built (and validated) once however many waits run on it. */
+export function localMachineFor(synthesized: SynthesizedWaiter): LocalStateMachine {
+  let machine = machines.get(synthesized);
+  if (machine === undefined) {
+    machine = new LocalStateMachine(synthesized.definition);
+    machines.set(synthesized, machine);
+  }
+  return machine;
+}
+
 /** The JobWaiter state machine running here: real ASL, the shipped poller code, a virtual clock. */
 export class LocalWaiter {
   readonly machine: LocalStateMachine;
+  private readonly runtime: LocalRuntime;
 
   constructor(options: LocalWaiterOptions) {
     const random = options.random ?? Math.random;
@@ -94,15 +113,15 @@ export class LocalWaiter {
       options.beforeInvoke?.(stateName);
       return poll(payload);
     };
-    this.machine = new LocalStateMachine({
-      definition: options.synthesized.definition,
+    this.machine = localMachineFor(options.synthesized);
+    this.runtime = {
       clock: options.clock,
       lambdas: { [options.synthesized.pollerLogicalId]: poller },
       random,
-    });
+    };
   }
 
   run(input: unknown): Promise<LocalExecutionResult> {
-    return this.machine.run(input);
+    return this.machine.run(input, this.runtime);
   }
 }

@@ -1,3 +1,4 @@
+import type { AslDefinition } from './local-state-machine';
 /**
  * Reads the state machines out of a synthesized CloudFormation template, as AWS would see them once
  * deployed: the DefinitionString's Fn::Join is joined, and each ARN token (Fn::GetAtt / Ref) becomes a
@@ -16,7 +17,7 @@ export interface CfnTemplate {
 /** The definition of one state machine and the logical ids of the resources it refers to. */
 export interface SynthesizedStateMachine {
   logicalId: string;
-  definition: Record<string, unknown>;
+  definition: AslDefinition;
 }
 
 /** The placeholder ARN that stands for a resource's ARN token. */
@@ -62,7 +63,7 @@ export function stateMachinesIn(template: CfnTemplate): SynthesizedStateMachine[
       if (definitionString === undefined) throw new Error(`${logicalId} has no DefinitionString`);
       return {
         logicalId,
-        definition: JSON.parse(resolve(template, definitionString)) as Record<string, unknown>,
+        definition: JSON.parse(resolve(template, definitionString)) as AslDefinition,
       };
     });
 }

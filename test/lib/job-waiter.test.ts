@@ -7,7 +7,7 @@ import { JobWaiter } from '../../lib/job-waiter';
 import { stateMachinesIn } from '../../lib/local/template';
 import { PollerFunction } from '../../lib/poller-function';
 import { StepWaitStack } from '../../lib/stepwait-stack';
-import { JobWaitFragment, POLLER_RETRY_ERRORS } from '../../lib/wait-fragment';
+import { DEFAULT_DELAYS, JobWaitFragment, POLLER_RETRY_ERRORS } from '../../lib/wait-fragment';
 import { batchWaiterModel } from '../../waiters';
 
 /** Bundling is skipped: these tests read the template, not the Lambda asset (bin/app.test.ts bundles). */
@@ -131,7 +131,7 @@ describe('JobWaiter in the example stack', () => {
     expect(payload['state.$']).toBe('$');
     const config = JSON.parse(payload.config as string);
     expect(config.stages).toEqual(['JobExists', 'JobRunning', 'JobComplete']);
-    expect(config.delays.JobComplete).toEqual({ kind: 'fixed', delay: 300, jitter: 2 });
+    expect(config.delays).toEqual(DEFAULT_DELAYS);
     expect(config.timeoutSeconds).toBe(86_400);
     expect(config.failOnTimeout).toBe(true);
     expect(config.maxAttempts).toEqual({});
@@ -226,7 +226,8 @@ describe('JobWaiter props', () => {
     expect(waiter.fragment.pollerConfig).toMatchObject({
       delays: {
         JobComplete: { kind: 'exponential', minDelay: 10, maxDelay: 600 },
-        JobExists: { kind: 'fixed', delay: 2 },
+        JobExists: DEFAULT_DELAYS.JobExists,
+        JobRunning: DEFAULT_DELAYS.JobRunning,
       },
       maxAttempts: { JobExists: 50 },
       timeoutSeconds: 7_200,

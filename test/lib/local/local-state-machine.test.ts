@@ -25,13 +25,12 @@ function waitMachine(seconds: unknown) {
 describe('LocalStateMachine', () => {
   it('advances the virtual clock by the real SecondsPath before the next state runs', async () => {
     const clock = new VirtualClock(0);
-    const machine = new LocalStateMachine({
-      definition: waitMachine(7_200),
-      clock,
-      lambdas: { Worker: async (payload) => ({ payload, at: clock.now() }) },
-    });
+    const machine = new LocalStateMachine(waitMachine(7_200));
     const started = Date.now();
-    const result = await machine.run({});
+    const result = await machine.run(
+      {},
+      { clock, lambdas: { Worker: async (payload) => ({ payload, at: clock.now() }) } },
+    );
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(result.status).toBe('SUCCEEDED');
     // The handler got the Payload of the lambda:invoke envelope and its result came back under Payload.
@@ -45,29 +44,28 @@ describe('LocalStateMachine', () => {
 
   it('refuses a SecondsPath that is not a whole number from 0 to 99999999, as AWS does', async () => {
     for (const bad of [1.5, -1, 100_000_000, '30']) {
-      const machine = new LocalStateMachine({
-        definition: waitMachine(bad),
-        clock: new VirtualClock(0),
-        lambdas: { Worker: async () => ({}) },
-      });
-      const result = await machine.run({});
+      const machine = new LocalStateMachine(waitMachine(bad));
+      const result = await machine.run(
+        {},
+        { clock: new VirtualClock(0), lambdas: { Worker: async () => ({}) } },
+      );
       expect(result.status, String(bad)).toBe('FAILED');
       expect(result.error).toBe('States.Runtime');
       expect(result.cause).toMatch(/SecondsPath/);
     }
   });
 
-  it('refuses to build a machine whose task has no local handler, so nothing can reach AWS', () => {
-    expect(
-      () => new LocalStateMachine({ definition: waitMachine(1), clock: new VirtualClock(0), lambdas: {} }),
-    ).toThrowError(/invokes Lambda Worker, which has no local handler/);
+  it('refuses to run a machine whose task has no local handler, so nothing can reach AWS', async () => {
+    await expect(
+      new LocalStateMachine(waitMachine(1)).run({}, { clock: new VirtualClock(0), lambdas: {} }),
+    ).rejects.toThrowError(/invokes Lambda Worker, which has no local handler/);
     const submit = {
       StartAt: 'Submit',
       States: { Submit: { Type: 'Task', Resource: 'arn:aws:states:::batch:submitJob', End: true } },
     };
-    expect(
-      () => new LocalStateMachine({ definition: submit, clock: new VirtualClock(0), lambdas: {} }),
-    ).toThrowError(/calls arn:aws:states:::batch:submitJob, which has no local handler/);
+    await expect(
+      new LocalStateMachine(submit).run({}, { clock: new VirtualClock(0), lambdas: {} }),
+    ).rejects.toThrowError(/calls arn:aws:states:::batch:submitJob, which has no local handler/);
   });
 
   it('fails an execution past 25,000 history events, which the engine alone would let run', async () => {
@@ -83,20 +81,18 @@ describe('LocalStateMachine', () => {
         End: { Type: 'Succeed' },
       },
     };
-    const machine = new LocalStateMachine({ definition: loop, clock: new VirtualClock(0), lambdas: {} });
-    const result = await machine.run({});
+    const result = await new LocalStateMachine(loop).run({}, { clock: new VirtualClock(0), lambdas: {} });
     expect(result.status).toBe('FAILED');
     expect(result.cause).toMatch(/maximum number of history events \(25000\)/);
     expect(result.historyEvents).toBe(25_002);
   });
 
   it('fails a state whose output exceeds 256 KiB', async () => {
-    const machine = new LocalStateMachine({
-      definition: waitMachine(0),
-      clock: new VirtualClock(0),
-      lambdas: { Worker: async () => 'x'.repeat(300_000) },
-    });
-    const result = await machine.run({});
+    const machine = new LocalStateMachine(waitMachine(0));
+    const result = await machine.run(
+      {},
+      { clock: new VirtualClock(0), lambdas: { Worker: async () => 'x'.repeat(300_000) } },
+    );
     expect(result).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
   });
 
@@ -118,19 +114,21 @@ describe('LocalStateMachine', () => {
     };
     let calls = 0;
     const clock = new VirtualClock(0);
-    const machine = new LocalStateMachine({
-      definition,
-      clock,
-      random: () => 0.5,
-      lambdas: {
-        Worker: async () => {
-          calls++;
-          if (calls <= 2) throw Object.assign(new Error('try again'), { name: 'Lambda.ServiceException' });
-          return { calls };
+    const machine = new LocalStateMachine(definition);
+    const result = await machine.run(
+      {},
+      {
+        clock,
+        random: () => 0.5,
+        lambdas: {
+          Worker: async () => {
+            calls++;
+            if (calls <= 2) throw Object.assign(new Error('try again'), { name: 'Lambda.ServiceException' });
+            return { calls };
+          },
         },
       },
-    });
-    const result = await machine.run({});
+    );
     expect(result).toMatchObject({
       status: 'SUCCEEDED',
       output: { calls: 3 },
@@ -147,8 +145,9 @@ describe('LocalStateMachine', () => {
       StartAt: 'Boom',
       States: { Boom: { Type: 'Fail', Error: 'StepWait.Timeout', Cause: '{"reason":"late"}' } },
     };
-    const result = await new LocalStateMachine({ definition, clock: new VirtualClock(0), lambdas: {} }).run(
+    const result = await new LocalStateMachine(definition).run(
       {},
+      { clock: new VirtualClock(0), lambdas: {} },
     );
     expect(result).toMatchObject({
       status: 'TIMED_OUT',

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { benchStrategies, jobMix, runBenchmark, summarize } from '../../../lib/local/benchmark';
+import { frontierSvg } from '../../../lib/local/frontier-plot';
+import type { LocalRunReport } from '../../../lib/local/local-run';
+import { synthesizeWaiter } from '../../../lib/local/local-waiter';
+import { DEFAULT_DELAYS } from '../../../lib/wait-fragment';
+
+function report(changes: Partial<LocalRunReport>): LocalRunReport {
+  return {
+    status: 'SUCCEEDED',
+    error: null,
+    cause: null,
+    output: null,
+    polls: {},
+    stateTransitions: 30,
+    lambdaInvocations: 10,
+    historyEvents: 95,
+    executions: 1,
+    simulatedSeconds: 3_600,
+    detectionLatencySeconds: 10,
+    throttledCalls: 0,
+    estimatedCostUsd: 0.001,
+    describeJobsCallSeconds: [],
+    ...changes,
+  };
+}
+
+describe('the benchmark job mix', () => {
+  it('is the same for the same seed, log-uniform between 1 minute and 24 hours', () => {
+    const mix = jobMix(500, 42);
+    expect(jobMix(500, 42)).toEqual(mix);
+    expect(jobMix(500, 43)).not.toEqual(mix);
+    const durations = mix.map((job) => job.durationSeconds);
+    expect(Math.min(...durations)).toBeGreaterThanOrEqual(60);
+    expect(Math.max(...durations)).toBeLessThanOrEqual(86_400);
+    // Log-uniform: about half the jobs are shorter than the geometric mean of the bounds (~38 minutes).
+    const short = durations.filter((d) => d < Math.sqrt(60 * 86_400)).length;
+    expect(short).toBeGreaterThan(200);
+    expect(short).toBeLessThan(300);
+  });
+});
+
+describe('summarize', () => {
+  const strategy = { name: 's', description: 'd', delays: {} };
+
+  it('computes per-job means, cost per waited job-hour and latency percentiles', () => {
+    const reports = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((latency) =>
+      report({ detectionLatencySeconds: latency, lambdaInvocations: latency * 2 }),
+    );
+    const result = summarize(strategy, reports);
+    expect(result.pollsPerJob).toBe(11);
+    expect(result.costPerJobHourUsd).toBeCloseTo(0.001);
+    expect(result.p50DetectionSeconds).toBe(5);
+    expect(result.p95DetectionSeconds).toBe(10);
+    expect(result.failedRuns).toBe(0);
+  });
+
+  it('counts runs over the history limit as failing in AWS', () => {
+    const result = summarize(strategy, [
+      report({ historyEvents: 25_003, status: 'FAILED', detectionLatencySeconds: null }),
+      report({}),
+    ]);
+    expect(result.failedRuns).toBe(1);
+    expect(result.maxHistoryEvents).toBe(25_003);
+  });
+
+  it('finds the busiest second, leaving out each wait’s first call', () => {
+    const result = summarize(strategy, [
+      report({ describeJobsCallSeconds: [0, 30.2, 60.5] }),
+      report({ describeJobsCallSeconds: [0, 30.9, 61.1] }),
+      report({ describeJobsCallSeconds: [0, 45, 90] }),
+    ]);
+    expect(result.peakDescribeJobsPerSecond).toBe(2);
+  });
+});
+
+describe('runBenchmark on the synthesized machine', () => {
+  it('runs every job with every strategy and compares them with the baseline', async () => {
+    const strategies = benchStrategies(DEFAULT_DELAYS).filter((s) =>
+      ['aws-sample-30s', 'stepwait-default'].includes(s.name),
+    );
+    const jobs = [
+      { durationSeconds: 600, queueSeconds: 30 },
+      { durationSeconds: 3_600, queueSeconds: 60 },
+    ];
+    const result = await runBenchmark({ synthesized: synthesizeWaiter(), strategies, jobs, seed: 1 });
+    expect(result.baseline.name).toBe('aws-sample-30s');
+    expect(result.strategies.map((s) => s.name)).toEqual(['aws-sample-30s', 'stepwait-default']);
+    const [baseline, chosen] = result.strategies;
+    // Fixed 30 s polls over ~70 minutes of waiting: ~140 polls for the two jobs.
+    expect(baseline?.pollsPerJob).toBeGreaterThan(60);
+    expect(baseline?.p95DetectionSeconds).toBeLessThanOrEqual(30);
+    expect(chosen?.pollsPerJob).toBeLessThan(baseline?.pollsPerJob as number);
+    expect(chosen?.costPerJobHourUsd).toBeLessThan(baseline?.costPerJobHourUsd as number);
+    expect(result.strategies.every((s) => s.failedRuns === 0)).toBe(true);
+
+    const svg = frontierSvg(result.strategies, 'test');
+    expect(svg).toMatch(/^<svg /);
+    expect(svg.match(/<circle /g)).toHaveLength(2);
+    expect(svg).toContain('stepwait-default');
+  });
+});
