@@ -126,22 +126,33 @@ interface Output {
   live: boolean;
 }
 
+/** One line per stage reached and per ending, plus (on a terminal) a status line redrawn as polls come in. */
 function liveView(output: Output): (poll: PollView) => void {
   let stage = '';
   let lastDraw = 0;
+  const clearLine = () => {
+    if (output.live) output.err('\r\x1b[2K');
+  };
+  const line = (poll: PollView, text: string) => {
+    clearLine();
+    output.err(`  [${formatDuration(poll.virtualSeconds).padStart(10)}] ${text}\n`);
+  };
   return (poll) => {
+    const job = `job ${poll.jobStatus ?? 'not visible yet'}`;
+    if (poll.state !== 'retry') {
+      line(poll, `${poll.stage.padEnd(12)} ${poll.state} after ${poll.polls} polls, ${job}`);
+      return;
+    }
     if (poll.stage !== stage) {
-      if (output.live) output.err('\r\x1b[2K');
-      output.err(
-        `  [${formatDuration(poll.virtualSeconds).padStart(10)}] ${poll.stage.padEnd(12)} job ${poll.jobStatus ?? 'not visible yet'}\n`,
-      );
+      line(poll, `${poll.stage.padEnd(12)} waiting, ${job}`);
       stage = poll.stage;
     }
     const now = Date.now();
-    if (output.live && (now - lastDraw > 40 || poll.state !== 'retry')) {
+    if (output.live && now - lastDraw > 40) {
       lastDraw = now;
+      clearLine();
       output.err(
-        `\r\x1b[2K  ${poll.stage}: poll ${poll.attempt}, job ${poll.jobStatus ?? '-'}, virtual time ${formatDuration(poll.virtualSeconds)}, polls so far ${poll.polls}, next in ${poll.delaySeconds}s`,
+        `  ${poll.stage}: attempt ${poll.attempt}, ${job}, virtual time ${formatDuration(poll.virtualSeconds)}, polls so far ${poll.polls}, next poll in ${poll.delaySeconds} s`,
       );
     }
   };

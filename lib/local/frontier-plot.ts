@@ -59,7 +59,10 @@ export function frontierSvg(strategies: readonly StrategyResult[], title: string
     const isDefault = strategy.name === 'stepwait-default';
     parts.push(
       `<circle cx="${px}" cy="${py}" r="${isDefault ? 7 : 5}" fill="${isDefault ? '#d62728' : '#1f77b4'}"/>`,
-      `<text x="${px + 10}" y="${py - 8}">${escapeXml(strategy.name)}</text>`,
+      // The default's label goes below its point, so it never sits on a neighbour's.
+      isDefault
+        ? `<text x="${px + 10}" y="${py + 20}" font-weight="bold">${escapeXml(strategy.name)}</text>`
+        : `<text x="${px + 10}" y="${py - 8}">${escapeXml(strategy.name)}</text>`,
     );
   });
   parts.push('</svg>');

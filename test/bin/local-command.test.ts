@@ -128,7 +128,8 @@ describe('stepwait local --json', () => {
   it('shows a live view and a summary table without --json', async () => {
     const { code, stdout, stderr } = await runLocal(['--job-duration', '300']);
     expect(code).toBe(0);
-    expect(stderr).toMatch(/JobComplete +job RUNNING/);
+    expect(stderr).toMatch(/JobComplete +waiting, job RUNNING/);
+    expect(stderr).toMatch(/JobComplete +success after \d+ polls, job SUCCEEDED/);
     for (const row of [
       'outcome',
       'polls per stage',
