@@ -51,6 +51,7 @@ export async function describeJobs(
 export interface NamedJob {
   jobId: string;
   createdAt: number;
+  status?: string;
 }
 
 /**
@@ -81,7 +82,7 @@ export async function findJobsNamed(
     }
     for (const job of page.jobSummaryList ?? []) {
       if (job.jobName === jobName && job.jobId !== undefined) {
-        matches.push({ jobId: job.jobId, createdAt: job.createdAt ?? 0 });
+        matches.push({ jobId: job.jobId, createdAt: job.createdAt ?? 0, status: job.status });
       }
     }
     nextToken = page.nextToken;

@@ -9,7 +9,7 @@ import {
 } from '../waiters';
 import { describeJobs, findJobsNamed } from './batch-status';
 import { InvalidInputError } from './invalid-input';
-import { type ParsedPollerConfig, parsePollerConfig, planFor } from './poller-config';
+import { type ParsedPollerConfig, type PollerConfig, parsePollerConfig, planFor } from './poller-config';
 import { parseWaitRequest, type WaitRequest } from './wait-request';
 
 /**
@@ -39,6 +39,10 @@ export interface WaitState extends WaitProgress {
   target: WaitRequest['target'];
   failOnTimeout: boolean;
   overrides: WaitRequest['overrides'];
+  /** Submit-and-wait: what the machine's `Submit Job` task sends (JobName and Parameters). */
+  submitRequest?: { jobName: string; parameters: Record<string, string> };
+  /** Written by the `Submit Job` task (its ResultPath): the id travels in the state before any poll. */
+  submitted?: { jobId: string };
 }
 
 export interface PollEvent {
@@ -120,9 +124,13 @@ function invalidInput(error: InvalidInputError): InvalidInputResult {
 async function observe(
   batch: BatchClient,
   state: WaitState,
+  config: PollerConfig,
 ): Promise<{ observation: PollObservation; jobIds: string[] }> {
   let jobIds = state.jobIds;
-  if (jobIds.length === 0 && 'jobName' in state.target) {
+  if (jobIds.length === 0 && state.submitted?.jobId) {
+    // The job this execution submitted: waited for by id, never looked up (ListJobs may not show it yet).
+    jobIds = [state.submitted.jobId];
+  } else if (jobIds.length === 0 && 'jobName' in state.target) {
     const { jobQueue, jobName, newest } = state.target;
     const found = await findJobsNamed(batch, jobQueue, jobName);
     if (!Array.isArray(found)) {
@@ -132,6 +140,18 @@ async function observe(
         jobIds,
       };
     }
+    if (config.submit !== undefined) {
+      // Submit-and-wait attaches to the newest job with the name, so a re-run never submits a second one;
+      // only none (or, if allowed, a failed one) leads to a submit.
+      const newestJob = found.reduce<(typeof found)[number] | undefined>(
+        (a, b) => (a === undefined || b.createdAt > a.createdAt ? b : a),
+        undefined,
+      );
+      if (newestJob === undefined || (newestJob.status === 'FAILED' && config.submit.resubmitFailed)) {
+        return { observation: { kind: 'submit' }, jobIds };
+      }
+      return describe(batch, [newestJob.jobId], state.seenJobIds);
+    }
     if (found.length === 0) return { observation: { kind: 'notVisible' }, jobIds };
     if (found.length > 1 && !newest) {
       return { observation: { kind: 'ambiguous', jobName, jobIds: found.map((job) => job.jobId) }, jobIds };
@@ -139,12 +159,28 @@ async function observe(
     const chosen = found.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
     jobIds = [chosen.jobId];
   }
+  return describe(batch, jobIds, state.seenJobIds);
+}
+
+/** The one DescribeJobs call of a poll. */
+async function describe(
+  batch: BatchClient,
+  jobIds: string[],
+  seenJobIds: readonly string[],
+): Promise<{ observation: PollObservation; jobIds: string[] }> {
   const result = await describeJobs(batch, jobIds);
   if ('kind' in result) return { observation: result, jobIds };
   return {
-    observation: { kind: 'described', interpretation: describeJobsOutcome(jobIds, state.seenJobIds, result) },
+    observation: { kind: 'described', interpretation: describeJobsOutcome(jobIds, seenJobIds, result) },
     jobIds,
   };
+}
+
+/** With cancelJobOnTimeout the machine terminates the jobs next; the cause says so. */
+function withTermination(result: WaitState): WaitState {
+  const cause = JSON.parse(result.cause ?? '{}') as { reason?: string };
+  const reason = `${cause.reason}; stepwait terminates job ${result.jobIds.join(', ')} (cancelJobOnTimeout)`;
+  return { ...result, cause: JSON.stringify({ ...cause, reason, terminatedJobIds: result.jobIds }) };
 }
 
 /** Embedded Metric Format: CloudWatch turns this log line into a metric, with no API call from the Lambda. */
@@ -175,7 +211,12 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     if (isFirstPoll(event.state)) {
       let request: WaitRequest;
       try {
-        request = parseWaitRequest(event.state.request, config.stages, config.maxTimeoutSeconds);
+        request = parseWaitRequest(
+          event.state.request,
+          config.stages,
+          config.maxTimeoutSeconds,
+          config.submit,
+        );
       } catch (error) {
         if (error instanceof InvalidInputError) {
           deps.log({ waiter: config.name, event: 'invalidInput', field: error.field, reason: error.message });
@@ -191,11 +232,17 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
         failOnTimeout: request.failOnTimeout ?? config.failOnTimeout,
         overrides: request.overrides,
       };
+      if (config.submit !== undefined && 'jobName' in request.target) {
+        state.submitRequest = {
+          jobName: request.target.jobName,
+          parameters: { ...config.submit.parameters, ...request.parameters },
+        };
+      }
     } else {
       state = checkCarriedState(event.state, parsed);
     }
 
-    const { observation, jobIds } = await observe(deps.batch, state);
+    const { observation, jobIds } = await observe(deps.batch, state, config);
     const nowMs = deps.now();
     const next = advanceProgress(
       planFor(parsed, state.overrides),
@@ -204,7 +251,8 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
       nowMs,
       deps.random,
     );
-    const result: WaitState = { ...state, ...next };
+    let result: WaitState = { ...state, ...next };
+    if (result.state === 'timeout' && config.cancelJobOnTimeout) result = withTermination(result);
 
     deps.log({
       waiter: config.name,

@@ -27,6 +27,19 @@ export interface PollerConfig {
   timeoutSeconds: number;
   maxTimeoutSeconds: number;
   failOnTimeout: boolean;
+  /** The machine terminates the jobs when the deadline passes (its TerminateJob step runs after the poll). */
+  cancelJobOnTimeout?: boolean;
+  /** Set when the machine submits the job itself: where business keys are looked up, and what to do. */
+  submit?: SubmitConfig;
+}
+
+/** Submit-and-wait: the business key is the job name; an active or succeeded job is attached to. */
+export interface SubmitConfig {
+  jobQueue: string;
+  /** Submit again when the newest job with the name FAILED (else attach to it, and the wait fails). */
+  resubmitFailed: boolean;
+  /** SubmitJob parameters; an execution's `parameters` are merged over them. */
+  parameters: Record<string, string>;
 }
 
 export interface ParsedPollerConfig {

@@ -5,14 +5,18 @@ import { InvalidInputError } from './invalid-input';
  * What one execution asks for (the execution input, or the part of a host's state a fragment reads):
  *
  *   { "jobId": "..." } | { "jobIds": ["...", ...] } | { "jobName": "...", "jobQueue": "...", "newest"?: true }
- *   plus optional "timeoutSeconds", "failOnTimeout" and
- *   "overrides": { "<Stage>": { "delay"?: DelayStrategy, "maxAttempts"?: n } }
+ *   | { "jobNamePrefix": "nightly-", "scheduledTime": "2026-11-25T02:00:00Z", "jobQueue": "..." }
+ *   plus optional "timeoutSeconds", "failOnTimeout",
+ *   "overrides": { "<Stage>": { "delay"?: DelayStrategy, "maxAttempts"?: n } } and, when the waiter
+ *   submits jobs, "parameters": { "<name>": "<value>" } (jobQueue then defaults to the waiter's queue).
  *
  * Bounds come from the AWS Batch API reference: at most 100 ids per DescribeJobs; job names 1-128
  * letters, digits, hyphens and underscores, the first a letter or digit.
  */
 export interface WaitRequest {
   target: { jobIds: string[] } | { jobName: string; jobQueue: string; newest: boolean };
+  /** SubmitJob parameters of a waiter that submits, merged over the construct's. */
+  parameters?: Record<string, string>;
   timeoutSeconds?: number;
   failOnTimeout?: boolean;
   overrides: Record<string, StageOverride>;
@@ -37,12 +41,32 @@ const REQUEST_FIELDS = [
   'jobId',
   'jobIds',
   'jobName',
+  'jobNamePrefix',
+  'scheduledTime',
   'jobQueue',
   'newest',
   'timeoutSeconds',
   'failOnTimeout',
   'overrides',
+  'parameters',
 ];
+/** `YYYY-MM-DD` is appended to a prefix, so a prefix leaves it room within the 128-character name. */
+const JOB_NAME_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,116}$/;
+const MAX_PARAMETERS = 100;
+
+/** How a waiter that submits jobs fills in what a request leaves out. */
+export interface SubmitDefaults {
+  jobQueue: string;
+}
+
+/**
+ * The business key of a scheduled wait: the prefix plus the scheduled date in UTC (`nightly-2026-11-25`).
+ * EventBridge Scheduler's `<aws.scheduler.scheduled-time>` (2026-11-25T02:00:00Z) contains colons, which
+ * job names and execution names refuse, so the key is derived here rather than passed through.
+ */
+export function scheduledJobName(prefix: string, scheduledTime: string): string {
+  return `${prefix}${new Date(Date.parse(scheduledTime)).toISOString().slice(0, 10)}`;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -59,12 +83,41 @@ function jobId(value: unknown, field: string): string {
   return value;
 }
 
-function target(request: Record<string, unknown>): WaitRequest['target'] {
-  const given = ['jobId', 'jobIds', 'jobName'].filter((key) => request[key] !== undefined);
+function businessKey(request: Record<string, unknown>): string {
+  const { jobName, jobNamePrefix, scheduledTime } = request;
+  if (jobNamePrefix === undefined) {
+    if (typeof jobName !== 'string' || !JOB_NAME_PATTERN.test(jobName)) {
+      throw InvalidInputError.expected(
+        'jobName',
+        'a Batch job name (1-128 letters, digits, hyphens, underscores; the first a letter or digit)',
+        jobName,
+      );
+    }
+    return jobName;
+  }
+  if (typeof jobNamePrefix !== 'string' || !JOB_NAME_PREFIX_PATTERN.test(jobNamePrefix)) {
+    throw InvalidInputError.expected(
+      'jobNamePrefix',
+      '1-117 letters, digits, hyphens, underscores, the first a letter or digit',
+      jobNamePrefix,
+    );
+  }
+  if (typeof scheduledTime !== 'string' || Number.isNaN(Date.parse(scheduledTime))) {
+    throw InvalidInputError.expected(
+      'scheduledTime',
+      'an ISO 8601 time, e.g. "<aws.scheduler.scheduled-time>" in a schedule input',
+      scheduledTime,
+    );
+  }
+  return scheduledJobName(jobNamePrefix, scheduledTime);
+}
+
+function target(request: Record<string, unknown>, submit: SubmitDefaults | undefined): WaitRequest['target'] {
+  const given = ['jobId', 'jobIds', 'jobName', 'jobNamePrefix'].filter((key) => request[key] !== undefined);
   if (given.length !== 1) {
     throw InvalidInputError.expected(
       given.length === 0 ? 'jobId' : given.join('+'),
-      'exactly one of jobId, jobIds, or jobName with jobQueue',
+      'exactly one of jobId, jobIds, jobName, or jobNamePrefix with scheduledTime',
       given.length === 0 ? undefined : Object.fromEntries(given.map((key) => [key, request[key]])),
     );
   }
@@ -76,14 +129,8 @@ function target(request: Record<string, unknown>): WaitRequest['target'] {
     }
     return { jobIds: [...new Set(ids.map((id, index) => jobId(id, `jobIds[${index}]`)))] };
   }
-  const { jobName, jobQueue, newest = false } = request;
-  if (typeof jobName !== 'string' || !JOB_NAME_PATTERN.test(jobName)) {
-    throw InvalidInputError.expected(
-      'jobName',
-      'a Batch job name (1-128 letters, digits, hyphens, underscores; the first a letter or digit)',
-      jobName,
-    );
-  }
+  const jobName = businessKey(request);
+  const { jobQueue = submit?.jobQueue, newest = false } = request;
   if (
     typeof jobQueue !== 'string' ||
     !(JOB_NAME_PATTERN.test(jobQueue) || JOB_QUEUE_ARN_PATTERN.test(jobQueue))
@@ -92,6 +139,25 @@ function target(request: Record<string, unknown>): WaitRequest['target'] {
   }
   if (typeof newest !== 'boolean') throw InvalidInputError.expected('newest', 'a boolean', newest);
   return { jobName, jobQueue, newest };
+}
+
+function parameters(value: unknown, submit: SubmitDefaults | undefined): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (submit === undefined) {
+    throw InvalidInputError.expected('parameters', 'no parameters: this waiter does not submit jobs', value);
+  }
+  if (!isRecord(value) || Object.keys(value).length > MAX_PARAMETERS) {
+    throw InvalidInputError.expected(
+      'parameters',
+      `an object of at most ${MAX_PARAMETERS} string values`,
+      value,
+    );
+  }
+  for (const [name, parameter] of Object.entries(value)) {
+    if (typeof parameter !== 'string')
+      throw InvalidInputError.expected(`parameters.${name}`, 'a string', parameter);
+  }
+  return value as Record<string, string>;
 }
 
 function overrides(value: unknown, stages: readonly string[]): Record<string, StageOverride> {
@@ -139,11 +205,13 @@ function overrides(value: unknown, stages: readonly string[]): Record<string, St
  * Validates a wait request. @throws InvalidInputError naming the first bad field.
  * @param stages the waiter's stages, which overrides may name
  * @param maxTimeoutSeconds the longest deadline this waiter allows
+ * @param submit set when the waiter submits jobs: the job queue then defaults, and parameters are allowed
  */
 export function parseWaitRequest(
   request: unknown,
   stages: readonly string[],
   maxTimeoutSeconds: number,
+  submit?: SubmitDefaults,
 ): WaitRequest {
   if (!isRecord(request))
     throw InvalidInputError.expected('(input)', 'an object such as {"jobId": "..."}', request);
@@ -155,7 +223,12 @@ export function parseWaitRequest(
       request[unknown],
     );
   }
-  const parsed: WaitRequest = { target: target(request), overrides: overrides(request.overrides, stages) };
+  const parsed: WaitRequest = {
+    target: target(request, submit),
+    overrides: overrides(request.overrides, stages),
+  };
+  const submitParameters = parameters(request.parameters, submit);
+  if (submitParameters !== undefined) parsed.parameters = submitParameters;
   const { timeoutSeconds, failOnTimeout } = request;
   if (timeoutSeconds !== undefined) {
     const max = Math.min(maxTimeoutSeconds, MAX_TIMEOUT_SECONDS);

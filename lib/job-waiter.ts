@@ -79,6 +79,7 @@ export class JobWaiter extends Construct {
               includeExecutionData: false,
             },
     });
+    this.fragment.grantTo(this.stateMachine);
     if (props.alarms) this.createAlarms();
   }
 

@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -58,6 +59,43 @@ export interface WaitOptions {
    * @default the construct path
    */
   readonly waiterName?: string;
+  /**
+   * When the deadline passes, terminate the jobs (Batch TerminateJob, allowed on job ARNs only) before
+   * ending, so a timed-out wait does not leave its job running (apache/airflow#36070). The Cause says so.
+   * @default false
+   */
+  readonly cancelJobOnTimeout?: boolean;
+  /**
+   * Submit the job too. The business key is the job name (`jobName`, or `jobNamePrefix` plus a schedule's
+   * `scheduledTime`): the machine first looks it up and attaches to the newest job with exactly that name
+   * if it is active or succeeded, so a retried or re-run wait never submits a second job. Only when there
+   * is none (or, with `resubmitFailed`, the newest FAILED) does it submit, through the Step Functions Batch
+   * integration in request-response mode (`.sync` could not attach to an existing job).
+   * @default - the machine only waits
+   */
+  readonly submit?: SubmitOptions;
+}
+
+export interface SubmitOptions {
+  /**
+   * The job definition: a name, `name:revision`, or an ARN. The role may submit any revision of it.
+   * Must be a plain string (not a token), so the permission can be scoped to the definition's name.
+   */
+  readonly jobDefinition: string;
+  /** The job queue: a name or an ARN; also where business keys are looked up. */
+  readonly jobQueue: string;
+  /**
+   * SubmitJob parameters (substituted into the job definition's command); an execution's `parameters`
+   * input is merged over them.
+   * @default {}
+   */
+  readonly parameters?: Record<string, string>;
+  /**
+   * Submit again when the newest job with the business key FAILED. Otherwise the wait attaches to it and
+   * fails with StepWait.JobFailed.
+   * @default false
+   */
+  readonly resubmitFailed?: boolean;
 }
 
 export interface JobWaitFragmentProps extends WaitOptions {
@@ -132,7 +170,15 @@ export function pollerConfigFor(options: WaitOptions, defaultName: string): Poll
     timeoutSeconds: timeout.toSeconds(),
     maxTimeoutSeconds: maxTimeout.toSeconds(),
     failOnTimeout: options.failOnTimeout ?? true,
+    cancelJobOnTimeout: options.cancelJobOnTimeout ?? false,
   };
+  if (options.submit !== undefined) {
+    config.submit = {
+      jobQueue: options.submit.jobQueue,
+      resubmitFailed: options.submit.resubmitFailed ?? false,
+      parameters: { ...options.submit.parameters },
+    };
+  }
   checkPollerConfig(config);
   return config;
 }
@@ -177,9 +223,11 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       causePath: '$.cause',
     });
     const timedOut = new sfn.Fail(this, 'Timed Out', { error: 'StepWait.Timeout', causePath: '$.cause' });
-    const onTimeout = new sfn.Choice(this, 'Fail On Timeout?')
+    const failOnTimeout = new sfn.Choice(this, 'Fail On Timeout?')
       .when(sfn.Condition.booleanEquals('$.failOnTimeout', true), timedOut)
       .otherwise(done);
+    const onTimeout = props.cancelJobOnTimeout ? this.terminateJobs().next(failOnTimeout) : failOnTimeout;
+    const submitJob = props.submit ? this.submitJob(props.submit) : undefined;
 
     const polls = stages.map(
       (stage) =>
@@ -210,6 +258,9 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       const decide = new sfn.Choice(this, `${stages[index]} Decide`)
         .when(sfn.Condition.stringEquals('$.state', 'success'), done)
         .when(sfn.Condition.stringEquals('$.state', 'timeout'), onTimeout);
+      if (index === 0 && submitJob !== undefined) {
+        decide.when(sfn.Condition.stringEquals('$.state', 'submit'), submitJob);
+      }
       // A poll may settle several stages at once, so each Decide can jump to any later stage's Wait.
       for (let next = index; next < stages.length; next++) {
         decide.when(
@@ -225,9 +276,94 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       (waits[index] as sfn.Wait).next(poll);
     });
     start.next(polls[0] as tasks.LambdaInvoke);
+    submitJob?.next(polls[0] as tasks.LambdaInvoke);
 
     this.startState = start;
     this.endStates = [done];
     if (props.statePrefix) this.prefixStates(props.statePrefix);
+  }
+
+  /**
+   * IAM statements the host state machine's role needs beyond what its tasks add themselves: SubmitJob on
+   * the job definition (any revision) and the queue. JobWaiter applies them; a host machine that chains the
+   * fragment calls `grantTo(stateMachine)`.
+   */
+  readonly policyStatements: iam.PolicyStatement[] = [];
+
+  /** Gives a host state machine the permissions of the states this fragment adds to it. */
+  grantTo(stateMachine: sfn.StateMachine): void {
+    for (const statement of this.policyStatements) stateMachine.addToRolePolicy(statement);
+  }
+
+  private submitJob(options: SubmitOptions): sfn.CustomState {
+    const stack = Stack.of(this);
+    for (const [field, value] of [
+      ['jobDefinition', options.jobDefinition],
+      ['jobQueue', options.jobQueue],
+    ] as const) {
+      if (Token.isUnresolved(value)) {
+        throw new Error(
+          `submit.${field}: expected a plain name or ARN string, got a token (the permission is scoped to its name)`,
+        );
+      }
+    }
+    const definitionName = options.jobDefinition
+      .replace(/^arn:[^:]+:batch:[^:]*:[^:]*:job-definition\//, '')
+      .split(':')[0];
+    const queueArn = options.jobQueue.startsWith('arn:')
+      ? options.jobQueue
+      : stack.formatArn({ service: 'batch', resource: 'job-queue', resourceName: options.jobQueue });
+    this.policyStatements.push(
+      new iam.PolicyStatement({
+        sid: 'SubmitTheWaitedJob',
+        actions: ['batch:SubmitJob'],
+        resources: [
+          stack.formatArn({
+            service: 'batch',
+            resource: 'job-definition',
+            resourceName: `${definitionName}:*`,
+          }),
+          stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: definitionName }),
+          queueArn,
+        ],
+      }),
+    );
+    // Request-response, not .sync: the poller waits, and a re-run attaches to the job by its name.
+    // No Retry: a SubmitJob that failed in flight may have submitted; a re-run looks the name up first.
+    return new sfn.CustomState(this, 'Submit Job', {
+      stateJson: {
+        Type: 'Task',
+        Comment: 'No job has the business key yet (or only a failed one, with resubmitFailed): submit it.',
+        Resource: `arn:${stack.partition}:states:::batch:submitJob`,
+        Parameters: {
+          'JobName.$': '$.submitRequest.jobName',
+          JobDefinition: options.jobDefinition,
+          JobQueue: options.jobQueue,
+          'Parameters.$': '$.submitRequest.parameters',
+        },
+        ResultSelector: { 'jobId.$': '$.JobId' },
+        ResultPath: '$.submitted',
+      },
+    });
+  }
+
+  /** TerminateJob for every job of the wait, through the AWS SDK integration, allowed on job ARNs only. */
+  private terminateJobs(): sfn.Map {
+    const terminate = new tasks.CallAwsService(this, 'Terminate Job', {
+      service: 'batch',
+      action: 'terminateJob',
+      parameters: {
+        JobId: sfn.JsonPath.stringAt('$'),
+        Reason: 'stepwait: the wait deadline passed (cancelJobOnTimeout)',
+      },
+      iamResources: [Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    return new sfn.Map(this, 'Terminate Jobs', {
+      comment: 'The deadline passed: stop the jobs rather than leave them running.',
+      itemsPath: '$.jobIds',
+      maxConcurrency: 10,
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(terminate);
   }
 }

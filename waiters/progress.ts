@@ -24,8 +24,8 @@ export interface WaitPlan {
 /** The outcome vocabulary of DESIGN.md, shared by local runs, the CLI and the machine's output. */
 export type WaitStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
 
-/** What the state machine branches on after a poll. */
-export type PollState = 'success' | 'failure' | 'retry' | 'timeout';
+/** What the state machine branches on after a poll; `submit`: no job has the business key yet, submit one. */
+export type PollState = 'success' | 'failure' | 'retry' | 'timeout' | 'submit';
 
 export interface StageRecord {
   waiter: string;
@@ -71,6 +71,8 @@ export type PollObservation =
   /** A business key matched no job yet: the job may not be submitted yet. */
   | { kind: 'notVisible' }
   | { kind: 'ambiguous'; jobName: string; jobIds: string[] }
+  /** Submit-and-wait found no job to attach to (or only a failed one it may replace). */
+  | { kind: 'submit' }
   /** The status call was throttled or failed transiently; the SDK must not retry inside the Lambda. */
   | { kind: 'throttled' | 'transient'; errorName: string };
 
@@ -300,6 +302,8 @@ export function advanceProgress(
       );
     case 'notVisible':
       return retryStage(plan, attempted, nowMs, random);
+    case 'submit':
+      return { ...attempted, state: 'submit', status: 'RUNNING', delaySeconds: 0 };
     case 'described': {
       const { interpretation } = observation;
       if (interpretation.kind === 'vanished') {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchClient } from '@aws-sdk/client-batch';
+import { BatchClient, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -10,6 +10,7 @@ import { StepWaitStack, type StepWaitStackProps } from '../stepwait-stack';
 import {
   type AslDefinition,
   type LocalExecutionResult,
+  type LocalIntegration,
   type LocalLambda,
   type LocalRuntime,
   LocalStateMachine,
@@ -84,6 +85,33 @@ export interface LocalWaiterOptions {
   beforeInvoke?: (stateName: string) => void;
 }
 
+/**
+ * The Step Functions Batch integrations the waiter uses, answered through the real SDK client (so by the
+ * local emulator): `batch:submitJob` (request-response, PascalCase fields as Step Functions passes them) and
+ * the AWS SDK integration `aws-sdk:batch:terminateJob`.
+ */
+export function batchIntegrations(batch: BatchClient): Record<string, LocalIntegration> {
+  return {
+    'arn:aws:states:::batch:submitJob': async (input) => {
+      const { JobName, JobDefinition, JobQueue, Parameters } = input as Record<string, never>;
+      const response = await batch.send(
+        new SubmitJobCommand({
+          jobName: JobName,
+          jobDefinition: JobDefinition,
+          jobQueue: JobQueue,
+          parameters: Parameters,
+        }),
+      );
+      return { JobArn: response.jobArn, JobId: response.jobId, JobName: response.jobName };
+    },
+    'arn:aws:states:::aws-sdk:batch:terminateJob': async (input) => {
+      const { JobId, Reason } = input as Record<string, string>;
+      await batch.send(new TerminateJobCommand({ jobId: JobId, reason: Reason }));
+      return {};
+    },
+  };
+}
+
 const machines = new WeakMap<SynthesizedWaiter, LocalStateMachine>();
 
 /** The engine for a synthesized waiter, built (and validated) once however many waits run on it. */
@@ -117,6 +145,7 @@ export class LocalWaiter {
     this.runtime = {
       clock: options.clock,
       lambdas: { [options.synthesized.pollerLogicalId]: poller },
+      integrations: batchIntegrations(localBatchClient(options.batchEndpoint)),
       random,
     };
   }

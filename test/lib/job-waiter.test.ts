@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -315,5 +315,54 @@ describe('JobWaitFragment in a host machine', () => {
     // The fragment ends in a Pass, not a Succeed, so the host goes on after it.
     expect(extract?.States['Extract: Done']).toMatchObject({ Type: 'Pass', End: true });
     expect(Object.values(extract?.States ?? {}).some((state) => state.Type === 'Succeed')).toBe(false);
+  });
+});
+
+describe('JobWaiter that submits and cancels', () => {
+  it('may submit only the given job definition (any revision) to the given queue, and terminate only jobs', () => {
+    const stack = new StepWaitStack(newApp(), 'Submitting', {
+      waiter: {
+        submit: { jobDefinition: 'etl-job:3', jobQueue: 'etl-queue' },
+        cancelJobOnTimeout: true,
+      },
+    });
+    const template = Template.fromStack(stack);
+    const statements = policyStatements(template, 'BatchJobWaiterStateMachineRoleDefaultPolicy');
+    const submit = statements.find((statement) => statement.Action === 'batch:SubmitJob');
+    const resources = JSON.stringify(submit?.Resource);
+    expect(resources).toContain(':job-definition/etl-job:*');
+    expect(resources).toContain(':job-definition/etl-job"');
+    expect(resources).toContain(':job-queue/etl-queue');
+    expect(resources).not.toContain('job-definition/*');
+    const terminate = statements.find((statement) => statement.Action === 'batch:terminateJob');
+    expect(JSON.stringify(terminate?.Resource)).toMatch(/:job\/\*"/);
+
+    const states = definitionOf(template).States;
+    expect(states['Submit Job']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::batch:submitJob',
+      Parameters: {
+        'JobName.$': '$.submitRequest.jobName',
+        JobDefinition: 'etl-job:3',
+        JobQueue: 'etl-queue',
+      },
+      ResultPath: '$.submitted',
+      Next: 'JobExists Poll',
+    });
+    expect(states['Submit Job']?.Retry).toBeUndefined();
+    expect(JSON.stringify(states['JobExists Decide']?.Choices)).toContain('Submit Job');
+    expect(states['Terminate Jobs']).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.jobIds',
+      Next: 'Fail On Timeout?',
+    });
+  });
+
+  it('refuses a token for the job definition, which could not be scoped', () => {
+    const stack = new Stack(newApp(), 'Token');
+    const queue = new CfnParameter(stack, 'Queue').valueAsString;
+    expect(
+      () => new JobWaiter(stack, 'W', { submit: { jobDefinition: 'etl', jobQueue: queue } }),
+    ).toThrowError(/submit.jobQueue: expected a plain name or ARN string, got a token/);
   });
 });
