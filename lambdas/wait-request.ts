@@ -49,6 +49,8 @@ const REQUEST_FIELDS = [
   'failOnTimeout',
   'overrides',
   'parameters',
+  // Step Functions adds it to the input of a child started with associateWithParent (startExecution.sync).
+  'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
 ];
 /** `YYYY-MM-DD` is appended to a prefix, so a prefix leaves it room within the 128-character name. */
 const JOB_NAME_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,116}$/;

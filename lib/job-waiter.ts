@@ -2,10 +2,26 @@ import { Duration, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PollerFunction } from './poller-function';
 import { JobWaitFragment, type WaitOptions } from './wait-fragment';
+
+/** A wait started on a schedule by EventBridge Scheduler. */
+export interface WaitSchedule {
+  /** When, e.g. `scheduler.ScheduleExpression.cron({ minute: '0', hour: '2' })` for 02:00 UTC daily. */
+  readonly schedule: scheduler.ScheduleExpression;
+  /**
+   * The execution input. With `jobNamePrefix` (and `jobQueue`) each run waits for that night's business key:
+   * the machine appends the scheduled date, since `<aws.scheduler.scheduled-time>`, which stepwait adds as
+   * `scheduledTime`, has colons that job and execution names refuse.
+   */
+  readonly input: Record<string, unknown>;
+  readonly description?: string;
+}
 
 export interface JobWaiterProps extends WaitOptions {
   /**
@@ -35,6 +51,12 @@ export interface JobWaiterProps extends WaitOptions {
    * @default false
    */
   readonly alarms?: boolean;
+  /**
+   * Start waits on schedules (EventBridge Scheduler). Each gets a role that may start only this machine,
+   * 3 retries within an hour, and a shared, encrypted dead-letter queue for starts that still fail.
+   * @default - none
+   */
+  readonly schedules?: WaitSchedule[];
 }
 
 /** How far above the longest deadline the state machine's own TimeoutSeconds sits: a backstop only. */
@@ -49,6 +71,8 @@ export class JobWaiter extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly pollerFunction: PollerFunction;
   readonly fragment: JobWaitFragment;
+  /** Where scheduled starts that failed every retry end up; only with `schedules`. */
+  readonly scheduleDeadLetterQueue?: sqs.Queue;
   private readonly waiterName: string;
 
   constructor(scope: Construct, id: string, props: JobWaiterProps = {}) {
@@ -81,6 +105,33 @@ export class JobWaiter extends Construct {
     });
     this.fragment.grantTo(this.stateMachine);
     if (props.alarms) this.createAlarms();
+    if (props.schedules?.length) this.scheduleDeadLetterQueue = this.createSchedules(props.schedules);
+  }
+
+  private createSchedules(schedules: WaitSchedule[]): sqs.Queue {
+    const deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    schedules.forEach((wait, index) => {
+      const input =
+        'jobNamePrefix' in wait.input
+          ? { ...wait.input, scheduledTime: scheduler.ContextAttribute.scheduledTime }
+          : wait.input;
+      new scheduler.Schedule(this, `Schedule${index + 1}`, {
+        schedule: wait.schedule,
+        description: wait.description,
+        // The target's role is created for this schedule and may start only this state machine.
+        target: new targets.StepFunctionsStartExecution(this.stateMachine, {
+          input: scheduler.ScheduleTargetInput.fromObject(input),
+          retryAttempts: 3,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue,
+        }),
+      });
+    });
+    return deadLetterQueue;
   }
 
   /** Lets `grantee` start waits (states:StartExecution on this machine only). */

@@ -15,7 +15,7 @@ import {
   type LocalRuntime,
   LocalStateMachine,
 } from './local-state-machine';
-import { type CfnTemplate, LOCAL_REGION, stateMachinesIn } from './template';
+import { type CfnTemplate, LOCAL_REGION, placeholderArn, stateMachinesIn } from './template';
 import type { VirtualClock } from './virtual-clock';
 
 /** The waiter's state machine as `cdk synth` makes it, read back from the template. */
@@ -24,6 +24,10 @@ export interface SynthesizedWaiter {
   definition: AslDefinition;
   /** Logical id of the poller function the Poll tasks invoke. */
   pollerLogicalId: string;
+  /** The placeholder ARN a parent uses to start the waiter's machine. */
+  stateMachineArn: string;
+  /** The example pipeline (nested and inline waits), when the stack deploys the examples. */
+  pipeline?: AslDefinition;
 }
 
 /**
@@ -55,9 +59,20 @@ function synthesize(props: StepWaitStackProps): SynthesizedWaiter {
     const pollerLogicalId = Stack.of(stack).getLogicalId(
       stack.waiter.pollerFunction.node.defaultChild as CfnFunction,
     );
-    const machine = stateMachinesIn(template).find((candidate) => candidate.logicalId === machineId);
+    const machines = stateMachinesIn(template);
+    const machine = machines.find((candidate) => candidate.logicalId === machineId);
     if (machine === undefined) throw new Error(`state machine ${machineId} not found in the template`);
-    return { template, definition: machine.definition, pollerLogicalId };
+    const pipelineId =
+      stack.pipeline &&
+      Stack.of(stack).getLogicalId(stack.pipeline.stateMachine.node.defaultChild as CfnStateMachine);
+    const pipeline = machines.find((candidate) => candidate.logicalId === pipelineId)?.definition;
+    return {
+      template,
+      definition: machine.definition,
+      pollerLogicalId,
+      stateMachineArn: placeholderArn(template, machineId),
+      ...(pipeline ? { pipeline } : {}),
+    };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -127,7 +142,8 @@ export function localMachineFor(synthesized: SynthesizedWaiter): LocalStateMachi
 /** The JobWaiter state machine running here: real ASL, the shipped poller code, a virtual clock. */
 export class LocalWaiter {
   readonly machine: LocalStateMachine;
-  private readonly runtime: LocalRuntime;
+  /** What its runs talk to: the clock, the poller in process, the Batch integrations. */
+  readonly runtime: LocalRuntime;
 
   constructor(options: LocalWaiterOptions) {
     const random = options.random ?? Math.random;

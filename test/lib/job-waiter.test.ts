@@ -366,3 +366,77 @@ describe('JobWaiter that submits and cancels', () => {
     ).toThrowError(/submit.jobQueue: expected a plain name or ARN string, got a token/);
   });
 });
+
+describe('the example app: schedule and pipeline', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    template = Template.fromStack(new StepWaitStack(newApp(), 'Examples'));
+  });
+
+  it('schedules a nightly wait with a retry policy, a dead-letter queue and the scheduled time in its input', () => {
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+    const target = schedule?.Properties.Target;
+    expect(schedule?.Properties.ScheduleExpression).toBe('cron(0 2 * * ? *)');
+    expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3_600, MaximumRetryAttempts: 3 });
+    expect(target.DeadLetterConfig.Arn).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'],
+    });
+    expect(JSON.parse(target.Input)).toEqual({
+      jobNamePrefix: 'nightly-etl-',
+      jobQueue: 'nightly',
+      timeoutSeconds: 21_600,
+      scheduledTime: '<aws.scheduler.scheduled-time>',
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
+  it('gives the schedule a role that may start only this machine and write to its queue', () => {
+    const statements = policyStatements(template, 'SchedulerRoleForTarget');
+    expect(statements).toEqual([
+      {
+        Action: 'states:StartExecution',
+        Effect: 'Allow',
+        Resource: { Ref: expect.stringMatching(/^BatchJobWaiterStateMachine/) },
+      },
+      {
+        Action: 'sqs:SendMessage',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('runs the waiter nested with startExecution.sync:2 and inline under a prefix', () => {
+    const machines = stateMachinesIn(template.toJSON() as never);
+    const pipeline = machines.find((machine) => machine.logicalId.startsWith('EtlPipeline'))
+      ?.definition as unknown as {
+      States: Record<
+        string,
+        AslState & { Branches?: { States: Record<string, AslState> }[]; Catch?: unknown[] }
+      >;
+    };
+    expect(pipeline.States['Wait For Extract']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution.sync:2',
+      Parameters: { Input: { 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' } },
+      Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Why Extract Failed' }],
+    });
+    const branch = pipeline.States['Wait For Load']?.Branches?.[0]?.States ?? {};
+    expect(Object.keys(branch).every((name) => name.startsWith('Load: '))).toBe(true);
+    const actions = policyStatements(template, 'EtlPipelineStateMachineRoleDefaultPolicy').map(
+      (s) => s.Action,
+    );
+    expect(actions).toEqual([
+      'states:StartExecution',
+      ['states:DescribeExecution', 'states:StopExecution'],
+      ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+      'lambda:InvokeFunction',
+    ]);
+    const events = policyStatements(template, 'EtlPipelineStateMachineRoleDefaultPolicy')[2];
+    expect(JSON.stringify(events?.Resource)).toContain(
+      'rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+    );
+  });
+});

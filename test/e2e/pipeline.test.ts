@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchEmulator } from '../../lib/local/batch-emulator';
+import { LocalStateMachine } from '../../lib/local/local-state-machine';
+import {
+  LocalWaiter,
+  localMachineFor,
+  type SynthesizedWaiter,
+  synthesizeWaiter,
+} from '../../lib/local/local-waiter';
+import {
+  type ChildExecution,
+  START_EXECUTION_SYNC_2,
+  startExecutionSync2,
+} from '../../lib/local/nested-executions';
+import { seededRandom } from '../../lib/local/seeded-random';
+import { VirtualClock } from '../../lib/local/virtual-clock';
+
+/**
+ * The example pipeline machine from the CDK app, run here: its "Wait For Extract" task starts the waiter's
+ * own synthesized machine (startExecution.sync:2), and its "Load: ..." states are the inline fragment.
+ */
+
+let synthesized: SynthesizedWaiter;
+let emulator: BatchEmulator;
+let clock: VirtualClock;
+
+beforeAll(async () => {
+  synthesized = synthesizeWaiter();
+  clock = new VirtualClock();
+  emulator = await BatchEmulator.start({ clock });
+});
+
+afterAll(async () => {
+  await emulator.stop();
+});
+
+async function runPipeline(input: unknown) {
+  const waiter = new LocalWaiter({
+    synthesized,
+    batchEndpoint: emulator.endpoint,
+    clock,
+    random: seededRandom(5),
+  });
+  const children: ChildExecution[] = [];
+  const pipeline = new LocalStateMachine(synthesized.pipeline as NonNullable<SynthesizedWaiter['pipeline']>);
+  const result = await pipeline.run(input, {
+    ...waiter.runtime,
+    integrations: {
+      ...waiter.runtime.integrations,
+      [START_EXECUTION_SYNC_2]: startExecutionSync2(
+        { [synthesized.stateMachineArn]: { machine: localMachineFor(synthesized), runtime: waiter.runtime } },
+        children,
+      ),
+    },
+    context: {
+      Execution: {
+        Id: 'arn:aws:states:us-east-1:123456789012:execution:EtlPipeline:nightly-1',
+        Name: 'nightly-1',
+      },
+    },
+  });
+  return { result, children };
+}
+
+describe('a parent machine using the waiter nested and inline', () => {
+  it('gets the nested wait’s job summaries as parsed output, then waits inline for the load job', async () => {
+    const extractJobId = emulator.addJob({ durations: { runnable: 30, running: 1_200 } });
+    const loadJobId = emulator.addJob({ durations: { runnable: 30, running: 3_000 } });
+    const { result, children } = await runPipeline({ extractJobId, load: { jobId: loadJobId } });
+    expect(result.status).toBe('SUCCEEDED');
+    const output = result.output as {
+      extract: { status: string; jobs: { jobId: string; status: string }[] };
+      loadWait: { result: { status: string; jobs: { jobId: string }[] } };
+    };
+    expect(output.extract).toMatchObject({
+      status: 'SUCCEEDED',
+      jobs: [{ jobId: extractJobId, status: 'SUCCEEDED' }],
+    });
+    expect(output.loadWait.result).toMatchObject({ status: 'SUCCEEDED', jobs: [{ jobId: loadJobId }] });
+
+    // The child ran as its own execution, associated with the parent, with its own events.
+    expect(children).toHaveLength(1);
+    const [child] = children;
+    expect(child?.input).toEqual({
+      jobId: extractJobId,
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID:
+        'arn:aws:states:us-east-1:123456789012:execution:EtlPipeline:nightly-1',
+    });
+    expect(child?.executionArn).toMatch(/:execution:BatchJobWaiterStateMachine[0-9A-F]+:/);
+    expect(child?.result.entered['JobComplete Poll']).toBeGreaterThan(0);
+    expect(child?.result.entered['Load: JobComplete Poll']).toBeUndefined();
+    // The inline wait's states are the parent's, under their prefix; the parent never runs the child's.
+    expect(result.entered['Load: JobComplete Poll']).toBeGreaterThan(0);
+    expect(result.entered['JobComplete Poll']).toBeUndefined();
+    // Each execution has its own history: the child's polls are counted in the child's, not the parent's.
+    const childPolls = child?.result.lambdaInvocations ?? 0;
+    expect(child?.result.historyEvents).toBeGreaterThan(5 * childPolls);
+    expect(result.lambdaInvocations).toBe(
+      (result.entered['Load: JobExists Poll'] ?? 0) +
+        (result.entered['Load: JobRunning Poll'] ?? 0) +
+        (result.entered['Load: JobComplete Poll'] ?? 0),
+    );
+  });
+
+  it('sees a child failure as States.TaskFailed with the child’s StepWait error, and branches on it', async () => {
+    const extractJobId = emulator.addJob({
+      durations: { runnable: 5, running: 300 },
+      outcome: 'FAILED',
+      exitCode: 2,
+    });
+    const { result, children } = await runPipeline({ extractJobId, load: { jobId: 'never-needed' } });
+    expect(children[0]?.result).toMatchObject({ status: 'FAILED', error: 'StepWait.JobFailed' });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Pipeline.ExtractFailed');
+    expect(JSON.parse(result.cause as string).jobs[extractJobId]).toMatchObject({
+      status: 'FAILED',
+      exitCode: 2,
+    });
+    expect(result.entered['Why Extract Failed']).toBe(1);
+  });
+
+  it('tells a child timeout from a child failure', async () => {
+    const extractJobId = emulator.addJob({ durations: { runnable: 5, running: 200_000 } });
+    // The pipeline passes only the job id, so the child's default 24 h deadline applies.
+    const { result, children } = await runPipeline({ extractJobId, load: { jobId: 'never-needed' } });
+    expect(children[0]?.result).toMatchObject({ status: 'TIMED_OUT', error: 'StepWait.Timeout' });
+    expect(result.error).toBe('Pipeline.ExtractTimedOut');
+  });
+});
