@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // `npm run test:slow` (STEPWAIT_SLOW=1) runs the suites too long for `npm test`: minutes each.
+    include: process.env.STEPWAIT_SLOW ? ['test/slow/**/*.slow.ts'] : ['test/**/*.test.ts'],
     // No test may reach AWS: no instance-metadata lookups, no CDK telemetry, dummy static credentials.
     env: {
       AWS_EC2_METADATA_DISABLED: 'true',

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+// Also for the account commands: without credentials the SDK's chain would otherwise call the instance
+// metadata address. On EC2 with an instance profile, set AWS_EC2_METADATA_DISABLED=false (README).
 import '../lib/local/offline-env';
-import { LOCAL_USAGE, localCommand } from './cli/local-command';
+import { accountCommand } from './cli/account/command';
 import { UsageError } from './cli/usage-error';
 
 /** The `stepwait` command-line tool. */
@@ -8,6 +10,12 @@ const USAGE = `Usage: stepwait <command> [options]
 
 Commands:
   local     run a real wait on this machine against a local AWS Batch (no AWS account needed)
+
+  In your AWS account, with the deployed state machine (stack StepWaitStack, or --state-machine-arn):
+  start     start a wait for AWS Batch jobs (--wait follows it to the end)
+  status    show a wait's outcome, stage, attempts, jobs and time waited
+  list      list the newest waits, optionally of one status
+  cancel    stop a wait (--terminate-job also terminates its jobs)
 
 Run "stepwait <command> --help" for a command's options.`;
 
@@ -20,8 +28,22 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     switch (command) {
-      case 'local':
-        return await localCommand(args, output);
+      case 'local': {
+        // Loaded on use: the local runtime needs development packages an installed stepwait does not ship.
+        const { LOCAL_USAGE, localCommand } = await import('./cli/local-command.js');
+        try {
+          return await localCommand(args, output);
+        } catch (error) {
+          if (!(error instanceof UsageError)) throw error;
+          output.err(`stepwait: ${error.message}\n\n${LOCAL_USAGE}\n`);
+          return 2;
+        }
+      }
+      case 'start':
+      case 'status':
+      case 'list':
+      case 'cancel':
+        return await accountCommand(command, args, { output });
       case undefined:
       case '-h':
       case '--help':
@@ -32,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      output.err(`stepwait: ${error.message}\n\n${command === 'local' ? LOCAL_USAGE : USAGE}\n`);
+      output.err(`stepwait: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }
     throw error;

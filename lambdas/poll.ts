@@ -31,8 +31,13 @@ import { parseWaitRequest, type WaitRequest } from './wait-request';
  * `failOnTimeout`, `overrides`, counters) and the output fields (`status`, `timedOut`, `stages`,
  * `waitedSeconds`).
  */
-export const POLL_EVENT_SCHEMA_VERSION = 1;
-const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1];
+export const POLL_EVENT_SCHEMA_VERSION = 2;
+/**
+ * Version 2 carries `segmentPolls` and `segments` (waits that continue in fresh executions). Version 1
+ * events still come from executions started before the deploy that brought version 2: they run the old
+ * definition but invoke the new poller, so it accepts them and fills in the new fields.
+ */
+const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 /** The state a wait carries between polls. */
 export interface WaitState extends WaitProgress {
@@ -108,7 +113,18 @@ function checkCarriedState(state: WaitState, parsed: ParsedPollerConfig): WaitSt
   if (!Array.isArray(jobIds) || !Array.isArray(seenJobIds) || !isRecord(target)) {
     throw InvalidInputError.expected('state', 'the state a previous poll returned', Object.keys(state));
   }
-  return state;
+  // Fields a version-1 state does not have yet.
+  return { ...state, segmentPolls: state.segmentPolls ?? 0, segments: state.segments ?? 1 };
+}
+
+/**
+ * A segment's first poll: its input is `{ handOver: <the state the previous execution ended with> }`.
+ * The wait goes on where it stopped; only the per-execution poll count starts again.
+ */
+function continuedState(request: Record<string, unknown>, parsed: ParsedPollerConfig): WaitState {
+  const { continued: _continued, ...carried } = request;
+  const state = checkCarriedState(carried as unknown as WaitState, parsed);
+  return { ...state, segmentPolls: 0, segments: state.segments + 1 };
 }
 
 function invalidInput(error: InvalidInputError): InvalidInputResult {
@@ -208,7 +224,10 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     const { config } = parsed;
 
     let state: WaitState;
-    if (isFirstPoll(event.state)) {
+    const request = isFirstPoll(event.state) ? event.state.request : undefined;
+    if (isRecord(request) && isRecord(request.handOver)) {
+      state = continuedState(request.handOver, parsed);
+    } else if (isFirstPoll(event.state)) {
       let request: WaitRequest;
       try {
         request = parseWaitRequest(

@@ -27,6 +27,11 @@ export interface PollerConfig {
   timeoutSeconds: number;
   maxTimeoutSeconds: number;
   failOnTimeout: boolean;
+  /**
+   * Polls per execution before the wait continues in a fresh execution of the segment machine (the
+   * 25,000-event history limit). Absent: the wait never hands over.
+   */
+  pollBudget?: number;
   /** The machine terminates the jobs when the deadline passes (its TerminateJob step runs after the poll). */
   cancelJobOnTimeout?: boolean;
   /** Set when the machine submits the job itself: where business keys are looked up, and what to do. */
@@ -86,6 +91,9 @@ export function checkPollerConfig(config: PollerConfig): ParsedPollerConfig {
   }
   if (config.timeoutSeconds > config.maxTimeoutSeconds)
     fail('timeoutSeconds', 'must not exceed maxTimeoutSeconds');
+  if (config.pollBudget !== undefined && (!Number.isInteger(config.pollBudget) || config.pollBudget < 10)) {
+    fail('pollBudget', `expected an integer >= 10, got ${config.pollBudget}`);
+  }
   return { config, model };
 }
 
@@ -117,5 +125,11 @@ export function planFor(
     if (override.delay !== undefined) delays[stage] = override.delay;
     if (override.maxAttempts !== undefined) maxAttempts[stage] = override.maxAttempts;
   }
-  return { model, stages: config.stages, delays, maxAttempts };
+  return {
+    model,
+    stages: config.stages,
+    delays,
+    maxAttempts,
+    ...(config.pollBudget === undefined ? {} : { pollBudget: config.pollBudget }),
+  };
 }

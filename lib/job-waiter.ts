@@ -71,6 +71,9 @@ export class JobWaiter extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly pollerFunction: PollerFunction;
   readonly fragment: JobWaitFragment;
+  /** Runs the rest of a wait that outgrew one execution's history; started only by the main machine. */
+  readonly segmentStateMachine: sfn.StateMachine;
+  readonly segmentFragment: JobWaitFragment;
   /** Where scheduled starts that failed every retry end up; only with `schedules`. */
   readonly scheduleDeadLetterQueue?: sqs.Queue;
   private readonly waiterName: string;
@@ -79,29 +82,36 @@ export class JobWaiter extends Construct {
     super(scope, id);
     this.pollerFunction = new PollerFunction(this, 'Poller', { logRetention: props.logRetention });
     this.waiterName = props.waiterName ?? Names.uniqueResourceName(this, { maxLength: 64 });
-    this.fragment = new JobWaitFragment(this, 'Wait', {
-      ...props,
-      waiterName: this.waiterName,
-      poller: this.pollerFunction,
-    });
-    const backstop = Duration.seconds(
-      this.fragment.pollerConfig.maxTimeoutSeconds + BACKSTOP_MARGIN.toSeconds(),
-    );
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: props.stateMachineName,
-      definitionBody: sfn.DefinitionBody.fromChainable(this.fragment),
-      timeout: backstop,
+    const logGroup =
+      props.logging === false
+        ? undefined
+        : new logs.LogGroup(this, 'ExecutionLogs', {
+            retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+          });
+    const machineProps = (fragment: JobWaitFragment): sfn.StateMachineProps => ({
+      definitionBody: sfn.DefinitionBody.fromChainable(fragment),
+      // A backstop only: the poller's deadline ends every wait first.
+      timeout: Duration.seconds(fragment.pollerConfig.maxTimeoutSeconds + BACKSTOP_MARGIN.toSeconds()),
       tracingEnabled: props.tracing ?? false,
-      logs:
-        props.logging === false
-          ? undefined
-          : {
-              destination: new logs.LogGroup(this, 'ExecutionLogs', {
-                retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-              }),
-              level: sfn.LogLevel.ERROR,
-              includeExecutionData: false,
-            },
+      // ERROR level without execution data: inputs may carry job parameters.
+      logs: logGroup && { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
+    });
+    const waitProps = { ...props, waiterName: this.waiterName, poller: this.pollerFunction };
+
+    // A long wait goes on in fresh executions of the segment machine before the history limit; the main
+    // machine starts them, so callers still see one execution (a machine starting itself would be a cycle).
+    this.segmentFragment = new JobWaitFragment(this, 'Segment', { ...waitProps, endsSegment: true });
+    this.segmentStateMachine = new sfn.StateMachine(
+      this,
+      'SegmentStateMachine',
+      machineProps(this.segmentFragment),
+    );
+    this.segmentFragment.grantTo(this.segmentStateMachine);
+
+    this.fragment = new JobWaitFragment(this, 'Wait', { ...waitProps, continueIn: this.segmentStateMachine });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      ...machineProps(this.fragment),
+      stateMachineName: props.stateMachineName,
     });
     this.fragment.grantTo(this.stateMachine);
     if (props.alarms) this.createAlarms();

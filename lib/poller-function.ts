@@ -20,7 +20,18 @@ export interface PollerFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** The poller's source: TypeScript in this repo, compiled JavaScript when installed from npm. */
+/**
+ * The poller's source: TypeScript in this repo (lib/ -> lambdas/poll.ts), compiled JavaScript when installed
+ * from npm (dist/lib/ -> dist/lambdas/poll.js, with the sources not shipped).
+ *
+ * `depsLockFilePath` and `projectRoot` are left to NodejsFunction on purpose. It finds the lock file upwards
+ * from the working directory, i.e. the consuming app's own (package-lock.json, yarn.lock, pnpm-lock.yaml...),
+ * and uses its folder as the project root; an entry in that app's node_modules/stepwait/dist is under it,
+ * esbuild runs there with the app's package manager, and resolves the poller's SDK imports from the app's
+ * node_modules. Pointing them at stepwait's own folder would fail: the published package has no lock file,
+ * and esbuild is hoisted into the app's node_modules, not stepwait's. (esbuild is a dependency of stepwait
+ * so that bundling is local; without it NodejsFunction falls back to Docker.)
+ */
 function pollerEntry(): string {
   const source = join(__dirname, '..', 'lambdas', 'poll.ts');
   return existsSync(source) ? source : join(__dirname, '..', 'lambdas', 'poll.js');

@@ -66,6 +66,11 @@ export interface WaitOptions {
    */
   readonly cancelJobOnTimeout?: boolean;
   /**
+   * Polls per execution before the wait goes on in a fresh one (see `continueIn`), 10 or more.
+   * @default DEFAULT_POLL_BUDGET (1,800)
+   */
+  readonly pollBudget?: number;
+  /**
    * Submit the job too. The business key is the job name (`jobName`, or `jobNamePrefix` plus a schedule's
    * `scheduledTime`): the machine first looks it up and attaches to the newest job with exactly that name
    * if it is active or succeeded, so a retried or re-run wait never submits a second job. Only when there
@@ -111,10 +116,28 @@ export interface JobWaitFragmentProps extends WaitOptions {
    * @default '$'
    */
   readonly inputPath?: string;
+  /**
+   * Continue a wait that has spent `pollBudget` polls in a fresh execution of this machine (JobWaiter's
+   * `segmentStateMachine`), started with startExecution.sync:2, so waits of any length stay clear of the
+   * 25,000-event history limit. The deadline, seen jobs and attempts travel in the handed-over state.
+   * @default - no hand-over: the host's history must hold the whole wait (~9 events a poll)
+   */
+  readonly continueIn?: sfn.IStateMachine;
+  /**
+   * This fragment is a segment machine: a spent budget ends the execution with the state to continue from
+   * (`continued: true`), for the machine that started it to hand over again. JobWaiter sets it.
+   * @default false
+   */
+  readonly endsSegment?: boolean;
 }
+
+/** Polls per execution before a hand-over: ~9 history events each keeps a segment near 16,000 events. */
+export const DEFAULT_POLL_BUDGET = 1_800;
 
 const DEFAULT_TIMEOUT = Duration.hours(24);
 const MIN_MAX_TIMEOUT = Duration.days(7);
+/** A Standard execution lives at most 365 days; the backstop sits an hour above maxTimeout. */
+export const MAX_MAX_TIMEOUT = Duration.days(364);
 
 /**
  * stepwait's delays for the built-in Batch stages, picked from the cost/latency frontier that
@@ -151,6 +174,11 @@ export function pollerConfigFor(options: WaitOptions, defaultName: string): Poll
   const timeout = options.timeout ?? DEFAULT_TIMEOUT;
   const maxTimeout =
     options.maxTimeout ?? (timeout.toSeconds() > MIN_MAX_TIMEOUT.toSeconds() ? timeout : MIN_MAX_TIMEOUT);
+  if (maxTimeout.toSeconds() > MAX_MAX_TIMEOUT.toSeconds()) {
+    throw new Error(
+      `maxTimeout: at most ${MAX_MAX_TIMEOUT.toDays()} days (a Standard execution lives at most a year, and the machine's backstop adds an hour), got ${maxTimeout.toSeconds()} s`,
+    );
+  }
   const delays: Record<string, DelayStrategy> = {};
   for (const stage of stages) {
     const waiter = model.hasWaiter(stage) ? model.getWaiter(stage) : { delay: 1 };
@@ -167,6 +195,7 @@ export function pollerConfigFor(options: WaitOptions, defaultName: string): Poll
     stages,
     delays,
     maxAttempts: { ...options.maxAttempts },
+    ...(options.pollBudget === undefined ? {} : { pollBudget: options.pollBudget }),
     timeoutSeconds: timeout.toSeconds(),
     maxTimeoutSeconds: maxTimeout.toSeconds(),
     failOnTimeout: options.failOnTimeout ?? true,
@@ -198,7 +227,11 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
 
   constructor(scope: Construct, id: string, props: JobWaitFragmentProps) {
     super(scope, id);
-    this.pollerConfig = pollerConfigFor(props, this.node.path);
+    const handsOver = props.continueIn !== undefined || props.endsSegment === true;
+    this.pollerConfig = pollerConfigFor(
+      { ...props, pollBudget: handsOver ? (props.pollBudget ?? DEFAULT_POLL_BUDGET) : undefined },
+      this.node.path,
+    );
     const { stages } = this.pollerConfig;
     const configJson = JSON.stringify(this.pollerConfig);
 
@@ -228,6 +261,13 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       .otherwise(done);
     const onTimeout = props.cancelJobOnTimeout ? this.terminateJobs().next(failOnTimeout) : failOnTimeout;
     const submitJob = props.submit ? this.submitJob(props.submit) : undefined;
+    const continuation = props.continueIn
+      ? this.handOver(props.continueIn, done)
+      : props.endsSegment
+        ? new sfn.Pass(this, 'Continue In Next Segment', {
+            comment: 'Poll budget spent: end with the state to continue from (continued: true).',
+          })
+        : undefined;
 
     const polls = stages.map(
       (stage) =>
@@ -271,15 +311,33 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
           waits[next] as sfn.Wait,
         );
       }
+      if (continuation !== undefined)
+        decide.when(sfn.Condition.stringEquals('$.state', 'continue'), continuation);
       decide.otherwise(failed);
       poll.next(decide);
       (waits[index] as sfn.Wait).next(poll);
     });
-    start.next(polls[0] as tasks.LambdaInvoke);
+    if (props.endsSegment && polls.length > 1) {
+      // A segment resumes at the stage the wait had reached, so each poll runs under its own stage's name.
+      const resume = new sfn.Choice(this, 'Resume At Stage');
+      polls.forEach((poll, index) => {
+        if (index === 0) return;
+        resume.when(
+          sfn.Condition.and(
+            sfn.Condition.isPresent('$.request.handOver.stageIndex'),
+            sfn.Condition.numberEquals('$.request.handOver.stageIndex', index),
+          ),
+          poll,
+        );
+      });
+      start.next(resume.otherwise(polls[0] as tasks.LambdaInvoke));
+    } else {
+      start.next(polls[0] as tasks.LambdaInvoke);
+    }
     submitJob?.next(polls[0] as tasks.LambdaInvoke);
 
     this.startState = start;
-    this.endStates = [done];
+    this.endStates = continuation instanceof sfn.Pass ? [done, continuation] : [done];
     if (props.statePrefix) this.prefixStates(props.statePrefix);
   }
 
@@ -293,6 +351,44 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
   /** Gives a host state machine the permissions of the states this fragment adds to it. */
   grantTo(stateMachine: sfn.StateMachine): void {
     for (const statement of this.policyStatements) stateMachine.addToRolePolicy(statement);
+  }
+
+  /**
+   * Waits the poller's delay, then starts the segment machine with the state (startExecution.sync:2) as
+   * often as it ends with `continued: true`. A segment that fails arrives as States.TaskFailed; its own
+   * `StepWait.*` error and cause are raised again from the DescribeExecution JSON in the Cause.
+   */
+  private handOver(segment: sfn.IStateMachine, done: sfn.State): sfn.Wait {
+    const pause = new sfn.Wait(this, 'Hand Over Wait', { time: sfn.WaitTime.secondsPath('$.delaySeconds') });
+    const handOver = new tasks.StepFunctionsStartExecution(this, 'Hand Over', {
+      comment: 'Continue the wait in a fresh execution, clear of the 25,000-event history limit.',
+      stateMachine: segment,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      associateWithParent: true,
+      input: sfn.TaskInput.fromObject({ handOver: sfn.JsonPath.entirePayload }),
+      outputPath: '$.Output',
+    });
+    const segmentFailed = new sfn.Pass(this, 'Read Segment Error', {
+      parameters: { 'child.$': 'States.StringToJson($.segmentError.Cause)' },
+    });
+    handOver.addCatch(segmentFailed, { errors: ['States.TaskFailed'], resultPath: '$.segmentError' });
+    segmentFailed.next(
+      new sfn.Fail(this, 'Failed In Segment', { errorPath: '$.child.Error', causePath: '$.child.Cause' }),
+    );
+    pause
+      .next(handOver)
+      .next(
+        new sfn.Choice(this, 'Handed Over Again?')
+          .when(
+            sfn.Condition.and(
+              sfn.Condition.isPresent('$.continued'),
+              sfn.Condition.booleanEquals('$.continued', true),
+            ),
+            pause,
+          )
+          .otherwise(done),
+      );
+    return pause;
   }
 
   private submitJob(options: SubmitOptions): sfn.CustomState {

@@ -19,13 +19,21 @@ export interface WaitPlan {
   readonly delays: Readonly<Record<string, DelayStrategy>>;
   /** Attempt limits set explicitly by a user; a stage without one is bounded by the deadline alone. */
   readonly maxAttempts: Readonly<Record<string, number>>;
+  /**
+   * Polls one execution may make before the wait continues in a fresh one: a Standard execution fails at
+   * 25,000 history events and each poll writes about 9. Absent: no budget (the host owns the history).
+   */
+  readonly pollBudget?: number;
 }
 
 /** The outcome vocabulary of DESIGN.md, shared by local runs, the CLI and the machine's output. */
 export type WaitStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
 
-/** What the state machine branches on after a poll; `submit`: no job has the business key yet, submit one. */
-export type PollState = 'success' | 'failure' | 'retry' | 'timeout' | 'submit';
+/**
+ * What the state machine branches on after a poll. `submit`: no job has the business key yet, submit one.
+ * `continue`: this execution spent its poll budget; wait `delaySeconds`, then go on in a fresh execution.
+ */
+export type PollState = 'success' | 'failure' | 'retry' | 'timeout' | 'submit' | 'continue';
 
 export interface StageRecord {
   waiter: string;
@@ -60,6 +68,12 @@ export interface WaitProgress {
   /** Status calls that failed transiently (5xx, network): retried with backoff, never counted as attempts. */
   transientErrors: number;
   consecutiveTransientErrors: number;
+  /** Polls made in the current execution, throttled ones included (each writes history). */
+  segmentPolls: number;
+  /** Executions the wait has run in so far (1 until it first continues). */
+  segments: number;
+  /** Set with state `continue`, so the end of a segment says why it ended. */
+  continued?: boolean;
   error?: StepWaitErrorName;
   /** JSON: `{ reason, jobs: { [jobId]: { status, statusReason, exitCode, logStreamName } } }`. */
   cause?: string;
@@ -107,6 +121,8 @@ export function startProgress(
     throttledCalls: 0,
     transientErrors: 0,
     consecutiveTransientErrors: 0,
+    segmentPolls: 0,
+    segments: 1,
   };
 }
 
@@ -268,6 +284,26 @@ export function advanceProgress(
   observation: PollObservation,
   nowMs: number,
   random: () => number = Math.random,
+): WaitProgress {
+  const next = decidePoll(
+    plan,
+    { ...previous, segmentPolls: (previous.segmentPolls ?? 0) + 1 },
+    observation,
+    nowMs,
+    random,
+  );
+  if (next.state === 'retry' && plan.pollBudget !== undefined && next.segmentPolls >= plan.pollBudget) {
+    return { ...next, state: 'continue', continued: true };
+  }
+  return next;
+}
+
+function decidePoll(
+  plan: WaitPlan,
+  previous: WaitProgress,
+  observation: PollObservation,
+  nowMs: number,
+  random: () => number,
 ): WaitProgress {
   const progress = withClock(previous, nowMs);
   if (observation.kind === 'throttled' || observation.kind === 'transient') {

@@ -3,6 +3,7 @@ import type { JobOutcome } from '../../lib/local/batch-emulator';
 import { type LocalRunReport, type PollView, runLocalWait } from '../../lib/local/local-run';
 import { synthesizeWaiter } from '../../lib/local/local-waiter';
 import { seededRandom } from '../../lib/local/seeded-random';
+import { MAX_MAX_TIMEOUT } from '../../lib/wait-fragment';
 import { BATCH_STAGES, type DelayStrategy, DelayStrategyError, validateDelayStrategy } from '../../waiters';
 import { formatDuration, parseDurationSeconds, UsageError } from './usage-error';
 
@@ -15,7 +16,7 @@ Options:
   --job-duration <s>        how long the job runs (default 7200; also 90s, 30m, 2h, 1d)
   --queue-time <s>          how long it queues first (default 120)
   --outcome <o>             SUCCEEDED | FAILED (default SUCCEEDED)
-  --timeout <s>             the wait's deadline (default: the construct's, 24h)
+  --timeout <s>             the wait's deadline (default: 24h, or the job's length plus 1h if longer)
   --no-fail-on-timeout      end a passed deadline normally with timedOut: true
   --delay <strategy>        fixed:<s>[:<jitter>] | exponential:<min>:<max>, for every stage
                             (default: each waiter's delay +/- 2 s)
@@ -196,13 +197,16 @@ export async function localCommand(args: string[], output: Output): Promise<numb
       `stepwait local: a ${formatDuration(options.jobDurationSeconds)} job (queued ${formatDuration(options.queueSeconds)}, ending ${options.outcome}) on a local AWS Batch\n`,
     );
   }
-  const synthesized = synthesizeWaiter();
+  // Local runs allow deadlines up to the construct's limit, so a month-long job can be simulated.
+  const synthesized = synthesizeWaiter({ waiter: { maxTimeout: MAX_MAX_TIMEOUT } });
   const report = await runLocalWait({
     synthesized,
     jobDurationSeconds: options.jobDurationSeconds,
     queueSeconds: options.queueSeconds,
     outcome: options.outcome,
-    timeoutSeconds: options.timeoutSeconds,
+    // Without --timeout the deadline leaves room for the simulated job: at least 24 h, else its length plus an hour.
+    timeoutSeconds:
+      options.timeoutSeconds ?? Math.max(86_400, options.queueSeconds + options.jobDurationSeconds + 3_600),
     failOnTimeout: options.failOnTimeout,
     delays: options.delay
       ? Object.fromEntries(BATCH_STAGES.map((stage) => [stage, options.delay as DelayStrategy]))

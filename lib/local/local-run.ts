@@ -128,29 +128,33 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       result.status === 'SUCCEEDED'
         ? (result.output as { status?: string }).status !== 'TIMED_OUT'
         : result.error === 'StepWait.JobFailed';
-    const polled = Object.fromEntries(
-      Object.entries(result.entered)
-        .filter(([state]) => state.endsWith(' Poll'))
-        .map(([state, count]) => [state.slice(0, -' Poll'.length), count]),
-    );
+    // A long wait runs in several executions: the main one and the segments it handed over to.
+    const executions = [result, ...result.segments.map((segment) => segment.result)];
+    const polled: Record<string, number> = {};
+    for (const execution of executions) {
+      for (const [state, count] of Object.entries(execution.entered)) {
+        if (!state.endsWith(' Poll')) continue;
+        const stage = state.slice(0, -' Poll'.length);
+        polled[stage] = (polled[stage] ?? 0) + count;
+      }
+    }
+    const stateTransitions = executions.reduce((sum, execution) => sum + execution.stateTransitions, 0);
+    const lambdaInvocations = executions.reduce((sum, execution) => sum + execution.lambdaInvocations, 0);
     return {
       status: result.status,
       error: result.error ?? null,
       cause: result.cause ?? null,
       output: result.output ?? null,
       polls: polled,
-      stateTransitions: result.stateTransitions,
-      lambdaInvocations: result.lambdaInvocations,
-      historyEvents: result.historyEvents,
-      executions: 1,
+      stateTransitions,
+      lambdaInvocations,
+      historyEvents: Math.max(...executions.map((execution) => execution.historyEvents)),
+      executions: executions.length,
       simulatedSeconds: result.simulatedSeconds,
       detectionLatencySeconds:
         noticed && stoppedAt !== undefined ? Math.max(0, (noticedAt - stoppedAt) / 1000) : null,
       throttledCalls: emulator.throttledCalls,
-      estimatedCostUsd: estimatedCostUsd({
-        stateTransitions: result.stateTransitions,
-        lambdaInvocations: result.lambdaInvocations,
-      }),
+      estimatedCostUsd: estimatedCostUsd({ stateTransitions, lambdaInvocations }),
       describeJobsCallSeconds: emulator.calls
         .filter((call) => call.operation === 'DescribeJobs')
         .map((call) => (call.at - startedAt) / 1000),

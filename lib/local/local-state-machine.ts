@@ -117,10 +117,15 @@ class ExecutionLimitError extends Error {
 export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly states: Map<string, StateDefinition>;
+  private readonly timeoutSeconds: number | undefined;
 
   /** @param definition the concrete ASL, as extracted from the synthesized template (never a hand-written copy) */
   constructor(definition: AslDefinition) {
-    this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    // The engine would time TimeoutSeconds on the real clock (and Node's timer overflows past 24.8 days);
+    // the harness enforces it on the virtual clock instead.
+    const { TimeoutSeconds, ...engineDefinition } = definition;
+    this.timeoutSeconds = typeof TimeoutSeconds === 'number' ? TimeoutSeconds : undefined;
+    this.machine = new StateMachine(engineDefinition as never, { validationOptions: { checkArn: false } });
     this.states = new Map(allStates(definition.States as Record<string, StateDefinition>));
   }
 
@@ -258,6 +263,7 @@ export class LocalStateMachine {
         if (limitError !== undefined) continue;
         try {
           this.observe(event, counts, entered, failuresInVisit, clock, random);
+          this.checkTimeout(clock, startedAt);
         } catch (error) {
           if (!(error instanceof ExecutionLimitError)) throw error;
           limitError = error;
@@ -285,7 +291,13 @@ export class LocalStateMachine {
       simulatedSeconds: (clock.now() - startedAt) / 1000,
     };
     if (limitError !== undefined) {
-      return { ...base, status: 'FAILED', error: limitError.error, cause: limitError.causeText };
+      const timedOut = limitError.error === 'States.Timeout';
+      return {
+        ...base,
+        status: timedOut ? 'TIMED_OUT' : 'FAILED',
+        error: limitError.error,
+        cause: limitError.causeText,
+      };
     }
     if (ended?.type === 'ExecutionSucceeded') return { ...base, status: 'SUCCEEDED', output };
     if (ended?.type === 'ExecutionFailed') {
@@ -344,6 +356,16 @@ export class LocalStateMachine {
       throw new ExecutionLimitError(
         'States.Runtime',
         `The execution reached the maximum number of history events (${HISTORY_EVENT_LIMIT}).`,
+      );
+    }
+  }
+
+  /** The machine's TimeoutSeconds, on the virtual clock: past it the execution ends TIMED_OUT, as in AWS. */
+  private checkTimeout(clock: VirtualClock, startedAt: number): void {
+    if (this.timeoutSeconds !== undefined && (clock.now() - startedAt) / 1000 > this.timeoutSeconds) {
+      throw new ExecutionLimitError(
+        'States.Timeout',
+        `The execution ran past its TimeoutSeconds (${this.timeoutSeconds}).`,
       );
     }
   }

@@ -15,7 +15,8 @@ import {
   type LocalRuntime,
   LocalStateMachine,
 } from './local-state-machine';
-import { type CfnTemplate, LOCAL_REGION, placeholderArn, stateMachinesIn } from './template';
+import { type ChildExecution, START_EXECUTION_SYNC_2, startExecutionSync2 } from './nested-executions';
+import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, placeholderArn, stateMachinesIn } from './template';
 import type { VirtualClock } from './virtual-clock';
 
 /** The waiter's state machine as `cdk synth` makes it, read back from the template. */
@@ -26,6 +27,8 @@ export interface SynthesizedWaiter {
   pollerLogicalId: string;
   /** The placeholder ARN a parent uses to start the waiter's machine. */
   stateMachineArn: string;
+  /** The segment machine a long wait continues in, started by the main machine's `Hand Over` task. */
+  segment: { definition: AslDefinition; stateMachineArn: string };
   /** The example pipeline (nested and inline waits), when the stack deploys the examples. */
   pipeline?: AslDefinition;
 }
@@ -66,11 +69,18 @@ function synthesize(props: StepWaitStackProps): SynthesizedWaiter {
       stack.pipeline &&
       Stack.of(stack).getLogicalId(stack.pipeline.stateMachine.node.defaultChild as CfnStateMachine);
     const pipeline = machines.find((candidate) => candidate.logicalId === pipelineId)?.definition;
+    const segmentId = Stack.of(stack).getLogicalId(
+      stack.waiter.segmentStateMachine.node.defaultChild as CfnStateMachine,
+    );
+    const segment = machines.find((candidate) => candidate.logicalId === segmentId);
+    if (segment === undefined)
+      throw new Error(`segment state machine ${segmentId} not found in the template`);
     return {
       template,
       definition: machine.definition,
       pollerLogicalId,
       stateMachineArn: placeholderArn(template, machineId),
+      segment: { definition: segment.definition, stateMachineArn: placeholderArn(template, segmentId) },
       ...(pipeline ? { pipeline } : {}),
     };
   } finally {
@@ -127,7 +137,18 @@ export function batchIntegrations(batch: BatchClient): Record<string, LocalInteg
   };
 }
 
+let localRuns = 0;
 const machines = new WeakMap<SynthesizedWaiter, LocalStateMachine>();
+const segmentMachines = new WeakMap<SynthesizedWaiter, LocalStateMachine>();
+
+function localSegmentMachineFor(synthesized: SynthesizedWaiter): LocalStateMachine {
+  let machine = segmentMachines.get(synthesized);
+  if (machine === undefined) {
+    machine = new LocalStateMachine(synthesized.segment.definition);
+    segmentMachines.set(synthesized, machine);
+  }
+  return machine;
+}
 
 /** The engine for a synthesized waiter, built (and validated) once however many waits run on it. */
 export function localMachineFor(synthesized: SynthesizedWaiter): LocalStateMachine {
@@ -140,10 +161,21 @@ export function localMachineFor(synthesized: SynthesizedWaiter): LocalStateMachi
 }
 
 /** The JobWaiter state machine running here: real ASL, the shipped poller code, a virtual clock. */
+/** A wait's result: the main execution's, and each segment execution it continued in, in order. */
+export interface LocalWaitResult extends LocalExecutionResult {
+  segments: ChildExecution[];
+}
+
+/**
+ * The JobWaiter state machine running here: real ASL, the shipped poller code, a virtual clock. Its
+ * `Hand Over` task runs the segment machine's own ASL as a nested execution.
+ */
 export class LocalWaiter {
   readonly machine: LocalStateMachine;
-  /** What its runs talk to: the clock, the poller in process, the Batch integrations. */
+  /** What its runs talk to: the clock, the poller in process, the Batch and nested-execution integrations. */
   readonly runtime: LocalRuntime;
+  private segments: ChildExecution[] = [];
+  private readonly stateMachineArn: string;
 
   constructor(options: LocalWaiterOptions) {
     const random = options.random ?? Math.random;
@@ -157,16 +189,37 @@ export class LocalWaiter {
       options.beforeInvoke?.(stateName);
       return poll(payload);
     };
-    this.machine = localMachineFor(options.synthesized);
+    const { synthesized } = options;
+    this.stateMachineArn = synthesized.stateMachineArn;
+    this.machine = localMachineFor(synthesized);
+    const integrations: Record<string, LocalIntegration> = batchIntegrations(
+      localBatchClient(options.batchEndpoint),
+    );
     this.runtime = {
       clock: options.clock,
-      lambdas: { [options.synthesized.pollerLogicalId]: poller },
-      integrations: batchIntegrations(localBatchClient(options.batchEndpoint)),
+      lambdas: { [synthesized.pollerLogicalId]: poller },
+      integrations,
       random,
     };
+    const segment = { machine: localSegmentMachineFor(synthesized), runtime: this.runtime };
+    integrations[START_EXECUTION_SYNC_2] = startExecutionSync2(
+      { [synthesized.segment.stateMachineArn]: segment },
+      { push: (execution) => this.segments.push(execution) },
+    );
   }
 
-  run(input: unknown): Promise<LocalExecutionResult> {
-    return this.machine.run(input, this.runtime);
+  async run(input: unknown): Promise<LocalWaitResult> {
+    this.segments = [];
+    // The context object the engine only has when given: Hand Over associates segments with this execution.
+    const name = `local-${++localRuns}`;
+    const machineName = this.stateMachineArn.split(':').pop();
+    const context = {
+      Execution: {
+        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`,
+        Name: name,
+      },
+    };
+    const result = await this.machine.run(input, { ...this.runtime, context });
+    return { ...result, segments: this.segments };
   }
 }

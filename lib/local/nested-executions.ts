@@ -34,7 +34,7 @@ let executionCounter = 0;
  */
 export function startExecutionSync2(
   children: Record<string, ChildMachine>,
-  executions: ChildExecution[],
+  executions: Pick<ChildExecution[], 'push'>,
 ): LocalIntegration {
   return async (rawInput) => {
     const { StateMachineArn, Input, Name } = rawInput as {

@@ -45,7 +45,10 @@ function definitionOf(template: Template): {
   States: Record<string, AslState>;
   TimeoutSeconds?: number;
 } {
-  const [machine] = stateMachinesIn(template.toJSON() as never);
+  // The main machine: the one callers start (the segment machine only continues long waits).
+  const machine = stateMachinesIn(template.toJSON() as never).find(
+    (candidate) => !candidate.logicalId.includes('Segment'),
+  );
   return machine?.definition as never;
 }
 
@@ -127,7 +130,7 @@ describe('JobWaiter in the example stack', () => {
 
   it('sends the poller a versioned event with its config as a JSON string', () => {
     const payload = states['JobComplete Poll']?.Parameters?.Payload as Record<string, unknown>;
-    expect(payload.schemaVersion).toBe(1);
+    expect(payload.schemaVersion).toBe(2);
     expect(payload['state.$']).toBe('$');
     const config = JSON.parse(payload.config as string);
     expect(config.stages).toEqual(['JobExists', 'JobRunning', 'JobComplete']);
@@ -162,23 +165,62 @@ describe('JobWaiter in the example stack', () => {
     ]);
   });
 
-  it('lets the state machine invoke its poller and nothing else but log delivery', () => {
+  it('lets the main machine invoke its poller, run its own segment machine, and deliver logs; nothing else', () => {
     const statements = policyStatements(template, 'BatchJobWaiterStateMachineRoleDefaultPolicy');
-    const actions = statements.map((statement) => [statement.Action].flat().sort());
-    expect(actions).toEqual([
-      ['lambda:InvokeFunction'],
-      [
-        'logs:CreateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:DescribeLogGroups',
-        'logs:DescribeResourcePolicies',
-        'logs:GetLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:UpdateLogDelivery',
-      ],
+    const byAction = Object.fromEntries(
+      statements.map((statement) => [[statement.Action].flat().sort().join(','), statement.Resource]),
+    );
+    expect(Object.keys(byAction).sort()).toEqual([
+      'events:DescribeRule,events:PutRule,events:PutTargets',
+      'lambda:InvokeFunction',
+      'logs:CreateLogDelivery,logs:DeleteLogDelivery,logs:DescribeLogGroups,logs:DescribeResourcePolicies,logs:GetLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:UpdateLogDelivery',
+      'states:DescribeExecution,states:StopExecution',
+      'states:StartExecution',
     ]);
-    expect(JSON.stringify(statements[0]?.Resource)).toContain('BatchJobWaiterPoller');
+    expect(JSON.stringify(byAction['lambda:InvokeFunction'])).toContain('BatchJobWaiterPoller');
+    expect(byAction['states:StartExecution']).toEqual({
+      Ref: expect.stringMatching(/^BatchJobWaiterSegmentStateMachine/),
+    });
+    expect(JSON.stringify(byAction['states:DescribeExecution,states:StopExecution'])).toContain(
+      'BatchJobWaiterSegmentStateMachine',
+    );
+    // Only the rule that startExecution.sync needs.
+    expect(JSON.stringify(byAction['events:DescribeRule,events:PutRule,events:PutTargets'])).toContain(
+      'rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+    );
+  });
+
+  it('lets the segment machine invoke the poller and deliver logs only', () => {
+    const statements = policyStatements(template, 'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy');
+    expect(statements.map((statement) => [statement.Action].flat()[0]).sort()).toEqual([
+      'lambda:InvokeFunction',
+      'logs:CreateLogDelivery',
+    ]);
+  });
+
+  it('hands a long wait over to the segment machine and re-raises a segment failure', () => {
+    expect(states['JobComplete Decide']?.Choices).toContainEqual({
+      Variable: '$.state',
+      StringEquals: 'continue',
+      Next: 'Hand Over Wait',
+    });
+    expect(states['Hand Over Wait']).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.delaySeconds',
+      Next: 'Hand Over',
+    });
+    expect(states['Hand Over']).toMatchObject({
+      Resource: 'arn:aws:states:::states:startExecution.sync:2',
+      OutputPath: '$.Output',
+      Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Read Segment Error' }],
+    });
+    expect(states['Failed In Segment']).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.child.Error',
+      CausePath: '$.child.Cause',
+    });
+    const payload = states['JobComplete Poll']?.Parameters?.Payload as Record<string, unknown>;
+    expect(JSON.parse(payload.config as string).pollBudget).toBe(1_800);
   });
 
   it('logs executions at ERROR without execution data, with retention', () => {
@@ -187,6 +229,11 @@ describe('JobWaiter in the example stack', () => {
     });
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
     expect(groups.length).toBe(2);
+    template.resourcePropertiesCountIs(
+      'AWS::StepFunctions::StateMachine',
+      { LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false } },
+      2,
+    );
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 

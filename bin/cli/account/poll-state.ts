@@ -1,0 +1,141 @@
+import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { isRecord, parseJson } from './outcome';
+
+/** A stage as the poller records it: `{ waiter, attempts, startedAt, finishedAt }`. */
+export interface StageView {
+  waiter: string;
+  attempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** A job as the poller summarises it (the fields a person acts on). */
+export interface JobView {
+  jobId: string;
+  jobName?: string;
+  status?: string;
+  statusReason?: string;
+  exitCode?: number;
+  logStreamName?: string;
+}
+
+/** What the newest poll left in the execution's state: where the wait is and what it saw. */
+export interface PollStateView {
+  stageIndex: number;
+  attempt: number;
+  stages: StageView[];
+  jobs: JobView[];
+  /** The jobs waited for; a business key's job id appears here once resolved. */
+  jobIds: string[];
+  waitedSeconds?: number;
+  deadline?: string;
+}
+
+/** Poll task states are named `<Stage> Poll`, after an optional prefix (JobWaitFragment's statePrefix). */
+export const POLL_STATE_SUFFIX = ' Poll';
+
+/** Stage records from a poll state or a finished wait's output. */
+export function stageViews(value: unknown): StageView[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isRecord).map((stage) => {
+    const view: StageView = {
+      waiter: String(stage.waiter),
+      attempts: typeof stage.attempts === 'number' ? stage.attempts : 0,
+    };
+    if (typeof stage.startedAt === 'string') view.startedAt = stage.startedAt;
+    if (typeof stage.finishedAt === 'string') view.finishedAt = stage.finishedAt;
+    return view;
+  });
+}
+
+/** Jobs from the poller's summaries (an array) or from a Cause's `jobs` (an object keyed by job id). */
+export function jobViews(value: unknown): JobView[] {
+  const entries: Record<string, unknown>[] = Array.isArray(value)
+    ? value.filter(isRecord)
+    : isRecord(value)
+      ? Object.entries(value).map(([jobId, job]) => ({ ...(isRecord(job) ? job : {}), jobId }))
+      : [];
+  return entries.map((job) => {
+    const view: JobView = { jobId: String(job.jobId) };
+    if (typeof job.jobName === 'string') view.jobName = job.jobName;
+    if (typeof job.status === 'string') view.status = job.status;
+    if (typeof job.statusReason === 'string') view.statusReason = job.statusReason;
+    if (typeof job.exitCode === 'number') view.exitCode = job.exitCode;
+    if (typeof job.logStreamName === 'string') view.logStreamName = job.logStreamName;
+    return view;
+  });
+}
+
+/** A poller result, or undefined if `value` is not one (another task's output). */
+export function pollStateView(value: unknown): PollStateView | undefined {
+  if (!isRecord(value) || typeof value.stageIndex !== 'number' || !Array.isArray(value.stages))
+    return undefined;
+  const view: PollStateView = {
+    stageIndex: value.stageIndex,
+    attempt: typeof value.attempt === 'number' ? value.attempt : 0,
+    stages: stageViews(value.stages),
+    jobs: jobViews(value.jobs),
+    jobIds: Array.isArray(value.jobIds) ? value.jobIds.filter((id) => typeof id === 'string') : [],
+  };
+  if (typeof value.waitedSeconds === 'number') view.waitedSeconds = value.waitedSeconds;
+  if (typeof value.deadline === 'string') view.deadline = value.deadline;
+  return view;
+}
+
+/**
+ * The poller's state in one history event: a `<Stage> Poll` TaskStateExited carries it directly (the task
+ * keeps `$.Payload`); a TaskSucceeded carries the lambda:invoke envelope, whose `Payload` is it (that
+ * event names no state, so the payload's shape decides).
+ */
+export function pollStateOfEvent(event: HistoryEvent): PollStateView | undefined {
+  if (event.type === 'TaskStateExited') {
+    const details = event.stateExitedEventDetails;
+    if (!details?.name?.endsWith(POLL_STATE_SUFFIX)) return undefined;
+    return pollStateView(parseJson(details.output));
+  }
+  if (event.type === 'TaskSucceeded') {
+    const envelope = parseJson(event.taskSucceededEventDetails?.output);
+    return isRecord(envelope) ? pollStateView(envelope.Payload) : undefined;
+  }
+  return undefined;
+}
+
+/** The newest poll state among events in any order (history pages are read newest first). */
+export function newestPollState(events: readonly HistoryEvent[]): PollStateView | undefined {
+  const newestFirst = [...events].sort((a, b) => (b.id ?? 0) - (a.id ?? 0));
+  for (const event of newestFirst) {
+    const state = pollStateOfEvent(event);
+    if (state !== undefined) return state;
+  }
+  return undefined;
+}
+
+/**
+ * Pages read at most: a poll loop writes about 9 events (Task 5, Choice 2, Wait 2), so the newest poll is
+ * in the first page unless Lambda retries piled up; this bounds the calls on a huge history.
+ */
+const MAX_HISTORY_PAGES = 3;
+
+/** The newest poll state of an execution, read from GetExecutionHistory newest first; undefined before the first poll. */
+export async function latestPollState(
+  sfn: SFNClient,
+  executionArn: string,
+): Promise<PollStateView | undefined> {
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+    const response = await sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        maxResults: 100,
+        includeExecutionData: true,
+        nextToken,
+      }),
+    );
+    const state = newestPollState(response.events ?? []);
+    if (state !== undefined) return state;
+    nextToken = response.nextToken;
+    if (nextToken === undefined) return undefined;
+  }
+  return undefined;
+}

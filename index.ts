@@ -1,0 +1,16 @@
+/**
+ * stepwait, the package entry (`require('stepwait')` / `import ... from 'stepwait'`): the CDK constructs
+ * and the waiter model. The local runtime (lib/local) is not part of it: it needs development-only packages.
+ */
+export type { PollerConfig } from './lambdas/poller-config';
+export { JobWaiter, type JobWaiterProps } from './lib/job-waiter';
+export { PollerFunction, type PollerFunctionProps } from './lib/poller-function';
+export { StepWaitStack, type StepWaitStackProps } from './lib/stepwait-stack';
+export {
+  DEFAULT_DELAYS,
+  JobWaitFragment,
+  type JobWaitFragmentProps,
+  POLLER_RETRY_ERRORS,
+  type WaitOptions,
+} from './lib/wait-fragment';
+export * from './waiters';
