@@ -110,7 +110,14 @@ function checkCarriedState(state: WaitState, parsed: ParsedPollerConfig): WaitSt
   if (typeof deadline !== 'string' || Number.isNaN(Date.parse(deadline))) {
     throw InvalidInputError.expected('state.deadline', 'an ISO 8601 time', deadline);
   }
-  if (!Array.isArray(jobIds) || !Array.isArray(seenJobIds) || !isRecord(target)) {
+  if (
+    !Array.isArray(jobIds) ||
+    !Array.isArray(seenJobIds) ||
+    !isRecord(target) ||
+    !isRecord(state.overrides) ||
+    !Array.isArray(state.stages) ||
+    !Array.isArray(state.jobs)
+  ) {
     throw InvalidInputError.expected('state', 'the state a previous poll returned', Object.keys(state));
   }
   // Fields a version-1 state does not have yet.
@@ -121,8 +128,10 @@ function checkCarriedState(state: WaitState, parsed: ParsedPollerConfig): WaitSt
  * A segment's first poll: its input is `{ handOver: <the state the previous execution ended with> }`.
  * The wait goes on where it stopped; only the per-execution poll count starts again.
  */
-function continuedState(request: Record<string, unknown>, parsed: ParsedPollerConfig): WaitState {
-  const { continued: _continued, ...carried } = request;
+function continuedState(handOver: unknown, parsed: ParsedPollerConfig): WaitState {
+  if (!isRecord(handOver))
+    throw InvalidInputError.expected('handOver', 'the state a previous execution ended with', handOver);
+  const { continued: _continued, ...carried } = handOver;
   const state = checkCarriedState(carried as unknown as WaitState, parsed);
   return { ...state, segmentPolls: 0, segments: state.segments + 1 };
 }
@@ -225,8 +234,14 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
 
     let state: WaitState;
     const request = isFirstPoll(event.state) ? event.state.request : undefined;
-    if (isRecord(request) && isRecord(request.handOver)) {
-      state = continuedState(request.handOver, parsed);
+    if (config.acceptsHandOver && isRecord(request) && request.handOver !== undefined) {
+      // Only a segment machine takes a handed-over state; anywhere else `handOver` is an unknown field.
+      try {
+        state = continuedState(request.handOver, parsed);
+      } catch (error) {
+        if (error instanceof InvalidInputError) return invalidInput(error);
+        throw error;
+      }
     } else if (isFirstPoll(event.state)) {
       let request: WaitRequest;
       try {

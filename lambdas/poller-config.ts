@@ -32,6 +32,8 @@ export interface PollerConfig {
    * 25,000-event history limit). Absent: the wait never hands over.
    */
   pollBudget?: number;
+  /** A segment machine: its first poll may continue a handed-over state (`{ handOver }`). */
+  acceptsHandOver?: boolean;
   /** The machine terminates the jobs when the deadline passes (its TerminateJob step runs after the poll). */
   cancelJobOnTimeout?: boolean;
   /** Set when the machine submits the job itself: where business keys are looked up, and what to do. */

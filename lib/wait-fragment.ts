@@ -232,6 +232,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       { ...props, pollBudget: handsOver ? (props.pollBudget ?? DEFAULT_POLL_BUDGET) : undefined },
       this.node.path,
     );
+    if (props.endsSegment) this.pollerConfig.acceptsHandOver = true;
     const { stages } = this.pollerConfig;
     const configJson = JSON.stringify(this.pollerConfig);
 

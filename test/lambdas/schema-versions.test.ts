@@ -32,7 +32,7 @@ describe('poll event schema versions', () => {
   });
 
   it('continues a handed-over state in a new execution: same deadline and attempts, poll count reset', async () => {
-    const h = createHarness({ pollBudget: 10 });
+    const h = createHarness({ pollBudget: 10, acceptsHandOver: true });
     h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(ID, 'RUNNING')));
     let state = await h.first({ jobId: ID });
     while (state.state === 'retry') {
