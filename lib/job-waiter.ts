@@ -96,7 +96,13 @@ export class JobWaiter extends Construct {
       // ERROR level without execution data: inputs may carry job parameters.
       logs: logGroup && { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
-    const waitProps = { ...props, waiterName: this.waiterName, poller: this.pollerFunction };
+    // The machines' own input is the request: read from the context object, so a null input gets a named error.
+    const waitProps = {
+      ...props,
+      waiterName: this.waiterName,
+      poller: this.pollerFunction,
+      inputPath: '$$.Execution.Input',
+    };
 
     // A long wait goes on in fresh executions of the segment machine before the history limit; the main
     // machine starts them, so callers still see one execution (a machine starting itself would be a cycle).

@@ -236,9 +236,13 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     const { stages } = this.pollerConfig;
     const configJson = JSON.stringify(this.pollerConfig);
 
+    const inputPath = props.inputPath ?? '$';
     const start = new sfn.Pass(this, 'Start', {
       comment: 'Keeps only the wait request; the first poll validates it and stamps the deadline.',
-      parameters: { 'request.$': props.inputPath ?? '$' },
+      // Reading the request from the context object ($$.Execution.Input) needs no state input at all, so
+      // even a null input reaches the poller, which refuses it by name.
+      ...(inputPath.startsWith('$$.') ? { inputPath: sfn.JsonPath.DISCARD } : {}),
+      parameters: { 'request.$': inputPath },
     });
     const done = new sfn.Pass(this, 'Done', {
       comment: 'The output of the wait.',

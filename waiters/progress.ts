@@ -346,7 +346,15 @@ function decidePoll(
         return ended(attempted, nowMs, 'failure', StepWaitError.JobNotFound, interpretation.reason);
       }
       if (interpretation.kind === 'unknownStatus') {
-        return ended(attempted, nowMs, 'failure', StepWaitError.UnknownStatus, interpretation.reason);
+        // The summaries (and so the cause) show the status Batch reported, not the one before it.
+        const jobs = interpretation.jobs.map(summarizeJob);
+        return ended(
+          { ...attempted, jobs },
+          nowMs,
+          'failure',
+          StepWaitError.UnknownStatus,
+          interpretation.reason,
+        );
       }
       const { outcome } = interpretation;
       const jobs = isErrorOutcome(outcome) ? attempted.jobs : describedJobs(outcome.output).map(summarizeJob);

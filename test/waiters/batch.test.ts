@@ -205,3 +205,12 @@ describe('summarizeJob', () => {
     });
   });
 });
+
+describe('an unknown status in the decision input', () => {
+  it('carries the jobs as Batch returned them, so the cause can show the new status', () => {
+    const interpretation = describeJobsOutcome(['a'], ['a'], {
+      output: { jobs: [{ jobId: 'a', status: 'PAUSED' }] },
+    });
+    expect(interpretation).toMatchObject({ kind: 'unknownStatus', jobs: [{ jobId: 'a', status: 'PAUSED' }] });
+  });
+});

@@ -55,7 +55,7 @@ export type DescribeJobsInterpretation =
       seenJobIds: string[];
     }
   | { kind: 'vanished'; jobIds: string[]; reason: string }
-  | { kind: 'unknownStatus'; jobId: string; status: string; reason: string };
+  | { kind: 'unknownStatus'; jobId: string; status: string; reason: string; jobs: BatchJobDetail[] };
 
 function isKnownStatus(status: string | undefined): status is BatchJobStatus {
   return (BATCH_JOB_STATUSES as readonly (string | undefined)[]).includes(status);
@@ -95,6 +95,7 @@ export function describeJobsOutcome(
       kind: 'unknownStatus',
       jobId: unknown.jobId as string,
       status: String(unknown.status),
+      jobs,
       reason: `job ${unknown.jobId} has status ${JSON.stringify(unknown.status)}, which is not one of ${BATCH_JOB_STATUSES.join(', ')}`,
     };
   }
