@@ -7,6 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { acknowledge, executionsWildcard, functionVersionsWildcard } from './acknowledgements';
 import { PollerFunction } from './poller-function';
 import { JobWaitFragment, type WaitOptions } from './wait-fragment';
 
@@ -120,8 +121,47 @@ export class JobWaiter extends Construct {
       stateMachineName: props.stateMachineName,
     });
     this.fragment.grantTo(this.stateMachine);
+    this.acknowledgeFindings(props);
     if (props.alarms) this.createAlarms();
     if (props.schedules?.length) this.scheduleDeadLetterQueue = this.createSchedules(props.schedules);
+  }
+
+  /** The cdk-nag (AwsSolutions) findings these machines raise by design, each on its resource with a reason. */
+  private acknowledgeFindings(props: JobWaiterProps): void {
+    for (const machine of [this.stateMachine, this.segmentStateMachine]) {
+      acknowledge(
+        machine,
+        'AwsSolutions-SF1',
+        'Logs at ERROR without execution data: ALL would log every poll of month-long waits, and inputs may carry job parameters.',
+      );
+      if (!props.tracing) {
+        acknowledge(
+          machine,
+          'AwsSolutions-SF2',
+          'X-Ray tracing is opt-in (the tracing prop): a poll loop gains little from traces.',
+        );
+      }
+      if (props.logging !== false) {
+        acknowledge(
+          machine.role,
+          'AwsSolutions-IAM5',
+          'CloudWatch Logs delivery actions (logs:CreateLogDelivery, ...) support no resource but "*".',
+          'Resource::*',
+        );
+      }
+      acknowledge(
+        machine.role,
+        'AwsSolutions-IAM5',
+        'lambda:InvokeFunction on the poller and its versions (<arn>:*), as CDK grants it: no other function.',
+        functionVersionsWildcard(this.pollerFunction),
+      );
+    }
+    acknowledge(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5',
+      "startExecution.sync follows the executions it starts: DescribeExecution and StopExecution on the segment machine's executions only.",
+      executionsWildcard(this.segmentStateMachine),
+    );
   }
 
   private createSchedules(schedules: WaitSchedule[]): sqs.Queue {
@@ -130,6 +170,11 @@ export class JobWaiter extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    acknowledge(
+      deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the schedules.',
+    );
     schedules.forEach((wait, index) => {
       const input =
         'jobNamePrefix' in wait.input

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledge } from './acknowledgements';
 
 export interface PollerFunctionProps {
   /**
@@ -46,7 +47,21 @@ export class PollerFunction extends nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
+    // Its own role rather than AWSLambdaBasicExecutionRole (logs:* on every log group): it may write to its
+    // own log group only.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'stepwait poller: read Batch job status, write its own logs',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
     super(scope, id, {
+      role,
       entry: pollerEntry(),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -71,6 +86,17 @@ export class PollerFunction extends nodejs.NodejsFunction {
         actions: ['batch:DescribeJobs', 'batch:ListJobs'],
         resources: ['*'],
       }),
+    );
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5',
+      'batch:DescribeJobs and batch:ListJobs support no resource-level permissions; the poller can do nothing else.',
+      'Resource::*',
+    );
+    acknowledge(
+      this,
+      'AwsSolutions-L1',
+      'nodejs22.x is the runtime the poller is built and tested for (esbuild target node22); moving runtimes is a tested change.',
     );
   }
 }

@@ -13,6 +13,7 @@ import {
   defaultDelayStrategy,
   type WaiterModel,
 } from '../waiters';
+import { acknowledge } from './acknowledgements';
 
 /** Options shared by the fragment and the JobWaiter construct. */
 export interface WaitOptions {
@@ -353,9 +354,17 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
    */
   readonly policyStatements: iam.PolicyStatement[] = [];
 
-  /** Gives a host state machine the permissions of the states this fragment adds to it. */
+  /** cdk-nag findings the permissions of these states raise on a host's role, each with its reason. */
+  private readonly findings: { appliesTo: string; reason: string }[] = [];
+
+  /**
+   * Gives a host state machine the permissions of the states this fragment adds to it, and acknowledges
+   * the wildcard findings they raise (AwsSolutions-IAM5), each for exactly that resource.
+   */
   grantTo(stateMachine: sfn.StateMachine): void {
     for (const statement of this.policyStatements) stateMachine.addToRolePolicy(statement);
+    for (const { appliesTo, reason } of this.findings)
+      acknowledge(stateMachine.role, 'AwsSolutions-IAM5', reason, appliesTo);
   }
 
   /**
@@ -429,6 +438,10 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
         ],
       }),
     );
+    this.findings.push({
+      appliesTo: `Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job-definition/${definitionName}:*`,
+      reason: 'SubmitJob on any revision of the one job definition the waiter submits.',
+    });
     // Request-response, not .sync: the poller waits, and a re-run attaches to the job by its name.
     // No Retry: a SubmitJob that failed in flight may have submitted; a re-run looks the name up first.
     return new sfn.CustomState(this, 'Submit Job', {
@@ -459,6 +472,11 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       },
       iamResources: [Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
       resultPath: sfn.JsonPath.DISCARD,
+    });
+    this.findings.push({
+      appliesTo: 'Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*',
+      reason:
+        'TerminateJob on job ARNs: the jobs are known only at run time, and terminating is all it may do to them.',
     });
     return new sfn.Map(this, 'Terminate Jobs', {
       comment: 'The deadline passed: stop the jobs rather than leave them running.',

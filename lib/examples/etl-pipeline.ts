@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { acknowledge, executionsWildcard, functionVersionsWildcard } from '../acknowledgements';
 import type { JobWaiter } from '../job-waiter';
 import { JobWaitFragment } from '../wait-fragment';
 
@@ -56,6 +57,8 @@ export class EtlPipeline extends Construct {
       statePrefix: 'Load: ',
       inputPath: '$.load',
       waiterName: 'etl-pipeline-load',
+      // A long load wait goes on in the waiter's segment machine, clear of this execution's history limit.
+      continueIn: props.waiter.segmentStateMachine,
     });
     const waitForLoad = new sfn.Parallel(this, 'Wait For Load', {
       resultSelector: { 'result.$': '$[0]' },
@@ -68,5 +71,33 @@ export class EtlPipeline extends Construct {
       ),
     });
     loadWait.grantTo(this.stateMachine);
+    acknowledge(
+      this.stateMachine,
+      'AwsSolutions-SF1',
+      'An example machine: logging is left to the pipeline it stands for.',
+    );
+    acknowledge(
+      this.stateMachine,
+      'AwsSolutions-SF2',
+      'An example machine: tracing is left to the pipeline it stands for.',
+    );
+    acknowledge(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5',
+      'lambda:InvokeFunction on the shared poller and its versions (<arn>:*), as CDK grants it: no other function.',
+      functionVersionsWildcard(props.waiter.pollerFunction),
+    );
+    acknowledge(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5',
+      "startExecution.sync follows the executions it starts: DescribeExecution and StopExecution on the waiter's executions only.",
+      executionsWildcard(props.waiter.stateMachine),
+    );
+    acknowledge(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5',
+      "The inline wait hands long waits over: DescribeExecution and StopExecution on the segment machine's executions only.",
+      executionsWildcard(props.waiter.segmentStateMachine),
+    );
   }
 }

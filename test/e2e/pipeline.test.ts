@@ -48,7 +48,13 @@ async function runPipeline(input: unknown) {
     integrations: {
       ...waiter.runtime.integrations,
       [START_EXECUTION_SYNC_2]: startExecutionSync2(
-        { [synthesized.stateMachineArn]: { machine: localMachineFor(synthesized), runtime: waiter.runtime } },
+        {
+          [synthesized.stateMachineArn]: { machine: localMachineFor(synthesized), runtime: waiter.runtime },
+          [synthesized.segment.stateMachineArn]: {
+            machine: new LocalStateMachine(synthesized.segment.definition),
+            runtime: waiter.runtime,
+          },
+        },
         children,
       ),
     },

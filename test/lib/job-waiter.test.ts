@@ -81,7 +81,9 @@ describe('JobWaiter in the example stack', () => {
     expect(definition.StartAt).toBe('Start');
     expect(states.Start).toMatchObject({
       Type: 'Pass',
-      Parameters: { 'request.$': '$' },
+      // The request comes from the context object, with no state input: even a null input reaches the poller.
+      InputPath: null,
+      Parameters: { 'request.$': '$$.Execution.Input' },
       Next: 'JobExists Poll',
     });
   });
@@ -154,8 +156,14 @@ describe('JobWaiter in the example stack', () => {
   });
 
   it('allows the poller batch:DescribeJobs and batch:ListJobs and nothing else', () => {
-    const statements = policyStatements(template, 'BatchJobWaiterPollerServiceRoleDefaultPolicy');
+    const statements = policyStatements(template, 'BatchJobWaiterPollerRoleDefaultPolicy');
     expect(statements).toEqual([
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^BatchJobWaiterPollerLogs/), 'Arn'] },
+      },
       {
         Sid: 'ReadBatchJobStatus',
         Effect: 'Allow',
@@ -163,6 +171,13 @@ describe('JobWaiter in the example stack', () => {
         Resource: '*',
       },
     ]);
+    // No managed policy: AWSLambdaBasicExecutionRole would allow writing to every log group.
+    const [role] = Object.values(
+      template.findResources('AWS::IAM::Role', {
+        Properties: { Description: Match.stringLikeRegexp('poller') },
+      }),
+    );
+    expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
   it('lets the main machine invoke its poller, run its own segment machine, and deliver logs; nothing else', () => {
@@ -475,13 +490,23 @@ describe('the example app: schedule and pipeline', () => {
     const actions = policyStatements(template, 'EtlPipelineStateMachineRoleDefaultPolicy').map(
       (s) => s.Action,
     );
+    // Start the waiter nested, and (for the inline wait's hand-over) its segment machine; nothing else.
     expect(actions).toEqual([
       'states:StartExecution',
       ['states:DescribeExecution', 'states:StopExecution'],
       ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
       'lambda:InvokeFunction',
+      'states:StartExecution',
+      ['states:DescribeExecution', 'states:StopExecution'],
     ]);
-    const events = policyStatements(template, 'EtlPipelineStateMachineRoleDefaultPolicy')[2];
+    const pipelineStatements = policyStatements(template, 'EtlPipelineStateMachineRoleDefaultPolicy');
+    expect(pipelineStatements[0]?.Resource).toEqual({
+      Ref: expect.stringMatching(/^BatchJobWaiterStateMachine/),
+    });
+    expect(pipelineStatements[4]?.Resource).toEqual({
+      Ref: expect.stringMatching(/^BatchJobWaiterSegmentStateMachine/),
+    });
+    const events = pipelineStatements[2];
     expect(JSON.stringify(events?.Resource)).toContain(
       'rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
     );
