@@ -37,7 +37,8 @@ export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const JOB_QUEUE_ARN_PATTERN =
   /^arn:aws[a-z-]*:batch:[a-z0-9-]+:\d{12}:job-queue\/[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
-const REQUEST_FIELDS = [
+/** The fields a wait request may have; any other is refused by name. */
+export const REQUEST_FIELDS: readonly string[] = [
   'jobId',
   'jobIds',
   'jobName',

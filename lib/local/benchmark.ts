@@ -1,5 +1,6 @@
 import { BATCH_STAGES, type DelayStrategy } from '../../waiters';
 import { HISTORY_EVENT_LIMIT } from './history';
+import { inPool } from './in-pool';
 import { type LocalRunReport, runLocalWait } from './local-run';
 import type { SynthesizedWaiter } from './local-waiter';
 import { seededRandom } from './seeded-random';
@@ -131,24 +132,6 @@ export function summarize(strategy: BenchStrategy, reports: readonly LocalRunRep
       (report) => report.historyEvents > HISTORY_EVENT_LIMIT || report.status === 'FAILED',
     ).length,
   };
-}
-
-/** Runs `items` through `work`, at most `concurrency` at a time, keeping the order. */
-async function inPool<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T, index: number) => Promise<R>,
-) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }
 
 export interface BenchOptions {

@@ -1,9 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Duration } from 'aws-cdk-lib';
 import fc from 'fast-check';
+import { REQUEST_FIELDS } from '../../lambdas/wait-request';
 import { BATCH_STAGES } from '../../waiters';
 import type { StepWaitStackProps } from '../stepwait-stack';
 import { BatchEmulator, type BatchFaults, type CallRecord } from './batch-emulator';
+import { inPool } from './in-pool';
 import type { LocalExecutionResult } from './local-state-machine';
 import { LocalWaiter, type LocalWaitResult, type SynthesizedWaiter, synthesizeWaiter } from './local-waiter';
 import { seededRandom } from './seeded-random';
@@ -684,23 +686,6 @@ function faultFreeTwin(synthesized: SynthesizedWaiter, spec: FaultWaitSpec): Pro
   return twin;
 }
 
-async function inPool<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  return results;
-}
-
 function faultsFor(scenario: FaultScenario, spec: FaultWaitSpec, random: () => number): WaitFaults {
   const faults: WaitFaults = {};
   if (scenario.batchFaults) faults.batchFaults = scenario.batchFaults;
@@ -950,20 +935,6 @@ export const RANDOM_INPUT_JOBS = {
   scheduledTime: '2026-11-25T02:00:00Z',
 } as const;
 
-const REQUEST_FIELDS = [
-  'jobId',
-  'jobIds',
-  'jobName',
-  'jobNamePrefix',
-  'scheduledTime',
-  'jobQueue',
-  'newest',
-  'timeoutSeconds',
-  'failOnTimeout',
-  'overrides',
-  'parameters',
-  'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
-];
 const TARGET_FIELDS = ['jobId', 'jobIds', 'jobName', 'jobNamePrefix'];
 
 interface Piece {

@@ -3,17 +3,11 @@
  * out from the clock each time someone asks, so advancing a VirtualClock is all it takes to move jobs.
  */
 
-/** Batch's documented job statuses, in the order a job walks them (Batch API reference, JobDetail.status). */
-export const JOB_STATUSES = [
-  'SUBMITTED',
-  'PENDING',
-  'RUNNABLE',
-  'STARTING',
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+import { BATCH_JOB_STATUSES, type BatchJobStatus } from '../../../waiters';
+
+/** Batch's documented job statuses, in the order a job walks them: the same list the waiters decide with. */
+export const JOB_STATUSES = BATCH_JOB_STATUSES;
+export type JobStatus = BatchJobStatus;
 
 export type JobOutcome = 'SUCCEEDED' | 'FAILED';
 
