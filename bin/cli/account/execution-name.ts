@@ -14,7 +14,7 @@ export const MAX_EXECUTION_NAME_LENGTH = 80;
 export type WaitTarget =
   | { jobId: string }
   | { jobIds: string[] }
-  | { jobName: string; jobQueue: string; newest: boolean };
+  | { jobName: string; jobQueue?: string; newest: boolean };
 
 /** The business key: the job name, or `job-<id>` (`job-<id>-<id>...` for several ids). */
 export function businessKeyOf(target: WaitTarget): string {

@@ -27,7 +27,8 @@ Options:
   --job-id <id>             wait for one AWS Batch job
   --job-ids <id,id,...>     wait for 1 to 100 jobs
   --job-name <name>         wait for the job with this exact name (the business key) ...
-  --job-queue <queue>       ... in this queue (name or ARN)
+  --job-queue <queue>       ... in this queue (name or ARN; a waiter that submits jobs has its own default)
+  --parameter <name=value>  a SubmitJob parameter, for a waiter that submits jobs (repeat for more)
   --newest                  with --job-name: take the newest of several jobs so named
   --timeout <s>             the deadline, counted from the first poll (3600, 90m, 2h, 1d; default the
                             state machine's, 24h)
@@ -52,6 +53,8 @@ export interface StartOptions {
   target: WaitTarget;
   timeoutSeconds?: number;
   failOnTimeout?: boolean;
+  /** SubmitJob parameters, for a waiter that submits jobs. */
+  parameters?: Record<string, string>;
   wait: boolean;
   machine: MachineOptions;
   json: boolean;
@@ -63,6 +66,7 @@ const START_OPTIONS = {
   'job-ids': { type: 'string' },
   'job-name': { type: 'string' },
   'job-queue': { type: 'string' },
+  parameter: { type: 'string', multiple: true },
   newest: { type: 'boolean' },
   timeout: { type: 'string' },
   'no-fail-on-timeout': { type: 'boolean' },
@@ -94,10 +98,12 @@ function parseTarget(parsed: ParsedArgs): WaitTarget {
     }
     return { jobIds: ids };
   }
-  if (jobQueue === undefined) {
-    throw new UsageError('--job-name needs --job-queue: the queue to look the name up in');
-  }
-  return { jobName: jobName as string, jobQueue, newest: parsed.values.newest === true };
+  // Without --job-queue the machine uses its own (a waiter that submits jobs has one) or names the field.
+  return {
+    jobName: jobName as string,
+    ...(jobQueue === undefined ? {} : { jobQueue }),
+    newest: parsed.values.newest === true,
+  };
 }
 
 export function parseStartOptions(args: string[]): StartOptions | 'help' {
@@ -112,7 +118,20 @@ export function parseStartOptions(args: string[]): StartOptions | 'help' {
   const timeout = stringOption(parsed, 'timeout');
   if (timeout !== undefined) options.timeoutSeconds = parseDurationSeconds(timeout, '--timeout');
   if (parsed.values['no-fail-on-timeout']) options.failOnTimeout = false;
+  const parameters = (parsed.values.parameter ?? []) as string[];
+  if (parameters.length > 0) options.parameters = parseParameters(parameters);
   return options;
+}
+
+/** `name=value` pairs into SubmitJob parameters. @throws UsageError naming the bad pair */
+function parseParameters(pairs: readonly string[]): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const pair of pairs) {
+    const separator = pair.indexOf('=');
+    if (separator < 1) throw new UsageError(`--parameter: expected name=value, got "${pair}"`);
+    parameters[pair.slice(0, separator)] = pair.slice(separator + 1);
+  }
+  return parameters;
 }
 
 /**
@@ -124,10 +143,15 @@ export function waitInputFor(options: StartOptions): Record<string, unknown> {
   const { target } = options;
   const input: Record<string, unknown> =
     'jobName' in target
-      ? { jobName: target.jobName, jobQueue: target.jobQueue, ...(target.newest ? { newest: true } : {}) }
+      ? {
+          jobName: target.jobName,
+          ...(target.jobQueue === undefined ? {} : { jobQueue: target.jobQueue }),
+          ...(target.newest ? { newest: true } : {}),
+        }
       : { ...target };
   if (options.timeoutSeconds !== undefined) input.timeoutSeconds = options.timeoutSeconds;
   if (options.failOnTimeout === false) input.failOnTimeout = false;
+  if (options.parameters !== undefined) input.parameters = options.parameters;
   return input;
 }
 

@@ -112,6 +112,25 @@ describe('stepwait start: the execution input and name', () => {
     ]);
   });
 
+  it('for a waiter that submits: --parameter pairs, and the queue left to the waiter', async () => {
+    await run('start', [
+      '--job-name',
+      'etl-2026-11-25',
+      '--parameter',
+      'mode=full',
+      '--parameter',
+      'day=2026-11-25',
+      ...ARN_ARGS,
+    ]);
+    expect(starts()).toEqual([
+      {
+        stateMachineArn: MACHINE_ARN,
+        name: 'etl-2026-11-25',
+        input: '{"jobName":"etl-2026-11-25","parameters":{"mode":"full","day":"2026-11-25"}}',
+      },
+    ]);
+  });
+
   it('makes a name valid: other characters become "-", a long key is cut and keeps a hash', async () => {
     await run('start', ['--job-id', '4c3bd56b:7', ...ARN_ARGS]);
     const many = Array.from({ length: 5 }, (_, i) => `4c3bd56b-9d0e-4f1a-8b2c-01234567890${i}`);
@@ -403,7 +422,7 @@ describe('stepwait start: usage errors', () => {
   const cases: [string[], RegExp][] = [
     [[], /give exactly one of --job-id, --job-ids, or --job-name with --job-queue/],
     [['--job-id', 'a', '--job-name', 'b', '--job-queue', 'q'], /give exactly one of .* \(got several\)/],
-    [['--job-name', 'nightly'], /--job-name needs --job-queue/],
+    [['--job-name', 'nightly', '--parameter', 'novalue'], /--parameter: expected name=value, got "novalue"/],
     [['--job-id', 'a', '--job-queue', 'q'], /--job-queue goes with --job-name/],
     [['--job-id', 'a', '--newest'], /--newest goes with --job-name/],
     [['--job-ids', 'a,,b'], /--job-ids: expected job ids separated by commas/],
