@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // `npm run test:slow` (STEPWAIT_SLOW=1) runs the suites too long for `npm test`: minutes each.
+    // Fails any test that opens a connection beyond 127.0.0.1.
+    setupFiles: ['test/setup/loopback-only.ts'],
     include: process.env.STEPWAIT_SLOW ? ['test/slow/**/*.slow.ts'] : ['test/**/*.test.ts'],
     // No test may reach AWS: no instance-metadata lookups, no CDK telemetry, dummy static credentials.
     env: {
