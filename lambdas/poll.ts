@@ -312,7 +312,12 @@ let defaultHandler: PollHandler | undefined;
  */
 export const handler: PollHandler = (event) => {
   defaultHandler ??= createPollHandler({
-    batch: new BatchClient({ maxAttempts: 1, endpoint: process.env.STEPWAIT_BATCH_ENDPOINT || undefined }),
+    batch: new BatchClient({
+      maxAttempts: 1,
+      endpoint: process.env.STEPWAIT_BATCH_ENDPOINT || undefined,
+      // A hung call comes back as a transient error (a retry in the machine), well inside the 30 s Lambda timeout.
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+    }),
     now: Date.now,
     random: Math.random,
     log: (line) => console.log(JSON.stringify(line)),

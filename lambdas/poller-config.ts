@@ -93,8 +93,12 @@ export function checkPollerConfig(config: PollerConfig): ParsedPollerConfig {
   }
   if (config.timeoutSeconds > config.maxTimeoutSeconds)
     fail('timeoutSeconds', 'must not exceed maxTimeoutSeconds');
-  if (config.pollBudget !== undefined && (!Number.isInteger(config.pollBudget) || config.pollBudget < 10)) {
-    fail('pollBudget', `expected an integer >= 10, got ${config.pollBudget}`);
+  // ~9 history events a poll: more than 2,500 polls would meet the 25,000-event limit before handing over.
+  if (
+    config.pollBudget !== undefined &&
+    (!Number.isInteger(config.pollBudget) || config.pollBudget < 10 || config.pollBudget > 2_500)
+  ) {
+    fail('pollBudget', `expected an integer from 10 to 2500, got ${config.pollBudget}`);
   }
   return { config, model };
 }

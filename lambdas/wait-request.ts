@@ -134,6 +134,14 @@ function target(request: Record<string, unknown>, submit: SubmitDefaults | undef
   }
   const jobName = businessKey(request);
   const { jobQueue = submit?.jobQueue, newest = false } = request;
+  // A waiter that submits looks the key up where it submits: another queue would never find its own job.
+  if (submit !== undefined && jobQueue !== submit.jobQueue) {
+    throw InvalidInputError.expected(
+      'jobQueue',
+      `the waiter's own queue ${submit.jobQueue} (or none)`,
+      jobQueue,
+    );
+  }
   if (
     typeof jobQueue !== 'string' ||
     !(JOB_NAME_PATTERN.test(jobQueue) || JOB_QUEUE_ARN_PATTERN.test(jobQueue))

@@ -265,7 +265,9 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     const failOnTimeout = new sfn.Choice(this, 'Fail On Timeout?')
       .when(sfn.Condition.booleanEquals('$.failOnTimeout', true), timedOut)
       .otherwise(done);
-    const onTimeout = props.cancelJobOnTimeout ? this.terminateJobs().next(failOnTimeout) : failOnTimeout;
+    const onTimeout = props.cancelJobOnTimeout
+      ? this.terminateJobs(failOnTimeout).next(failOnTimeout)
+      : failOnTimeout;
     const submitJob = props.submit ? this.submitJob(props.submit) : undefined;
     const continuation = props.continueIn
       ? this.handOver(props.continueIn, done)
@@ -293,12 +295,23 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       (stage) => new sfn.Wait(this, `${stage} Wait`, { time: sfn.WaitTime.secondsPath('$.delaySeconds') }),
     );
     polls.forEach((poll, index) => {
+      // A refused request is final; everything else the poller raises is retried: it is idempotent (state
+      // in, state out), and Lambda reports crashes under several names (Lambda.Unknown, Runtime.ExitError,
+      // Runtime.OutOfMemory, Sandbox.Timedout).
+      poll.addRetry({ errors: ['StepWait.InvalidInput'], maxAttempts: 0 });
       poll.addRetry({
         errors: POLLER_RETRY_ERRORS,
         interval: Duration.seconds(2),
         maxAttempts: 6,
         backoffRate: 2,
         maxDelay: Duration.seconds(60),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      poll.addRetry({
+        errors: ['States.ALL'],
+        interval: Duration.seconds(2),
+        maxAttempts: 3,
+        backoffRate: 2,
         jitterStrategy: sfn.JitterType.FULL,
       });
       const decide = new sfn.Choice(this, `${stages[index]} Decide`)
@@ -462,7 +475,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
   }
 
   /** TerminateJob for every job of the wait, through the AWS SDK integration, allowed on job ARNs only. */
-  private terminateJobs(): sfn.Map {
+  private terminateJobs(afterwards: sfn.State): sfn.Map {
     const terminate = new tasks.CallAwsService(this, 'Terminate Job', {
       service: 'batch',
       action: 'terminateJob',
@@ -473,16 +486,27 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       iamResources: [Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
       resultPath: sfn.JsonPath.DISCARD,
     });
+    terminate.addRetry({
+      errors: ['States.ALL'],
+      interval: Duration.seconds(2),
+      maxAttempts: 4,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     this.findings.push({
       appliesTo: 'Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*',
       reason:
         'TerminateJob on job ARNs: the jobs are known only at run time, and terminating is all it may do to them.',
     });
-    return new sfn.Map(this, 'Terminate Jobs', {
+    const terminateAll = new sfn.Map(this, 'Terminate Jobs', {
       comment: 'The deadline passed: stop the jobs rather than leave them running.',
       itemsPath: '$.jobIds',
       maxConcurrency: 10,
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(terminate);
+    // A termination that still fails must not turn the timeout into another error: the wait ends as it would
+    // have, with the failure kept in the state.
+    terminateAll.addCatch(afterwards, { errors: ['States.ALL'], resultPath: '$.terminateError' });
+    return terminateAll;
   }
 }

@@ -19,7 +19,7 @@ Options:
   --timeout <s>             the wait's deadline (default: 24h, or the job's length plus 1h if longer)
   --no-fail-on-timeout      end a passed deadline normally with timedOut: true
   --delay <strategy>        fixed:<s>[:<jitter>] | exponential:<min>:<max>, for every stage
-                            (default: each waiter's delay +/- 2 s)
+                            (default: stepwait's DEFAULT_DELAYS, see README "Choosing delays")
   --throttle <fraction>     share of Batch calls answered 429 TooManyRequests (0 to 1)
   --seed <n>                seed for jitter and faults (default 1)
   --json                    print exactly one JSON object on stdout

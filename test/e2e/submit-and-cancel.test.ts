@@ -84,8 +84,9 @@ describe('submit and wait', () => {
     let invocations = 0;
     const crashing = waiter(() => {
       invocations++;
-      // The first invocation looks the key up and asks for a submit; the crash hits the one after it.
-      if (invocations === 2)
+      // The first invocation looks the key up and asks for a submit; the crashes hit every one after it,
+      // through the Task's retries, so the execution fails.
+      if (invocations >= 2)
         throw Object.assign(new Error('container crashed'), { name: 'Runtime.ExitError' });
     });
     const crashed = await crashing.run({ jobName: 'etl-2026-11-03' });

@@ -123,10 +123,13 @@ describe('JobWaiter in the example stack', () => {
 
   it('retries Lambda service errors, throttles and crashes with full jitter', () => {
     for (const stage of ['JobExists', 'JobRunning', 'JobComplete']) {
-      const [retry] = states[`${stage} Poll`]?.Retry ?? [];
-      expect(retry?.ErrorEquals).toEqual(POLLER_RETRY_ERRORS);
-      expect(retry?.JitterStrategy).toBe('FULL');
-      expect(retry?.ErrorEquals).toContain('Lambda.TooManyRequestsException');
+      const [refused, service, anyCrash] = states[`${stage} Poll`]?.Retry ?? [];
+      // A refused request is final; service errors and any crash (Runtime.ExitError, ...) are retried.
+      expect(refused).toMatchObject({ ErrorEquals: ['StepWait.InvalidInput'], MaxAttempts: 0 });
+      expect(service?.ErrorEquals).toEqual(POLLER_RETRY_ERRORS);
+      expect(service?.JitterStrategy).toBe('FULL');
+      expect(service?.ErrorEquals).toContain('Lambda.TooManyRequestsException');
+      expect(anyCrash).toMatchObject({ ErrorEquals: ['States.ALL'], JitterStrategy: 'FULL' });
     }
   });
 
