@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BatchClient } from '@aws-sdk/client-batch';
 import {
   advanceProgress,
@@ -5,12 +6,16 @@ import {
   type PollObservation,
   StepWaitError,
   startProgress,
-  type WaitProgress,
 } from '../waiters';
 import { describeJobs, findJobsNamed } from './batch-status';
+import { continuedState, handOverVersionOf, segmentExecutionName } from './hand-over';
 import { InvalidInputError } from './invalid-input';
-import { type ParsedPollerConfig, type PollerConfig, parsePollerConfig, planFor } from './poller-config';
+import { type PollerConfig, parsePollerConfig, planFor } from './poller-config';
+import { classifySubmitError } from './submit-error';
 import { parseWaitRequest, type WaitRequest } from './wait-request';
+import { checkCarriedState, type WaitState } from './wait-state';
+
+export type { WaitState } from './wait-state';
 
 /**
  * The poller: one invocation is one attempt. It never sleeps; the state machine's Wait state does.
@@ -31,24 +36,15 @@ import { parseWaitRequest, type WaitRequest } from './wait-request';
  * `failOnTimeout`, `overrides`, counters) and the output fields (`status`, `timedOut`, `stages`,
  * `waitedSeconds`).
  */
-export const POLL_EVENT_SCHEMA_VERSION = 2;
+export const POLL_EVENT_SCHEMA_VERSION = 3;
 /**
- * Version 2 carries `segmentPolls` and `segments` (waits that continue in fresh executions). Version 1
- * events still come from executions started before the deploy that brought version 2: they run the old
- * definition but invoke the new poller, so it accepts them and fills in the new fields.
+ * Version 2 carries `segmentPolls` and `segments` (waits that continue in fresh executions). Version 3
+ * definitions catch a failed SubmitJob into `submitError` for the poller to judge, name segment executions
+ * after `segmentExecutionName`, and speak hand-over contract 2. Events of versions 1 and 2 still come from
+ * executions started before a deploy: they run the old definition but invoke the new poller, so it
+ * accepts them, fills in the new fields, and never returns a state their definition cannot branch on.
  */
-const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1, 2];
-
-/** The state a wait carries between polls. */
-export interface WaitState extends WaitProgress {
-  target: WaitRequest['target'];
-  failOnTimeout: boolean;
-  overrides: WaitRequest['overrides'];
-  /** Submit-and-wait: what the machine's `Submit Job` task sends (JobName and Parameters). */
-  submitRequest?: { jobName: string; parameters: Record<string, string> };
-  /** Written by the `Submit Job` task (its ResultPath): the id travels in the state before any poll. */
-  submitted?: { jobId: string };
-}
+export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3];
 
 export interface PollEvent {
   schemaVersion: number;
@@ -64,6 +60,8 @@ export interface PollDependencies {
   random: () => number;
   /** One structured log line; ids, statuses and reasons only, never job parameters. */
   log: (line: Record<string, unknown>) => void;
+  /** A new wait's id (default: a random UUID); inject one for repeatable names. */
+  newWaitId?: () => string;
 }
 
 export type PollHandler = (event: unknown) => Promise<WaitState | InvalidInputResult>;
@@ -74,6 +72,8 @@ export interface InvalidInputResult {
   status: 'FAILED';
   error: typeof StepWaitError.InvalidInput;
   cause: string;
+  /** In a segment: the starting machine's hand-over contract, so the refusal is reported the way it expects. */
+  handOverVersion?: number;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -97,51 +97,13 @@ function isFirstPoll(state: PollEvent['state']): state is { request: unknown } {
   return !('deadline' in state);
 }
 
-/** A later poll's state must be one a poll produced; check what the next poll relies on. */
-function checkCarriedState(state: WaitState, parsed: ParsedPollerConfig): WaitState {
-  const { stageIndex, deadline, jobIds, seenJobIds, target } = state;
-  if (!Number.isInteger(stageIndex) || stageIndex < 0 || stageIndex >= parsed.config.stages.length) {
-    throw InvalidInputError.expected(
-      'state.stageIndex',
-      `a stage index below ${parsed.config.stages.length}`,
-      stageIndex,
-    );
-  }
-  if (typeof deadline !== 'string' || Number.isNaN(Date.parse(deadline))) {
-    throw InvalidInputError.expected('state.deadline', 'an ISO 8601 time', deadline);
-  }
-  if (
-    !Array.isArray(jobIds) ||
-    !Array.isArray(seenJobIds) ||
-    !isRecord(target) ||
-    !isRecord(state.overrides) ||
-    !Array.isArray(state.stages) ||
-    !Array.isArray(state.jobs)
-  ) {
-    throw InvalidInputError.expected('state', 'the state a previous poll returned', Object.keys(state));
-  }
-  // Fields a version-1 state does not have yet.
-  return { ...state, segmentPolls: state.segmentPolls ?? 0, segments: state.segments ?? 1 };
-}
-
-/**
- * A segment's first poll: its input is `{ handOver: <the state the previous execution ended with> }`.
- * The wait goes on where it stopped; only the per-execution poll count starts again.
- */
-function continuedState(handOver: unknown, parsed: ParsedPollerConfig): WaitState {
-  if (!isRecord(handOver))
-    throw InvalidInputError.expected('handOver', 'the state a previous execution ended with', handOver);
-  const { continued: _continued, ...carried } = handOver;
-  const state = checkCarriedState(carried as unknown as WaitState, parsed);
-  return { ...state, segmentPolls: 0, segments: state.segments + 1 };
-}
-
-function invalidInput(error: InvalidInputError): InvalidInputResult {
+function invalidInput(error: InvalidInputError, handOverVersion?: number): InvalidInputResult {
   return {
     state: 'failure',
     status: 'FAILED',
     error: StepWaitError.InvalidInput,
     cause: JSON.stringify({ reason: error.message, field: error.field }),
+    ...(handOverVersion === undefined ? {} : { handOverVersion }),
   };
 }
 
@@ -152,6 +114,9 @@ async function observe(
   config: PollerConfig,
 ): Promise<{ observation: PollObservation; jobIds: string[] }> {
   let jobIds = state.jobIds;
+  // The machine's SubmitJob failed: no Batch call now. A refusal ends the wait; otherwise the job may exist
+  // after all, and the next poll (after ListJobs has had time to list it) looks the name up first.
+  if (state.submitError !== undefined) return { observation: classifySubmitError(state.submitError), jobIds };
   if (jobIds.length === 0 && state.submitted?.jobId) {
     // The job this execution submitted: waited for by id, never looked up (ListJobs may not show it yet).
     jobIds = [state.submitted.jobId];
@@ -226,7 +191,37 @@ function timeoutMetric(waiterName: string, nowMs: number): Record<string, unknow
   };
 }
 
+/** The wait's first state, from a validated request. */
+function firstState(
+  request: WaitRequest,
+  parsed: ReturnType<typeof parsePollerConfig>,
+  deps: PollDependencies,
+): WaitState {
+  const { config } = parsed;
+  const jobIds = 'jobIds' in request.target ? request.target.jobIds : [];
+  const state: WaitState = {
+    ...startProgress(
+      planFor(parsed, request.overrides),
+      jobIds,
+      request.timeoutSeconds ?? config.timeoutSeconds,
+      deps.now(),
+    ),
+    target: request.target,
+    failOnTimeout: request.failOnTimeout ?? config.failOnTimeout,
+    overrides: request.overrides,
+    waitId: (deps.newWaitId ?? randomUUID)(),
+  };
+  if (config.submit !== undefined && 'jobName' in request.target) {
+    state.submitRequest = {
+      jobName: request.target.jobName,
+      parameters: { ...config.submit.parameters, ...request.parameters },
+    };
+  }
+  return state;
+}
+
 export function createPollHandler(deps: PollDependencies): PollHandler {
+  const newWaitId = deps.newWaitId ?? randomUUID;
   return async (rawEvent) => {
     const event = parseEvent(rawEvent);
     const parsed = parsePollerConfig(event.config);
@@ -237,15 +232,27 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     if (config.acceptsHandOver && isRecord(request) && request.handOver !== undefined) {
       // Only a segment machine takes a handed-over state; anywhere else `handOver` is an unknown field.
       try {
-        state = continuedState(request.handOver, parsed);
+        state = continuedState(request, parsed);
       } catch (error) {
-        if (error instanceof InvalidInputError) return invalidInput(error);
-        throw error;
+        if (!(error instanceof InvalidInputError)) throw error;
+        deps.log({
+          waiter: config.name,
+          event: 'invalidHandOver',
+          field: error.field,
+          reason: error.message,
+        });
+        let version: number | undefined;
+        try {
+          version = handOverVersionOf(request);
+        } catch {
+          version = undefined;
+        }
+        return invalidInput(error, version);
       }
     } else if (isFirstPoll(event.state)) {
-      let request: WaitRequest;
+      let parsedRequest: WaitRequest;
       try {
-        request = parseWaitRequest(
+        parsedRequest = parseWaitRequest(
           event.state.request,
           config.stages,
           config.maxTimeoutSeconds,
@@ -258,35 +265,28 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
         }
         throw error;
       }
-      const jobIds = 'jobIds' in request.target ? request.target.jobIds : [];
-      const plan = planFor(parsed, request.overrides);
-      state = {
-        ...startProgress(plan, jobIds, request.timeoutSeconds ?? config.timeoutSeconds, deps.now()),
-        target: request.target,
-        failOnTimeout: request.failOnTimeout ?? config.failOnTimeout,
-        overrides: request.overrides,
-      };
-      if (config.submit !== undefined && 'jobName' in request.target) {
-        state.submitRequest = {
-          jobName: request.target.jobName,
-          parameters: { ...config.submit.parameters, ...request.parameters },
-        };
-      }
+      state = firstState(parsedRequest, parsed, { ...deps, newWaitId });
     } else {
       state = checkCarriedState(event.state, parsed);
     }
+    // A wait started by a poller before wait ids existed gets one now; it keeps it from here on.
+    state.waitId ??= newWaitId();
 
     const { observation, jobIds } = await observe(deps.batch, state, config);
     const nowMs = deps.now();
+    const { submitError: _handled, ...carried } = state;
     const next = advanceProgress(
       planFor(parsed, state.overrides),
-      { ...state, jobIds },
+      { ...carried, jobIds },
       observation,
       nowMs,
       deps.random,
     );
-    let result: WaitState = { ...state, ...next };
+    let result: WaitState = { ...carried, ...next };
     if (result.state === 'timeout' && config.cancelJobOnTimeout) result = withTermination(result);
+    if (result.state === 'continue') {
+      result.segmentExecutionName = segmentExecutionName(result.waitId as string, result.segments + 1);
+    }
 
     deps.log({
       waiter: config.name,

@@ -7,8 +7,14 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { acknowledge, executionsWildcard, functionVersionsWildcard } from './acknowledgements';
+import { acknowledge } from './acknowledgements';
 import { PollerFunction } from './poller-function';
+import {
+  acknowledgeWaitMachine,
+  registerSegmentMachine,
+  type WaitMachineOptions,
+  waitMachineProps,
+} from './segment-machine';
 import { JobWaitFragment, type WaitOptions } from './wait-fragment';
 
 /** A wait started on a schedule by EventBridge Scheduler. */
@@ -60,9 +66,6 @@ export interface JobWaiterProps extends WaitOptions {
   readonly schedules?: WaitSchedule[];
 }
 
-/** How far above the longest deadline the state machine's own TimeoutSeconds sits: a backstop only. */
-const BACKSTOP_MARGIN = Duration.hours(1);
-
 /**
  * A state machine that waits for AWS Batch jobs (or any API a waiter model describes): input
  * `{ jobId } | { jobIds } | { jobName, jobQueue }`, output `{ status, timedOut, jobs, stages, waitedSeconds }`,
@@ -83,20 +86,15 @@ export class JobWaiter extends Construct {
     super(scope, id);
     this.pollerFunction = new PollerFunction(this, 'Poller', { logRetention: props.logRetention });
     this.waiterName = props.waiterName ?? Names.uniqueResourceName(this, { maxLength: 64 });
-    const logGroup =
-      props.logging === false
-        ? undefined
-        : new logs.LogGroup(this, 'ExecutionLogs', {
-            retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-          });
-    const machineProps = (fragment: JobWaitFragment): sfn.StateMachineProps => ({
-      definitionBody: sfn.DefinitionBody.fromChainable(fragment),
-      // A backstop only: the poller's deadline ends every wait first.
-      timeout: Duration.seconds(fragment.pollerConfig.maxTimeoutSeconds + BACKSTOP_MARGIN.toSeconds()),
-      tracingEnabled: props.tracing ?? false,
-      // ERROR level without execution data: inputs may carry job parameters.
-      logs: logGroup && { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
-    });
+    const machineOptions: WaitMachineOptions = {
+      logGroup:
+        props.logging === false
+          ? undefined
+          : new logs.LogGroup(this, 'ExecutionLogs', {
+              retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+            }),
+      tracing: props.tracing ?? false,
+    };
     // The machines' own input is the request: read from the context object, so a null input gets a named error.
     const waitProps = {
       ...props,
@@ -111,57 +109,22 @@ export class JobWaiter extends Construct {
     this.segmentStateMachine = new sfn.StateMachine(
       this,
       'SegmentStateMachine',
-      machineProps(this.segmentFragment),
+      waitMachineProps(this.segmentFragment, machineOptions),
     );
     this.segmentFragment.grantTo(this.segmentStateMachine);
+    registerSegmentMachine(this.segmentStateMachine, this.segmentFragment.pollerConfig);
 
     this.fragment = new JobWaitFragment(this, 'Wait', { ...waitProps, continueIn: this.segmentStateMachine });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      ...machineProps(this.fragment),
-      stateMachineName: props.stateMachineName,
-    });
+    this.stateMachine = new sfn.StateMachine(
+      this,
+      'StateMachine',
+      waitMachineProps(this.fragment, { ...machineOptions, stateMachineName: props.stateMachineName }),
+    );
     this.fragment.grantTo(this.stateMachine);
-    this.acknowledgeFindings(props);
+    acknowledgeWaitMachine(this.stateMachine, machineOptions);
+    acknowledgeWaitMachine(this.segmentStateMachine, machineOptions);
     if (props.alarms) this.createAlarms();
     if (props.schedules?.length) this.scheduleDeadLetterQueue = this.createSchedules(props.schedules);
-  }
-
-  /** The cdk-nag (AwsSolutions) findings these machines raise by design, each on its resource with a reason. */
-  private acknowledgeFindings(props: JobWaiterProps): void {
-    for (const machine of [this.stateMachine, this.segmentStateMachine]) {
-      acknowledge(
-        machine,
-        'AwsSolutions-SF1',
-        'Logs at ERROR without execution data: ALL would log every poll of month-long waits, and inputs may carry job parameters.',
-      );
-      if (!props.tracing) {
-        acknowledge(
-          machine,
-          'AwsSolutions-SF2',
-          'X-Ray tracing is opt-in (the tracing prop): a poll loop gains little from traces.',
-        );
-      }
-      if (props.logging !== false) {
-        acknowledge(
-          machine.role,
-          'AwsSolutions-IAM5',
-          'CloudWatch Logs delivery actions (logs:CreateLogDelivery, ...) support no resource but "*".',
-          'Resource::*',
-        );
-      }
-      acknowledge(
-        machine.role,
-        'AwsSolutions-IAM5',
-        'lambda:InvokeFunction on the poller and its versions (<arn>:*), as CDK grants it: no other function.',
-        functionVersionsWildcard(this.pollerFunction),
-      );
-    }
-    acknowledge(
-      this.stateMachine.role,
-      'AwsSolutions-IAM5',
-      "startExecution.sync follows the executions it starts: DescribeExecution and StopExecution on the segment machine's executions only.",
-      executionsWildcard(this.segmentStateMachine),
-    );
   }
 
   private createSchedules(schedules: WaitSchedule[]): sqs.Queue {

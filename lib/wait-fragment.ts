@@ -1,9 +1,11 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { HAND_OVER_CONTRACT } from '../lambdas/hand-over';
 import { POLL_EVENT_SCHEMA_VERSION } from '../lambdas/poll';
 import { checkPollerConfig, type PollerConfig } from '../lambdas/poller-config';
 import {
@@ -13,7 +15,15 @@ import {
   defaultDelayStrategy,
   type WaiterModel,
 } from '../waiters';
-import { acknowledge } from './acknowledgements';
+import { acknowledge, executionsWildcard, functionVersionsWildcard } from './acknowledgements';
+import { handOverStates } from './hand-over-states';
+import {
+  acknowledgeWaitMachine,
+  configDifferences,
+  registerSegmentMachine,
+  segmentConfigOf,
+  waitMachineProps,
+} from './segment-machine';
 
 /** Options shared by the fragment and the JobWaiter construct. */
 export interface WaitOptions {
@@ -118,12 +128,21 @@ export interface JobWaitFragmentProps extends WaitOptions {
    */
   readonly inputPath?: string;
   /**
-   * Continue a wait that has spent `pollBudget` polls in a fresh execution of this machine (JobWaiter's
-   * `segmentStateMachine`), started with startExecution.sync:2, so waits of any length stay clear of the
-   * 25,000-event history limit. The deadline, seen jobs and attempts travel in the handed-over state.
+   * Continue a wait that has spent `pollBudget` polls in a fresh execution of this segment machine, started
+   * with startExecution.sync:2, so waits of any length stay clear of the 25,000-event history limit. The
+   * deadline, seen jobs and attempts travel in the handed-over state; the options do not (a segment runs
+   * the wait with its own definition's), so it must be a segment machine stepwait built with the same
+   * options as this fragment: JobWaiter's `segmentStateMachine` for a fragment with the JobWaiter's options,
+   * or another fragment's `segmentStateMachine` (see `ownSegmentMachine`). Anything else is refused at synth.
    * @default - no hand-over: the host's history must hold the whole wait (~9 events a poll)
    */
   readonly continueIn?: sfn.IStateMachine;
+  /**
+   * Create a segment machine for this wait, with this fragment's own options (`segmentStateMachine`), and
+   * continue long waits in it, as `continueIn` does. Its executions log at ERROR without data, 30 days.
+   * @default false
+   */
+  readonly ownSegmentMachine?: boolean;
   /**
    * This fragment is a segment machine: a spent budget ends the execution with the state to continue from
    * (`continued: true`), for the machine that started it to hand over again. JobWaiter sets it.
@@ -157,16 +176,28 @@ export const DEFAULT_DELAYS: Readonly<Record<string, DelayStrategy>> = {
   JobComplete: { kind: 'exponential', minDelay: 30, maxDelay: 120 },
 };
 
-/** Lambda errors worth retrying: service faults, throttles and crashed or timed-out invocations. */
-export const POLLER_RETRY_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'Lambda.ClientExecutionTimeoutException',
-  'Lambda.Unknown',
-  'States.Timeout',
-];
+/**
+ * The errors a `lambda:invoke` of the poller can really end in that are worth retrying with backoff, each
+ * with why (AWS "Handle transient Lambda service exceptions" and the Lambda Invoke API's errors). The poller
+ * task has no TimeoutSeconds, so `States.Timeout` cannot occur there; the function's own 30 s timeout is
+ * reported as `Sandbox.Timedout`.
+ */
+export const POLLER_RETRY_REASONS: Readonly<Record<string, string>> = {
+  'Lambda.ServiceException': "Lambda's own 500: the invocation may not have run.",
+  'Lambda.AWSLambdaException': 'An error of the Lambda service the SDK does not model.',
+  'Lambda.SdkClientException': 'The Invoke call did not complete on the client side.',
+  'Lambda.TooManyRequestsException': 'Throttled: concurrency or the Invoke rate is exhausted for now.',
+  'Lambda.ClientExecutionTimeoutException': 'The Invoke call took too long on the client side.',
+  'Lambda.Unknown': 'The function crashed without an error object (e.g. out of memory, a killed runtime).',
+  'Sandbox.Timedout':
+    'The poller ran past its 30 s timeout (a hung status call; the SDK client gives up at 10 s).',
+};
+
+/** The names of POLLER_RETRY_REASONS: the first Retry of every Poll task. */
+export const POLLER_RETRY_ERRORS = Object.keys(POLLER_RETRY_REASONS);
+
+/** State names may have at most 80 characters (CreateStateMachine refuses longer ones). */
+export const MAX_STATE_NAME_LENGTH = 80;
 
 /** Resolves the options to the config every poll event carries, checked now rather than at the first poll. */
 export function pollerConfigFor(options: WaitOptions, defaultName: string): PollerConfig {
@@ -226,14 +257,25 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
   /** The config every poll event carries. */
   readonly pollerConfig: PollerConfig;
 
+  /** The segment machine this fragment created (`ownSegmentMachine`). */
+  readonly segmentStateMachine?: sfn.StateMachine;
+
   constructor(scope: Construct, id: string, props: JobWaitFragmentProps) {
     super(scope, id);
-    const handsOver = props.continueIn !== undefined || props.endsSegment === true;
+    if (props.continueIn !== undefined && props.ownSegmentMachine) {
+      throw new Error(`${this.node.path}: continueIn and ownSegmentMachine: give one, not both`);
+    }
+    const handsOver =
+      props.continueIn !== undefined || props.ownSegmentMachine === true || props.endsSegment === true;
     this.pollerConfig = pollerConfigFor(
       { ...props, pollBudget: handsOver ? (props.pollBudget ?? DEFAULT_POLL_BUDGET) : undefined },
       this.node.path,
     );
     if (props.endsSegment) this.pollerConfig.acceptsHandOver = true;
+    if (props.ownSegmentMachine) this.segmentStateMachine = this.createSegmentMachine(props);
+    const segment = props.continueIn ?? this.segmentStateMachine;
+    if (segment !== undefined) this.checkSegmentMachine(segment);
+    this.noteGrantedFindings(props.poller, segment);
     const { stages } = this.pollerConfig;
     const configJson = JSON.stringify(this.pollerConfig);
 
@@ -257,11 +299,32 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     });
     const failed = new sfn.Fail(this, 'Failed', {
       comment:
-        'StepWait.JobFailed, JobNotFound, InvalidInput, MaxAttemptsExceeded, AmbiguousBusinessKey, UnknownStatus, PollFailed',
+        'StepWait.JobFailed, JobNotFound, InvalidInput, MaxAttemptsExceeded, AmbiguousBusinessKey, UnknownStatus, PollFailed, SubmitFailed, HandOverFailed, SegmentFailed',
       errorPath: '$.error',
       causePath: '$.cause',
     });
-    const timedOut = new sfn.Fail(this, 'Timed Out', { error: 'StepWait.Timeout', causePath: '$.cause' });
+    // A segment started by a machine of hand-over contract 2 ends normally with the error in its output, for
+    // that machine to raise (a Cause is never parsed); one started by an older machine fails, as it expects.
+    const endWithError = props.endsSegment
+      ? new sfn.Pass(this, 'End Segment With Error', {
+          comment: 'The wait failed: end with { error, cause } for the starting machine to raise.',
+          parameters: { 'error.$': '$.error', 'cause.$': '$.cause' },
+        })
+      : undefined;
+    const fail = endWithError
+      ? new sfn.Choice(this, 'Report Failure As Output?')
+          .when(
+            sfn.Condition.and(
+              sfn.Condition.isPresent('$.handOverVersion'),
+              sfn.Condition.numberGreaterThanEquals('$.handOverVersion', HAND_OVER_CONTRACT),
+            ),
+            endWithError,
+          )
+          .otherwise(failed)
+      : failed;
+    const timedOut = endWithError
+      ? fail
+      : new sfn.Fail(this, 'Timed Out', { error: 'StepWait.Timeout', causePath: '$.cause' });
     const failOnTimeout = new sfn.Choice(this, 'Fail On Timeout?')
       .when(sfn.Condition.booleanEquals('$.failOnTimeout', true), timedOut)
       .otherwise(done);
@@ -269,8 +332,8 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       ? this.terminateJobs(failOnTimeout).next(failOnTimeout)
       : failOnTimeout;
     const submitJob = props.submit ? this.submitJob(props.submit) : undefined;
-    const continuation = props.continueIn
-      ? this.handOver(props.continueIn, done)
+    const continuation = segment
+      ? handOverStates(this, segment, { done, failed })
       : props.endsSegment
         ? new sfn.Pass(this, 'Continue In Next Segment', {
             comment: 'Poll budget spent: end with the state to continue from (continued: true).',
@@ -332,7 +395,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       }
       if (continuation !== undefined)
         decide.when(sfn.Condition.stringEquals('$.state', 'continue'), continuation);
-      decide.otherwise(failed);
+      decide.otherwise(fail);
       poll.next(decide);
       (waits[index] as sfn.Wait).next(poll);
     });
@@ -353,11 +416,84 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     } else {
       start.next(polls[0] as tasks.LambdaInvoke);
     }
-    submitJob?.next(polls[0] as tasks.LambdaInvoke);
+    if (submitJob !== undefined) {
+      submitJob.next(polls[0] as tasks.LambdaInvoke);
+      // Any failure goes back to the poller with what was caught: it ends the wait on a refusal, and otherwise
+      // looks the business key up again (after ListJobs has had time to list a job the call did create)
+      // before any second SubmitJob.
+      submitJob.addCatch(polls[0] as tasks.LambdaInvoke, {
+        errors: ['States.ALL'],
+        resultPath: '$.submitError',
+      });
+    }
 
     this.startState = start;
-    this.endStates = continuation instanceof sfn.Pass ? [done, continuation] : [done];
+    this.endStates = [
+      done,
+      ...(continuation instanceof sfn.Pass ? [continuation] : []),
+      ...(endWithError ? [endWithError] : []),
+    ];
     if (props.statePrefix) this.prefixStates(props.statePrefix);
+    this.checkStateNames(props.statePrefix ?? '');
+  }
+
+  /** Every state name within MAX_STATE_NAME_LENGTH, or the prefix that made one too long is refused now. */
+  private checkStateNames(prefix: string): void {
+    const longest = this.node
+      .findAll()
+      .filter((construct): construct is sfn.State => construct instanceof sfn.State)
+      .map((state) => state.stateId)
+      .reduce((a, b) => (b.length > a.length ? b : a), '');
+    if (longest.length > MAX_STATE_NAME_LENGTH) {
+      throw new Error(
+        `${this.node.path}: statePrefix: at most ${MAX_STATE_NAME_LENGTH - (longest.length - prefix.length)} characters here (state names take ${MAX_STATE_NAME_LENGTH}, and "${longest.slice(prefix.length)}" is the longest), got ${prefix.length}: ${JSON.stringify(prefix)}`,
+      );
+    }
+  }
+
+  /**
+   * A segment machine runs the wait with its own definition's options: it must be one stepwait built with
+   * this fragment's, or a long wait would change waiter, stages, delays or submit rules at its first hand-over.
+   */
+  private checkSegmentMachine(segment: sfn.IStateMachine): void {
+    const segmentConfig = segmentConfigOf(segment);
+    if (segmentConfig === undefined) {
+      throw new Error(
+        `${this.node.path}: continueIn: expected a segment machine built by stepwait (JobWaiter's segmentStateMachine, or a JobWaitFragment's with ownSegmentMachine), got ${segment.node.path}`,
+      );
+    }
+    const differences = configDifferences(this.pollerConfig, segmentConfig);
+    if (differences.length > 0) {
+      throw new Error(
+        `${this.node.path}: continueIn: the segment machine ${segment.node.path} runs waits with other options (${differences.join(', ')}); a hand-over would change them mid-wait. Give this fragment the same options, or use ownSegmentMachine: true`,
+      );
+    }
+  }
+
+  /** The segment machine of `ownSegmentMachine`: the same wait, ending each segment for this one to go on. */
+  private createSegmentMachine(props: JobWaitFragmentProps): sfn.StateMachine {
+    const segmentFragment = new JobWaitFragment(this, 'Segment', {
+      ...props,
+      waiterName: this.pollerConfig.name,
+      pollBudget: this.pollerConfig.pollBudget,
+      inputPath: '$$.Execution.Input',
+      statePrefix: undefined,
+      continueIn: undefined,
+      ownSegmentMachine: false,
+      endsSegment: true,
+    });
+    const options = {
+      logGroup: new logs.LogGroup(this, 'SegmentLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    };
+    const machine = new sfn.StateMachine(
+      this,
+      'SegmentStateMachine',
+      waitMachineProps(segmentFragment, options),
+    );
+    segmentFragment.grantTo(machine);
+    acknowledgeWaitMachine(machine, options);
+    registerSegmentMachine(machine, segmentFragment.pollerConfig);
+    return machine;
   }
 
   /**
@@ -370,6 +506,24 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
   /** cdk-nag findings the permissions of these states raise on a host's role, each with its reason. */
   private readonly findings: { appliesTo: string; reason: string }[] = [];
 
+  /** Notes the host-role findings of the poller invoke and the hand-over, which CDK grants by itself. */
+  private noteGrantedFindings(poller: lambda.IFunction, segment: sfn.IStateMachine | undefined): void {
+    if (poller.node.defaultChild !== undefined) {
+      this.findings.push({
+        appliesTo: functionVersionsWildcard(poller),
+        reason:
+          'lambda:InvokeFunction on the poller and its versions (<arn>:*), as CDK grants it: no other function.',
+      });
+    }
+    if (segment !== undefined && segment.node.defaultChild !== undefined) {
+      this.findings.push({
+        appliesTo: executionsWildcard(segment),
+        reason:
+          "startExecution.sync follows the executions it starts: DescribeExecution and StopExecution on the segment machine's executions only.",
+      });
+    }
+  }
+
   /**
    * Gives a host state machine the permissions of the states this fragment adds to it, and acknowledges
    * the wildcard findings they raise (AwsSolutions-IAM5), each for exactly that resource.
@@ -378,44 +532,6 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     for (const statement of this.policyStatements) stateMachine.addToRolePolicy(statement);
     for (const { appliesTo, reason } of this.findings)
       acknowledge(stateMachine.role, 'AwsSolutions-IAM5', reason, appliesTo);
-  }
-
-  /**
-   * Waits the poller's delay, then starts the segment machine with the state (startExecution.sync:2) as
-   * often as it ends with `continued: true`. A segment that fails arrives as States.TaskFailed; its own
-   * `StepWait.*` error and cause are raised again from the DescribeExecution JSON in the Cause.
-   */
-  private handOver(segment: sfn.IStateMachine, done: sfn.State): sfn.Wait {
-    const pause = new sfn.Wait(this, 'Hand Over Wait', { time: sfn.WaitTime.secondsPath('$.delaySeconds') });
-    const handOver = new tasks.StepFunctionsStartExecution(this, 'Hand Over', {
-      comment: 'Continue the wait in a fresh execution, clear of the 25,000-event history limit.',
-      stateMachine: segment,
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      associateWithParent: true,
-      input: sfn.TaskInput.fromObject({ handOver: sfn.JsonPath.entirePayload }),
-      outputPath: '$.Output',
-    });
-    const segmentFailed = new sfn.Pass(this, 'Read Segment Error', {
-      parameters: { 'child.$': 'States.StringToJson($.segmentError.Cause)' },
-    });
-    handOver.addCatch(segmentFailed, { errors: ['States.TaskFailed'], resultPath: '$.segmentError' });
-    segmentFailed.next(
-      new sfn.Fail(this, 'Failed In Segment', { errorPath: '$.child.Error', causePath: '$.child.Cause' }),
-    );
-    pause
-      .next(handOver)
-      .next(
-        new sfn.Choice(this, 'Handed Over Again?')
-          .when(
-            sfn.Condition.and(
-              sfn.Condition.isPresent('$.continued'),
-              sfn.Condition.booleanEquals('$.continued', true),
-            ),
-            pause,
-          )
-          .otherwise(done),
-      );
-    return pause;
   }
 
   private submitJob(options: SubmitOptions): sfn.CustomState {

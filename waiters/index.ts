@@ -24,15 +24,18 @@ export { WaiterConfigError } from './errors';
 export { WaiterModel, type WaiterOverrides } from './model';
 export {
   advanceProgress,
+  causeOf,
+  MAX_SUBMIT_FAILURES,
   type PollObservation,
   type PollState,
   type StageRecord,
+  SUBMIT_LOOKUP_BACKOFF,
   startProgress,
   TRANSIENT_BACKOFF,
   type WaitPlan,
   type WaitProgress,
   type WaitStatus,
 } from './progress';
-export { StepWaitError, type StepWaitErrorName } from './stepwait-errors';
+export { MAX_CAUSE_LENGTH, StepWaitError, type StepWaitErrorName } from './stepwait-errors';
 export type { Acceptor, AcceptorState, Matcher, PollOutcome, WaiterConfig, WaiterModelConfig } from './types';
 export { isErrorOutcome } from './types';

@@ -2,7 +2,7 @@ import type { DescribeJobsInterpretation } from './batch/describe-jobs';
 import { type JobSummary, summarizeJob } from './batch/summary';
 import { type DelayStrategy, nextDelaySeconds } from './delay';
 import type { WaiterModel } from './model';
-import { StepWaitError, type StepWaitErrorName } from './stepwait-errors';
+import { MAX_CAUSE_LENGTH, StepWaitError, type StepWaitErrorName } from './stepwait-errors';
 import { isErrorOutcome, type PollOutcome } from './types';
 
 /**
@@ -74,6 +74,8 @@ export interface WaitProgress {
   segments: number;
   /** Set with state `continue`, so the end of a segment says why it ended. */
   continued?: boolean;
+  /** SubmitJob calls that failed so far (submit-and-wait); each is followed by a fresh business-key lookup. */
+  submitFailures?: number;
   error?: StepWaitErrorName;
   /** JSON: `{ reason, jobs: { [jobId]: { status, statusReason, exitCode, logStreamName } } }`. */
   cause?: string;
@@ -88,10 +90,25 @@ export type PollObservation =
   /** Submit-and-wait found no job to attach to (or only a failed one it may replace). */
   | { kind: 'submit' }
   /** The status call was throttled or failed transiently; the SDK must not retry inside the Lambda. */
-  | { kind: 'throttled' | 'transient'; errorName: string };
+  | { kind: 'throttled' | 'transient'; errorName: string }
+  /**
+   * The machine's SubmitJob failed. `permanent`: Batch refused the request (it will refuse it again).
+   * Otherwise the job may or may not exist (a lost response): the next poll looks the business key up again.
+   */
+  | { kind: 'submitFailed'; permanent: boolean; errorName: string; message: string };
 
 /** Backoff after throttles and transient errors, in the state machine rather than in the Lambda. */
 export const TRANSIENT_BACKOFF: DelayStrategy = { kind: 'exponential', minDelay: 2, maxDelay: 64 };
+
+/**
+ * The wait after a SubmitJob that failed in flight, before the business key is looked up again: at least
+ * 30 s, because ListJobs is eventually consistent and a job created by a call whose response was lost may
+ * not be listed at once. Doubling (with jitter) up to 4 minutes for repeated failures.
+ */
+export const SUBMIT_LOOKUP_BACKOFF: DelayStrategy = { kind: 'exponential', minDelay: 30, maxDelay: 240 };
+
+/** SubmitJob failures (each followed by a lookup) before the wait gives up with StepWait.SubmitFailed. */
+export const MAX_SUBMIT_FAILURES = 5;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -126,15 +143,38 @@ export function startProgress(
   };
 }
 
-function causeOf(reason: string, jobs: readonly JobSummary[]): string {
-  const byJob: Record<
-    string,
-    Omit<JobSummary, 'jobId' | 'jobName' | 'createdAt' | 'startedAt' | 'stoppedAt' | 'attempts'>
-  > = {};
-  for (const { jobId, status, statusReason, exitCode, logStreamName } of jobs) {
+type JobCause = Pick<JobSummary, 'status' | 'statusReason' | 'exitCode' | 'logStreamName'>;
+
+/** Reasons are short; one cut here leaves the rest of the cause its room. */
+const MAX_REASON_LENGTH = 4_096;
+
+/**
+ * The Cause of a wait that ended badly: `{ reason, jobs: { [jobId]: { status, statusReason, exitCode,
+ * logStreamName } } }`, always valid JSON within MAX_CAUSE_LENGTH. With many jobs (up to 100, with long
+ * reasons) the per-job part may not fit: jobs that did not succeed come first, and those left out are
+ * counted in `omittedJobs` (their summaries are in the state and the output).
+ */
+export function causeOf(reason: string, jobs: readonly JobSummary[]): string {
+  const shortReason =
+    reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 3)}...` : reason;
+  const failingFirst = [...jobs].sort(
+    (a, b) => Number(a.status === 'SUCCEEDED') - Number(b.status === 'SUCCEEDED'),
+  );
+  const byJob: Record<string, JobCause> = {};
+  let omitted = 0;
+  for (const { jobId, status, statusReason, exitCode, logStreamName } of failingFirst) {
     byJob[jobId] = { status, statusReason, exitCode, logStreamName };
+    // Room for `"omittedJobs":100,` once anything is left out.
+    if (JSON.stringify({ reason: shortReason, jobs: byJob }).length > MAX_CAUSE_LENGTH - 20) {
+      delete byJob[jobId];
+      omitted++;
+    }
   }
-  return JSON.stringify({ reason, jobs: byJob });
+  return JSON.stringify({
+    reason: shortReason,
+    jobs: byJob,
+    ...(omitted > 0 ? { omittedJobs: omitted } : {}),
+  });
 }
 
 function ended(
@@ -306,6 +346,7 @@ function decidePoll(
   random: () => number,
 ): WaitProgress {
   const progress = withClock(previous, nowMs);
+  if (observation.kind === 'submitFailed') return submitFailed(progress, observation, nowMs, random);
   if (observation.kind === 'throttled' || observation.kind === 'transient') {
     const consecutive = progress.consecutiveTransientErrors + 1;
     const counted = {
@@ -367,6 +408,35 @@ function decidePoll(
       );
     }
   }
+}
+
+/**
+ * A failed SubmitJob is not an attempt: a refusal ends the wait (StepWait.SubmitFailed, with Batch's
+ * message); anything else may have created the job, so the wait backs off and the next poll looks the
+ * business key up before any second SubmitJob, up to MAX_SUBMIT_FAILURES times.
+ */
+function submitFailed(
+  progress: WaitProgress,
+  observation: Extract<PollObservation, { kind: 'submitFailed' }>,
+  nowMs: number,
+  random: () => number,
+): WaitProgress {
+  const failures = (progress.submitFailures ?? 0) + 1;
+  const counted = { ...progress, submitFailures: failures };
+  const what = `SubmitJob failed with ${observation.errorName}: ${observation.message}`;
+  if (observation.permanent) {
+    return ended(counted, nowMs, 'failure', StepWaitError.SubmitFailed, what);
+  }
+  if (failures >= MAX_SUBMIT_FAILURES) {
+    return ended(
+      counted,
+      nowMs,
+      'failure',
+      StepWaitError.SubmitFailed,
+      `${what} (${failures} failures in a row, each followed by a lookup that found no job)`,
+    );
+  }
+  return keepWaiting(counted, nowMs, nextDelaySeconds(SUBMIT_LOOKUP_BACKOFF, failures, random));
 }
 
 function describedJobs(output: unknown): Parameters<typeof summarizeJob>[0][] {

@@ -12,6 +12,21 @@ export const StepWaitError = {
   UnknownStatus: 'StepWait.UnknownStatus',
   /** The status call failed with an error no acceptor expects (e.g. AccessDeniedException): waiting will not mend it. */
   PollFailed: 'StepWait.PollFailed',
+  /**
+   * SubmitJob refused the job (Batch's ClientException: an unknown queue, an inactive job definition, ...),
+   * or failed every time it was tried again after looking the business key up.
+   */
+  SubmitFailed: 'StepWait.SubmitFailed',
+  /** The segment execution a long wait handed over to could not be started (e.g. its machine is gone). */
+  HandOverFailed: 'StepWait.HandOverFailed',
+  /** A segment execution ended without a result: timed out, stopped, or failed at run time. */
+  SegmentFailed: 'StepWait.SegmentFailed',
 } as const;
+
+/**
+ * The longest Cause Step Functions keeps (TaskFailedEventDetails and ExecutionFailedEventDetails: 32,768
+ * characters). A longer one is cut, and a cut JSON cause can no longer be parsed.
+ */
+export const MAX_CAUSE_LENGTH = 32_768;
 
 export type StepWaitErrorName = (typeof StepWaitError)[keyof typeof StepWaitError];

@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledge, executionsWildcard, functionVersionsWildcard } from '../acknowledgements';
+import { acknowledge, executionsWildcard } from '../acknowledgements';
 import type { JobWaiter } from '../job-waiter';
 import { JobWaitFragment } from '../wait-fragment';
 
@@ -14,10 +14,13 @@ export interface EtlPipelineProps {
  * An example host machine using stepwait both ways. Input: `{ extractJobId, load: { jobId } }`.
  * - Nested: "Wait For Extract" starts the JobWaiter's machine with `startExecution.sync:2` (associated with
  *   this execution) and gets its output parsed. A child failure arrives as `States.TaskFailed` whose Cause
- *   is the child's DescribeExecution JSON, with the child's `Error` (a `StepWait.*` name) and `Cause` in it;
- *   "Why Extract Failed" parses it and branches on the child's error.
+ *   is the child's DescribeExecution JSON, with the child's `Error` (a `StepWait.*` name) and `Cause` in it.
+ *   That JSON holds the child's input too and is cut at 32,768 characters, and other errors (a refused
+ *   StartExecution) have plain-text causes, so "Extract Error?" never parses it: it matches the child's error
+ *   name in the text and raises its own error with the whole Cause.
  * - Inline: "Load: ..." is a JobWaitFragment chained into this machine under a state-name prefix, run in a
- *   Parallel so its output lands under `$.loadWait` next to the rest of the state.
+ *   Parallel so its output lands under `$.loadWait` next to the rest of the state. Long load waits go on in
+ *   a segment machine built with the fragment's own options (`ownSegmentMachine`).
  */
 export class EtlPipeline extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -33,23 +36,27 @@ export class EtlPipeline extends Construct {
       resultPath: '$.extract',
     });
 
-    const readChildError = new sfn.Pass(this, 'Why Extract Failed', {
-      parameters: { 'child.$': 'States.StringToJson($.extractError.Cause)' },
-      resultPath: '$.extractFailure',
-    });
     const extractTimedOut = new sfn.Fail(this, 'Extract Timed Out', {
       error: 'Pipeline.ExtractTimedOut',
-      causePath: '$.extractFailure.child.Cause',
+      causePath: '$.extractError.Cause',
     });
     const extractFailed = new sfn.Fail(this, 'Extract Failed', {
       error: 'Pipeline.ExtractFailed',
-      causePath: '$.extractFailure.child.Cause',
+      causePath: '$.extractError.Cause',
     });
-    waitForExtract.addCatch(readChildError, { errors: ['States.TaskFailed'], resultPath: '$.extractError' });
-    readChildError.next(
+    const hasCause = sfn.Condition.isPresent('$.extractError.Cause');
+    waitForExtract.addCatch(
       new sfn.Choice(this, 'Extract Error?')
-        .when(sfn.Condition.stringEquals('$.extractFailure.child.Error', 'StepWait.Timeout'), extractTimedOut)
-        .otherwise(extractFailed),
+        .when(
+          sfn.Condition.and(
+            hasCause,
+            sfn.Condition.stringMatches('$.extractError.Cause', '*"Error":"StepWait.Timeout"*'),
+          ),
+          extractTimedOut,
+        )
+        .when(hasCause, extractFailed)
+        .otherwise(new sfn.Fail(this, 'Extract Not Started', { error: 'Pipeline.ExtractFailed' })),
+      { errors: ['States.ALL'], resultPath: '$.extractError' },
     );
 
     const loadWait = new JobWaitFragment(this, 'LoadWait', {
@@ -57,8 +64,8 @@ export class EtlPipeline extends Construct {
       statePrefix: 'Load: ',
       inputPath: '$.load',
       waiterName: 'etl-pipeline-load',
-      // A long load wait goes on in the waiter's segment machine, clear of this execution's history limit.
-      continueIn: props.waiter.segmentStateMachine,
+      // A long load wait goes on in a segment machine of its own, clear of this execution's history limit.
+      ownSegmentMachine: true,
     });
     const waitForLoad = new sfn.Parallel(this, 'Wait For Load', {
       resultSelector: { 'result.$': '$[0]' },
@@ -84,20 +91,8 @@ export class EtlPipeline extends Construct {
     acknowledge(
       this.stateMachine.role,
       'AwsSolutions-IAM5',
-      'lambda:InvokeFunction on the shared poller and its versions (<arn>:*), as CDK grants it: no other function.',
-      functionVersionsWildcard(props.waiter.pollerFunction),
-    );
-    acknowledge(
-      this.stateMachine.role,
-      'AwsSolutions-IAM5',
       "startExecution.sync follows the executions it starts: DescribeExecution and StopExecution on the waiter's executions only.",
       executionsWildcard(props.waiter.stateMachine),
-    );
-    acknowledge(
-      this.stateMachine.role,
-      'AwsSolutions-IAM5',
-      "The inline wait hands long waits over: DescribeExecution and StopExecution on the segment machine's executions only.",
-      executionsWildcard(props.waiter.segmentStateMachine),
     );
   }
 }

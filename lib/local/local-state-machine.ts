@@ -38,6 +38,8 @@ export interface LocalRuntime {
   random?: () => number;
   /** The context object (`$$.Execution.Id`, ...), which the engine fills only from here. */
   context?: Record<string, unknown>;
+  /** Aborting it stops the execution (StopExecution): it ends ABORTED. */
+  signal?: AbortSignal;
 }
 
 /** The outcome vocabulary of DESIGN.md. */
@@ -250,6 +252,9 @@ export class LocalStateMachine {
       context: runtime.context as never,
       noThrowOnAbort: true,
     });
+    const stop = () => execution.abort();
+    if (runtime.signal?.aborted) stop();
+    runtime.signal?.addEventListener('abort', stop, { once: true });
 
     const entered: Record<string, number> = {};
     const failuresInVisit = new Map<string, number>();
@@ -281,6 +286,7 @@ export class LocalStateMachine {
       thrown = error;
     }
     await watch;
+    runtime.signal?.removeEventListener('abort', stop);
 
     const base = {
       historyEvents: counts.historyEvents,

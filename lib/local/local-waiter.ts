@@ -15,7 +15,13 @@ import {
   type LocalRuntime,
   LocalStateMachine,
 } from './local-state-machine';
-import { type ChildExecution, START_EXECUTION_SYNC_2, startExecutionSync2 } from './nested-executions';
+import {
+  type ChildExecution,
+  type ChildMachine,
+  type NestedExecutionOptions,
+  START_EXECUTION_SYNC_2,
+  startExecutionSync2,
+} from './nested-executions';
 import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, placeholderArn, stateMachinesIn } from './template';
 import type { VirtualClock } from './virtual-clock';
 
@@ -108,6 +114,10 @@ export interface LocalWaiterOptions {
   log?: (line: Record<string, unknown>) => void;
   /** Runs before each poller invocation; throw a named error here to inject a Lambda fault. */
   beforeInvoke?: (stateName: string) => void;
+  /** Faults of the hand-overs' StartExecution calls, and segments to stop. */
+  handOver?: NestedExecutionOptions;
+  /** A new wait's id; default a random UUID (segment executions are named after it). */
+  newWaitId?: () => string;
 }
 
 /**
@@ -119,22 +129,50 @@ export function batchIntegrations(batch: BatchClient): Record<string, LocalInteg
   return {
     'arn:aws:states:::batch:submitJob': async (input) => {
       const { JobName, JobDefinition, JobQueue, Parameters } = input as Record<string, never>;
-      const response = await batch.send(
-        new SubmitJobCommand({
-          jobName: JobName,
-          jobDefinition: JobDefinition,
-          jobQueue: JobQueue,
-          parameters: Parameters,
-        }),
+      const response = await asIntegration(
+        batch.send(
+          new SubmitJobCommand({
+            jobName: JobName,
+            jobDefinition: JobDefinition,
+            jobQueue: JobQueue,
+            parameters: Parameters,
+          }),
+        ),
       );
       return { JobArn: response.jobArn, JobId: response.jobId, JobName: response.jobName };
     },
     'arn:aws:states:::aws-sdk:batch:terminateJob': async (input) => {
       const { JobId, Reason } = input as Record<string, string>;
-      await batch.send(new TerminateJobCommand({ jobId: JobId, reason: Reason }));
+      await asIntegration(batch.send(new TerminateJobCommand({ jobId: JobId, reason: Reason })));
       return {};
     },
   };
+}
+
+/** The errors Batch models for its operations; anything else reaches Step Functions as the SDK's base exception. */
+const MODELLED_BATCH_ERRORS = ['ClientException', 'ServerException'];
+
+/**
+ * A Batch call's failure as a Step Functions task reports it: named `Batch.<exception>` for what Batch
+ * models (ClientException, ServerException), `Batch.AWSBatchException` for what it does not (throttling
+ * with 429 TooManyRequestsException, access denial), `Batch.SdkClientException` when no HTTP answer came
+ * back (a reset connection, a timeout); the Cause is the SDK's plain-text message, not JSON.
+ */
+async function asIntegration<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    const failure = error as Error & { $metadata?: { httpStatusCode?: number; requestId?: string } };
+    const status = failure.$metadata?.httpStatusCode;
+    if (status === undefined) {
+      throw Object.assign(new Error(`Unable to execute HTTP request: ${failure.message}`), {
+        name: 'Batch.SdkClientException',
+      });
+    }
+    const name = MODELLED_BATCH_ERRORS.includes(failure.name) ? failure.name : 'AWSBatchException';
+    const cause = `${failure.message} (Service: AWSBatch; Status Code: ${status}; Error Code: ${failure.name}; Request ID: ${failure.$metadata?.requestId ?? 'unknown'}; Proxy: null)`;
+    throw Object.assign(new Error(cause), { name: `Batch.${name}` });
+  }
 }
 
 let localRuns = 0;
@@ -160,7 +198,6 @@ export function localMachineFor(synthesized: SynthesizedWaiter): LocalStateMachi
   return machine;
 }
 
-/** The JobWaiter state machine running here: real ASL, the shipped poller code, a virtual clock. */
 /** A wait's result: the main execution's, and each segment execution it continued in, in order. */
 export interface LocalWaitResult extends LocalExecutionResult {
   segments: ChildExecution[];
@@ -174,6 +211,8 @@ export class LocalWaiter {
   readonly machine: LocalStateMachine;
   /** What its runs talk to: the clock, the poller in process, the Batch and nested-execution integrations. */
   readonly runtime: LocalRuntime;
+  /** The segment machine hand-overs start; replace its `machine` to model a redeploy mid-wait. */
+  readonly segment: ChildMachine;
   private segments: ChildExecution[] = [];
   private readonly stateMachineArn: string;
 
@@ -184,6 +223,7 @@ export class LocalWaiter {
       now: () => options.clock.now(),
       random,
       log: options.log ?? (() => {}),
+      ...(options.newWaitId ? { newWaitId: options.newWaitId } : {}),
     });
     const poller: LocalLambda = async (payload, { stateName }) => {
       options.beforeInvoke?.(stateName);
@@ -201,10 +241,11 @@ export class LocalWaiter {
       integrations,
       random,
     };
-    const segment = { machine: localSegmentMachineFor(synthesized), runtime: this.runtime };
+    this.segment = { machine: localSegmentMachineFor(synthesized), runtime: this.runtime };
     integrations[START_EXECUTION_SYNC_2] = startExecutionSync2(
-      { [synthesized.segment.stateMachineArn]: segment },
+      { [synthesized.segment.stateMachineArn]: this.segment },
       { push: (execution) => this.segments.push(execution) },
+      options.handOver,
     );
   }
 

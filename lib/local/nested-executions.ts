@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type {
   LocalExecutionResult,
   LocalIntegration,
+  LocalLambda,
   LocalRuntime,
   LocalStateMachine,
 } from './local-state-machine';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
 
-/** A state machine a parent may start, with what its runs talk to. */
+/** A state machine a parent may start, with what its runs talk to. Replace `machine` to model a redeploy. */
 export interface ChildMachine {
   machine: LocalStateMachine;
   runtime: LocalRuntime;
@@ -23,51 +25,241 @@ export interface ChildExecution {
 
 export const START_EXECUTION_SYNC_2 = 'arn:aws:states:::states:startExecution.sync:2';
 
-let executionCounter = 0;
+/**
+ * What may go wrong with one StartExecution call, as the Step Functions integration reports it:
+ * - `executionLimitExceeded`: refused, nothing started (`StepFunctions.ExecutionLimitExceeded`).
+ * - `throttled`: refused with HTTP 400 ThrottlingException, which Step Functions does not model for
+ *   StartExecution (`StepFunctions.AWSStepFunctionsException`).
+ * - `serviceError`: refused with a 500 (`StepFunctions.AWSStepFunctionsException`).
+ * - `accessDenied`: the machine's role may not start it (AccessDeniedException, HTTP 400, unmodelled).
+ * - `lostResponse`: the execution WAS started, but the answer never arrived (`StepFunctions.SdkClientException`).
+ */
+export type StartExecutionFault =
+  | 'executionLimitExceeded'
+  | 'throttled'
+  | 'serviceError'
+  | 'accessDenied'
+  | 'lostResponse';
+
+export interface NestedExecutionOptions {
+  /** Faults for the next StartExecution calls, in order; each is used once. */
+  readonly faults?: StartExecutionFault[];
+  /**
+   * Stops a child (StopExecution: it ends ABORTED) once it has invoked Lambda this many times; called with
+   * the child's name when it starts, undefined lets it run.
+   */
+  readonly stopAfterInvocations?: (name: string) => number | undefined;
+}
+
+/**
+ * The longest Cause Step Functions keeps on a failed task (TaskFailedEventDetails.cause): longer ones are
+ * cut, so a child's DescribeExecution JSON holding a large input is no longer valid JSON in its parent.
+ */
+export const TASK_CAUSE_LIMIT = 32_768;
+/**
+ * StartExecution's name rule (Step Functions API reference, StartExecution.name): 1-80 characters, none of
+ * whitespace, brackets, wildcards, `" # % \ ^ | ~ ` $ & , ; : /`, nor control characters.
+ */
+const EXECUTION_NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/u;
+
+function isExecutionName(name: unknown): name is string {
+  if (typeof name !== 'string' || name.length < 1 || [...name].length > 80) return false;
+  if (EXECUTION_NAME_FORBIDDEN.test(name)) return false;
+  return ![...name].some((character) => {
+    const code = character.codePointAt(0) ?? 0;
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+  });
+}
+
+/**
+ * A Step Functions API error, the way a service integration reports it: the error named after the service
+ * and the API's error code (unmodelled ones, throttling and access denial among them, as the SDK's base
+ * `AWSStepFunctionsException`), and a plain-text Cause in the SDK's format, not JSON.
+ */
+function apiError(name: string, code: string, status: number, message: string): Error {
+  const cause = `${message} (Service: AWSStepFunctions; Status Code: ${status}; Error Code: ${code}; Request ID: ${randomUUID()}; Proxy: null)`;
+  return Object.assign(new Error(cause), { name: `StepFunctions.${name}` });
+}
+
+function refusal(fault: Exclude<StartExecutionFault, 'lostResponse'>): Error {
+  switch (fault) {
+    case 'executionLimitExceeded':
+      return apiError(
+        'ExecutionLimitExceeded',
+        'ExecutionLimitExceeded',
+        400,
+        'Maximum number of running executions exceeded',
+      );
+    case 'throttled':
+      return apiError('AWSStepFunctionsException', 'ThrottlingException', 400, 'Rate exceeded');
+    case 'serviceError':
+      return apiError('AWSStepFunctionsException', 'InternalFailure', 500, 'Internal service error');
+    case 'accessDenied':
+      return apiError(
+        'AWSStepFunctionsException',
+        'AccessDeniedException',
+        400,
+        'User is not authorized to perform: states:StartExecution',
+      );
+  }
+}
+
+/** A StartExecution whose answer was lost on the way back (a reset connection): the SDK's client-side error. */
+function lostResponse(): Error {
+  return Object.assign(new Error('Unable to execute HTTP request: Connection reset'), {
+    name: 'StepFunctions.SdkClientException',
+  });
+}
+
+interface Started {
+  readonly arn: string;
+  readonly name: string;
+  readonly stateMachineArn: string;
+  readonly input: unknown;
+  readonly inputJson: string;
+  readonly startDate: string;
+  /** The run, started on first use (so a lost response's retry attaches to it before it has gone far). */
+  run?: Promise<LocalExecutionResult>;
+  closed: boolean;
+}
 
 /**
  * Answers `states:startExecution.sync:2` by running the child's own synthesized ASL to its end, on the
- * parent's clock, with a context object carrying the child's execution id and name. The response has the
- * DescribeExecution shape, `Output` parsed as JSON (the `:2` flavour). A child that does not succeed fails
- * the task with `States.TaskFailed` and the DescribeExecution JSON as Cause, holding the child's own
- * `Error` and `Cause`: the contract a parent sees in AWS.
+ * parent's clock, with a context object carrying the child's execution id and name, as AWS documents it:
+ * - The response has the DescribeExecution shape, `Output` parsed as JSON (the `:2` flavour).
+ * - A child that does not succeed fails the task with `States.TaskFailed` and its DescribeExecution JSON as
+ *   the Cause, cut at 32,768 characters; only a FAILED child has `Error` and `Cause` in it (a TIMED_OUT or
+ *   ABORTED one has none).
+ * - API errors carry their real names and plain-text causes: an unknown machine
+ *   (`StepFunctions.StateMachineDoesNotExist`), a bad name (`StepFunctions.InvalidName`), a name already
+ *   used (`StepFunctions.ExecutionAlreadyExists`), and the injected faults.
+ * - StartExecution is idempotent for a running Standard execution: the same name with the same input
+ *   returns that execution, so the task attaches to it; a different input, or a closed execution, is
+ *   ExecutionAlreadyExists (names stay taken for 90 days).
  */
 export function startExecutionSync2(
   children: Record<string, ChildMachine>,
   executions: Pick<ChildExecution[], 'push'>,
+  options: NestedExecutionOptions = {},
 ): LocalIntegration {
+  const started = new Map<string, Started>();
+  let unnamed = 0;
+
+  const run = (execution: Started, child: ChildMachine): Promise<LocalExecutionResult> => {
+    execution.run ??= (async () => {
+      const controller = new AbortController();
+      const limit = options.stopAfterInvocations?.(execution.name);
+      const result = await child.machine.run(execution.input, {
+        ...child.runtime,
+        lambdas:
+          limit === undefined ? child.runtime.lambdas : stopping(child.runtime.lambdas, limit, controller),
+        signal: controller.signal,
+        context: {
+          Execution: {
+            Id: execution.arn,
+            Name: execution.name,
+            Input: execution.input,
+            StartTime: execution.startDate,
+          },
+        },
+      });
+      execution.closed = true;
+      executions.push({
+        executionArn: execution.arn,
+        name: execution.name,
+        stateMachineArn: execution.stateMachineArn,
+        input: execution.input,
+        result,
+      });
+      return result;
+    })();
+    return execution.run;
+  };
+
   return async (rawInput) => {
     const { StateMachineArn, Input, Name } = rawInput as {
       StateMachineArn: string;
       Input?: unknown;
       Name?: string;
     };
+    const fault = options.faults?.shift();
+    if (fault !== undefined && fault !== 'lostResponse') throw refusal(fault);
     const child = children[StateMachineArn];
-    if (child === undefined) throw new Error(`no local state machine for ${StateMachineArn}`);
-    const name = Name ?? `local-${++executionCounter}`;
+    if (child === undefined) {
+      throw apiError(
+        'StateMachineDoesNotExist',
+        'StateMachineDoesNotExist',
+        400,
+        `State Machine Does Not Exist: '${StateMachineArn}'`,
+      );
+    }
+    const name = Name ?? `local-${++unnamed}`;
+    if (!isExecutionName(name)) {
+      throw apiError('InvalidName', 'InvalidName', 400, `Invalid Name: '${String(name)}'`);
+    }
     const machineName = StateMachineArn.split(':').pop();
-    const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`;
+    const arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`;
     const input = typeof Input === 'string' ? JSON.parse(Input) : (Input ?? {});
-    const startDate = new Date(child.runtime.clock.now()).toISOString();
-    const result = await child.machine.run(input, {
-      ...child.runtime,
-      context: { Execution: { Id: executionArn, Name: name, Input: input, StartTime: startDate } },
-    });
-    executions.push({ executionArn, name, stateMachineArn: StateMachineArn, input, result });
+    const inputJson = JSON.stringify(input);
+
+    let execution = started.get(arn);
+    if (execution !== undefined && (execution.closed || execution.inputJson !== inputJson)) {
+      throw apiError(
+        'ExecutionAlreadyExists',
+        'ExecutionAlreadyExists',
+        400,
+        `Execution Already Exists: '${arn}'`,
+      );
+    }
+    if (execution === undefined) {
+      execution = {
+        arn,
+        name,
+        stateMachineArn: StateMachineArn,
+        input,
+        inputJson,
+        startDate: new Date(child.runtime.clock.now()).toISOString(),
+        closed: false,
+      };
+      started.set(arn, execution);
+      if (fault === 'lostResponse') throw lostResponse();
+    }
+
+    const result = await run(execution, child);
     const description = {
-      ExecutionArn: executionArn,
-      Name: name,
+      ExecutionArn: arn,
       StateMachineArn,
-      Input: JSON.stringify(input),
-      StartDate: startDate,
+      Name: name,
+      StartDate: execution.startDate,
       StopDate: new Date(child.runtime.clock.now()).toISOString(),
     };
-    if (result.status === 'SUCCEEDED') return { ...description, Status: 'SUCCEEDED', Output: result.output };
+    if (result.status === 'SUCCEEDED') {
+      return { ...description, Status: 'SUCCEEDED', Input: input, Output: result.output };
+    }
+    // Step Functions' own status: stepwait calls a Fail with StepWait.Timeout TIMED_OUT, Step Functions FAILED.
     const status =
       result.status === 'ABORTED' ? 'ABORTED' : result.error === 'States.Timeout' ? 'TIMED_OUT' : 'FAILED';
-    throw Object.assign(
-      new Error(JSON.stringify({ ...description, Status: status, Error: result.error, Cause: result.cause })),
-      { name: 'States.TaskFailed' },
-    );
+    const failure = status === 'FAILED' ? { Error: result.error, Cause: result.cause } : {};
+    const cause = JSON.stringify({ ...description, Status: status, Input: inputJson, ...failure });
+    throw Object.assign(new Error(cause.slice(0, TASK_CAUSE_LIMIT)), { name: 'States.TaskFailed' });
   };
+}
+
+/** The child's Lambdas, counted: past `limit` invocations the child is stopped, as a person would stop it. */
+function stopping(
+  lambdas: Record<string, LocalLambda>,
+  limit: number,
+  controller: AbortController,
+): Record<string, LocalLambda> {
+  let invocations = 0;
+  return Object.fromEntries(
+    Object.entries(lambdas).map(([id, lambda]) => [
+      id,
+      async (payload: unknown, context: { stateName: string }) => {
+        invocations++;
+        if (invocations > limit) controller.abort();
+        return lambda(payload, context);
+      },
+    ]),
+  );
 }

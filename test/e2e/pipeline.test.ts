@@ -118,11 +118,11 @@ describe('a parent machine using the waiter nested and inline', () => {
     expect(children[0]?.result).toMatchObject({ status: 'FAILED', error: 'StepWait.JobFailed' });
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Pipeline.ExtractFailed');
-    expect(JSON.parse(result.cause as string).jobs[extractJobId]).toMatchObject({
-      status: 'FAILED',
-      exitCode: 2,
-    });
-    expect(result.entered['Why Extract Failed']).toBe(1);
+    // The pipeline raises the whole Cause: the child's DescribeExecution, its stepwait error and cause inside.
+    const child = JSON.parse(result.cause as string);
+    expect(child).toMatchObject({ Status: 'FAILED', Error: 'StepWait.JobFailed' });
+    expect(JSON.parse(child.Cause).jobs[extractJobId]).toMatchObject({ status: 'FAILED', exitCode: 2 });
+    expect(result.entered['Extract Error?']).toBe(1);
   });
 
   it('tells a child timeout from a child failure', async () => {

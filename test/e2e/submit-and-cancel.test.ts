@@ -1,5 +1,5 @@
 import { type BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BatchEmulator } from '../../lib/local/batch-emulator';
 import {
   LocalWaiter,
@@ -9,6 +9,7 @@ import {
 } from '../../lib/local/local-waiter';
 import { seededRandom } from '../../lib/local/seeded-random';
 import { VirtualClock } from '../../lib/local/virtual-clock';
+import { MAX_SUBMIT_FAILURES } from '../../waiters';
 
 /**
  * Submit-and-wait and cancel-on-timeout on the synthesized ASL: the machine's own `Submit Job` and
@@ -145,6 +146,54 @@ describe('submit and wait', () => {
     );
     expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.InvalidInput' });
     expect(JSON.parse(result.cause as string).field).toBe('parameters');
+  });
+});
+
+describe('submit faults', () => {
+  afterEach(() => emulator.setFaults({}));
+
+  /** A waiter whose Batch fails SubmitJob with `faults` until the poller has judged one failure. */
+  function failingOnce(faults: Parameters<BatchEmulator['setFaults']>[0]): LocalWaiter {
+    emulator.setFaults(faults);
+    return new LocalWaiter({
+      synthesized,
+      batchEndpoint: emulator.endpoint,
+      clock,
+      random: seededRandom(3),
+      log: (line) => {
+        if (line.observation === 'submitFailed') emulator.setFaults({});
+      },
+    });
+  }
+
+  for (const [what, faults, error] of [
+    ['throttled (429)', { throttleProbability: 1, operations: ['SubmitJob'] }, 'Batch.AWSBatchException'],
+    ['failed with a 5xx', { serverErrorBurst: 1, operations: ['SubmitJob'] }, 'Batch.ServerException'],
+  ] as const) {
+    it(`looks the key up again after a SubmitJob ${what}, then submits once`, async () => {
+      const jobName = `etl-fault-${error.replace(/\W/g, '-')}`;
+      const local = failingOnce(faults);
+      const before = emulator.callCount('SubmitJob');
+      const started = clock.now();
+      const result = await local.run({ jobName });
+      expect(result.status).toBe('SUCCEEDED');
+      expect(submitted(jobName)).toHaveLength(1);
+      expect(emulator.callCount('SubmitJob') - before).toBe(2);
+      expect(result.entered['Submit Job']).toBe(2);
+      expect((clock.now() - started) / 1000).toBeGreaterThan(30);
+    });
+  }
+
+  it('gives up with StepWait.SubmitFailed when every SubmitJob is throttled, after five lookups', async () => {
+    emulator.setFaults({ throttleProbability: 1, operations: ['SubmitJob'] });
+    const before = emulator.callCount('SubmitJob');
+    const result = await waiter().run({ jobName: 'etl-always-throttled' });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.SubmitFailed' });
+    expect(emulator.callCount('SubmitJob') - before).toBe(MAX_SUBMIT_FAILURES);
+    expect(submitted('etl-always-throttled')).toEqual([]);
+    const { reason } = JSON.parse(result.cause as string);
+    expect(reason).toContain('Batch.AWSBatchException');
+    expect(reason).toContain('TooManyRequestsException');
   });
 });
 

@@ -7,7 +7,12 @@ import {
   ListJobsCommand,
 } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createPollHandler, type InvalidInputResult, type WaitState } from '../../lambdas/poll';
+import {
+  createPollHandler,
+  type InvalidInputResult,
+  POLL_EVENT_SCHEMA_VERSION,
+  type WaitState,
+} from '../../lambdas/poll';
 import type { PollerConfig } from '../../lambdas/poller-config';
 import { batchWaiterModel } from '../../waiters';
 
@@ -86,6 +91,7 @@ export function createHarness(changes: Partial<PollerConfig> = {}) {
   });
   const batchMock = mockClient(batch);
   const logs: Record<string, unknown>[] = [];
+  let waits = 0;
   const harness = {
     batch,
     batchMock,
@@ -104,10 +110,15 @@ export function createHarness(changes: Partial<PollerConfig> = {}) {
       log: (line) => {
         logs.push(line);
       },
+      newWaitId: () => `wait-${++waits}`,
     }),
     /** The raw result of a first poll for `request`. */
     start(request: unknown): Promise<WaitState | InvalidInputResult> {
-      return harness.handler({ schemaVersion: 1, config: harness.config, state: { request } });
+      return harness.handler({
+        schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+        config: harness.config,
+        state: { request },
+      });
     },
     /** A first poll that must not be refused. */
     async first(request: unknown): Promise<WaitState> {
@@ -117,7 +128,11 @@ export function createHarness(changes: Partial<PollerConfig> = {}) {
     },
     /** A later poll carrying the previous result, as the state machine does. */
     async next(state: WaitState): Promise<WaitState> {
-      const result = await harness.handler({ schemaVersion: 1, config: harness.config, state });
+      const result = await harness.handler({
+        schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+        config: harness.config,
+        state,
+      });
       if (!isWaitState(result)) throw new Error(`later poll refused: ${result.cause}`);
       return result;
     },

@@ -3,6 +3,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HAND_OVER_CONTRACT } from '../../lambdas/hand-over';
+import { POLL_EVENT_SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS } from '../../lambdas/poll';
+import { HAND_OVER_RETRY_ERRORS } from '../../lib/hand-over-states';
 import { JobWaiter } from '../../lib/job-waiter';
 import { stateMachinesIn } from '../../lib/local/template';
 import { PollerFunction } from '../../lib/poller-function';
@@ -135,7 +138,8 @@ describe('JobWaiter in the example stack', () => {
 
   it('sends the poller a versioned event with its config as a JSON string', () => {
     const payload = states['JobComplete Poll']?.Parameters?.Payload as Record<string, unknown>;
-    expect(payload.schemaVersion).toBe(2);
+    expect(payload.schemaVersion).toBe(POLL_EVENT_SCHEMA_VERSION);
+    expect(SUPPORTED_SCHEMA_VERSIONS).toContain(payload.schemaVersion);
     expect(payload['state.$']).toBe('$');
     const config = JSON.parse(payload.config as string);
     expect(config.stages).toEqual(['JobExists', 'JobRunning', 'JobComplete']);
@@ -216,7 +220,7 @@ describe('JobWaiter in the example stack', () => {
     ]);
   });
 
-  it('hands a long wait over to the segment machine and re-raises a segment failure', () => {
+  it('hands a long wait over to a named segment execution, retrying refused starts, and raises what it ends with', () => {
     expect(states['JobComplete Decide']?.Choices).toContainEqual({
       Variable: '$.state',
       StringEquals: 'continue',
@@ -230,13 +234,30 @@ describe('JobWaiter in the example stack', () => {
     expect(states['Hand Over']).toMatchObject({
       Resource: 'arn:aws:states:::states:startExecution.sync:2',
       OutputPath: '$.Output',
-      Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Read Segment Error' }],
+      Parameters: {
+        'Name.$': '$.segmentExecutionName',
+        Input: { 'handOver.$': '$', handOverVersion: HAND_OVER_CONTRACT },
+      },
+      Retry: [
+        {
+          ErrorEquals: HAND_OVER_RETRY_ERRORS,
+          JitterStrategy: 'FULL',
+          MaxAttempts: 10,
+        },
+      ],
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Why Did The Hand-Over Fail?' }],
+      Next: 'Segment Ended How?',
     });
-    expect(states['Failed In Segment']).toMatchObject({
-      Type: 'Fail',
-      ErrorPath: '$.child.Error',
-      CausePath: '$.child.Cause',
+    // A segment that ran and failed is never started again.
+    expect(HAND_OVER_RETRY_ERRORS).not.toContain('States.TaskFailed');
+    expect(HAND_OVER_RETRY_ERRORS).not.toContain('States.ALL');
+    expect(states['Segment Ended How?']?.Choices).toContainEqual({
+      Variable: '$.error',
+      IsPresent: true,
+      Next: 'Failed',
     });
+    // Nothing is parsed out of a caught Cause: it may be plain text, or JSON cut at 32,768 characters.
+    expect(JSON.stringify(definition)).not.toContain('States.StringToJson');
     const payload = states['JobComplete Poll']?.Parameters?.Payload as Record<string, unknown>;
     expect(JSON.parse(payload.config as string).pollBudget).toBe(1_800);
   });
@@ -245,12 +266,13 @@ describe('JobWaiter in the example stack', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
     });
+    // The poller's, the waiter's machines', and the example pipeline's own segment machine's.
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(groups.length).toBe(2);
+    expect(groups.length).toBe(3);
     template.resourcePropertiesCountIs(
       'AWS::StepFunctions::StateMachine',
       { LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false } },
-      2,
+      3,
     );
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });
@@ -475,7 +497,7 @@ describe('the example app: schedule and pipeline', () => {
 
   it('runs the waiter nested with startExecution.sync:2 and inline under a prefix', () => {
     const machines = stateMachinesIn(template.toJSON() as never);
-    const pipeline = machines.find((machine) => machine.logicalId.startsWith('EtlPipeline'))
+    const pipeline = machines.find((machine) => machine.logicalId.startsWith('EtlPipelineStateMachine'))
       ?.definition as unknown as {
       States: Record<
         string,
@@ -486,14 +508,16 @@ describe('the example app: schedule and pipeline', () => {
       Type: 'Task',
       Resource: 'arn:aws:states:::states:startExecution.sync:2',
       Parameters: { Input: { 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' } },
-      Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Why Extract Failed' }],
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Extract Error?' }],
     });
+    // The child's error is matched in the Cause, never parsed out of it (it may be cut, or plain text).
+    expect(JSON.stringify(pipeline)).not.toContain('States.StringToJson');
     const branch = pipeline.States['Wait For Load']?.Branches?.[0]?.States ?? {};
     expect(Object.keys(branch).every((name) => name.startsWith('Load: '))).toBe(true);
     const actions = policyStatements(template, 'EtlPipelineStateMachineRoleDefaultPolicy').map(
       (s) => s.Action,
     );
-    // Start the waiter nested, and (for the inline wait's hand-over) its segment machine; nothing else.
+    // Start the waiter nested, and (for the inline wait's hand-over) its own segment machine; nothing else.
     expect(actions).toEqual([
       'states:StartExecution',
       ['states:DescribeExecution', 'states:StopExecution'],
@@ -507,7 +531,7 @@ describe('the example app: schedule and pipeline', () => {
       Ref: expect.stringMatching(/^BatchJobWaiterStateMachine/),
     });
     expect(pipelineStatements[4]?.Resource).toEqual({
-      Ref: expect.stringMatching(/^BatchJobWaiterSegmentStateMachine/),
+      Ref: expect.stringMatching(/^EtlPipelineLoadWaitSegmentStateMachine/),
     });
     const events = pipelineStatements[2];
     expect(JSON.stringify(events?.Resource)).toContain(

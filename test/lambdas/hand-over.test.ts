@@ -1,0 +1,137 @@
+import { DescribeJobsCommand } from '@aws-sdk/client-batch';
+import { describe, expect, it } from 'vitest';
+import { HAND_OVER_CONTRACT, segmentExecutionName } from '../../lambdas/hand-over';
+import { type InvalidInputResult, POLL_EVENT_SCHEMA_VERSION, type WaitState } from '../../lambdas/poll';
+import { createHarness, describeOutput, type Harness, isWaitState, job, parseCause } from './fixtures';
+
+const ID = 'f3b1c0de-0000-4000-8000-00000000000b';
+
+/** A wait that has spent its poll budget of 10 and must continue in a segment. */
+async function spentBudget(h: Harness): Promise<WaitState> {
+  h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(ID, 'RUNNING')));
+  let state = await h.first({ jobId: ID });
+  while (state.state === 'retry') {
+    h.advance(state.delaySeconds);
+    state = await h.next(state);
+  }
+  return state;
+}
+
+/** The first poll of a segment execution started with `input`. */
+function segmentPoll(h: Harness, input: Record<string, unknown>) {
+  return h.handler({ schemaVersion: POLL_EVENT_SCHEMA_VERSION, config: h.config, state: { request: input } });
+}
+
+function refusal(result: WaitState | InvalidInputResult): { field?: string; reason: string } {
+  expect(isWaitState(result)).toBe(false);
+  expect(result).toMatchObject({ state: 'failure', error: 'StepWait.InvalidInput' });
+  return parseCause(result.cause);
+}
+
+describe('handing a wait over to a segment execution', () => {
+  it('names the segment after the wait and its number, so a retried start finds the same one', async () => {
+    const h = createHarness({ pollBudget: 10, acceptsHandOver: true });
+    const state = await spentBudget(h);
+    expect(state).toMatchObject({ state: 'continue', continued: true, segmentPolls: 10, segments: 1 });
+    expect(state.segmentExecutionName).toBe(segmentExecutionName(state.waitId as string, 2));
+    expect(state.segmentExecutionName).toMatch(/^wait-1-2$/);
+    // 64 characters of wait id and a segment number still fit StartExecution's 80.
+    expect(segmentExecutionName('x'.repeat(64), 99_999).length).toBeLessThanOrEqual(80);
+  });
+
+  it('continues the state: same deadline, wait id and attempts; the poll count starts again', async () => {
+    const h = createHarness({ pollBudget: 10, acceptsHandOver: true });
+    const state = await spentBudget(h);
+    h.advance(state.delaySeconds);
+    const resumed = await segmentPoll(h, {
+      handOver: state,
+      handOverVersion: HAND_OVER_CONTRACT,
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: 'arn:parent',
+    });
+    expect(resumed).toMatchObject({
+      state: 'retry',
+      segmentPolls: 1,
+      segments: 2,
+      deadline: state.deadline,
+      waitId: state.waitId,
+      handOverVersion: HAND_OVER_CONTRACT,
+    });
+    expect((resumed as WaitState).attempt).toBe(state.attempt + 1);
+    expect((resumed as WaitState).continued).toBeUndefined();
+    expect((resumed as WaitState).segmentExecutionName).toBeUndefined();
+  });
+
+  it('keeps a machine of contract 1 (no handOverVersion) on contract 1', async () => {
+    const h = createHarness({ pollBudget: 10, acceptsHandOver: true });
+    const state = await spentBudget(h);
+    const resumed = await segmentPoll(h, { handOver: state });
+    expect(isWaitState(resumed)).toBe(true);
+    expect((resumed as WaitState).handOverVersion).toBeUndefined();
+  });
+
+  /** Each change makes a state no poll of this waiter could have produced; the field is named. */
+  const tampered: [string, (state: WaitState) => unknown, string][] = [
+    [
+      'a stage list of another waiter',
+      (s) => ({ ...s, stages: s.stages.map((r, i) => (i === 0 ? { ...r, waiter: 'JobDone' } : r)) }),
+      'handOver.stages[0].waiter',
+    ],
+    [
+      'a deadline beyond maxTimeout',
+      (s) => ({ ...s, deadline: '2099-01-01T00:00:00.000Z' }),
+      'handOver.deadline',
+    ],
+    [
+      'overrides of a stage it lacks',
+      (s) => ({ ...s, overrides: { JobDone: { maxAttempts: 1 } } }),
+      'handOver.overrides.JobDone',
+    ],
+    [
+      'a delay no request may ask for',
+      (s) => ({ ...s, overrides: { JobComplete: { delay: { kind: 'fixed', delay: 0.5 } } } }),
+      'handOver.overrides.JobComplete.delay.delay',
+    ],
+    [
+      'job parameters on a waiter that does not submit',
+      (s) => ({ ...s, submitRequest: { jobName: 'x', parameters: {} } }),
+      'handOver.submitRequest',
+    ],
+    ['ids other than the target’s', (s) => ({ ...s, jobIds: ['other-job'] }), 'handOver.jobIds'],
+    [
+      'a malformed job id',
+      (s) => ({ ...s, target: { jobIds: ['no spaces allowed'] }, jobIds: ['no spaces allowed'] }),
+      'handOver.jobIds[0]',
+    ],
+    ['a negative count', (s) => ({ ...s, attempt: -1 }), 'handOver.attempt'],
+    ['a wait id that cannot name an execution', (s) => ({ ...s, waitId: 'a:b' }), 'handOver.waitId'],
+    ['a stage index out of range', (s) => ({ ...s, stageIndex: 7 }), 'handOver.stageIndex'],
+    ['no state at all', () => 'a string', 'handOver'],
+  ];
+  for (const [what, change, field] of tampered) {
+    it(`refuses a handed-over state with ${what}, naming ${field}`, async () => {
+      const h = createHarness({ pollBudget: 10, acceptsHandOver: true, maxTimeoutSeconds: 86_400 });
+      const state = await spentBudget(h);
+      const result = await segmentPoll(h, { handOver: change(state), handOverVersion: HAND_OVER_CONTRACT });
+      expect(refusal(result).field).toBe(field);
+      // The refusal goes back the way the starting machine expects: as output, for contract 2.
+      expect((result as InvalidInputResult).handOverVersion).toBe(HAND_OVER_CONTRACT);
+    });
+  }
+
+  it('refuses fields a segment input does not have, and contracts it does not know', async () => {
+    const h = createHarness({ pollBudget: 10, acceptsHandOver: true });
+    const state = await spentBudget(h);
+    expect(refusal(await segmentPoll(h, { handOver: state, failOnTimeout: false })).field).toBe(
+      'failOnTimeout',
+    );
+    const future = await segmentPoll(h, { handOver: state, handOverVersion: HAND_OVER_CONTRACT + 1 });
+    expect(refusal(future).field).toBe('handOverVersion');
+    expect((future as InvalidInputResult).handOverVersion).toBeUndefined();
+  });
+
+  it('treats handOver as an unknown field on a machine that is no segment', async () => {
+    const h = createHarness({ pollBudget: 10 });
+    const state = await spentBudget(h);
+    expect(refusal(await segmentPoll(h, { handOver: state })).field).toBe('handOver');
+  });
+});
