@@ -8,6 +8,7 @@ import { BatchEmulator, type BatchFaults, type CallRecord } from './batch-emulat
 import { inPool } from './in-pool';
 import type { LocalExecutionResult } from './local-state-machine';
 import { LocalWaiter, type LocalWaitResult, type SynthesizedWaiter, synthesizeWaiter } from './local-waiter';
+import type { NestedExecutionOptions, StartExecutionFault } from './nested-executions';
 import { seededRandom } from './seeded-random';
 import { VirtualClock } from './virtual-clock';
 
@@ -41,6 +42,8 @@ export type FaultExpectation =
   | 'job-not-found'
   /** StepWait.UnknownStatus naming the new status. */
   | 'unknown-status'
+  /** StepWait.SegmentFailed naming the segment execution that was stopped, and saying so. */
+  | 'segment-failed'
   /** A wait, or StepWait.InvalidInput naming the broken field. */
   | 'wait-or-invalid-input';
 
@@ -64,6 +67,10 @@ export interface FaultScenario {
   crash?: { error: string; stage: string; points: readonly CrashPoint[] };
   /** Statuses Batch might add; one is forced on a job during the wait (`unknown-status`). */
   unknownStatuses?: readonly string[];
+  /** StartExecution calls of hand-overs that fail (each with one of `faults`, drawn) before they succeed. */
+  startExecutionFaults?: { probability: number; faults: readonly StartExecutionFault[] };
+  /** The first segment execution is stopped (StopExecution) after this many poller invocations, drawn. */
+  stopSegment?: { minInvocations: number; maxInvocations: number };
   /** Props of the StepWaitStack the scenario runs on (default: the app's). */
   waiterProps?: StepWaitStackProps;
 }
@@ -134,6 +141,36 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     },
     crash: { error: 'Lambda.Unknown', stage: 'JobComplete', points: ['before-handler', 'after-batch-call'] },
     // Every 10 polls the wait goes on in a fresh execution of the segment machine; the twin does the same.
+    waiterProps: { waiter: { pollBudget: 10 } },
+  },
+  {
+    id: 'hand-over-refused',
+    fault: 'StartExecution refused at hand-overs (limit, throttling, 5xx on 50% of calls; poll budget 10)',
+    expect: 'same-as-fault-free',
+    waits: { small: 2, full: 50 },
+    attemptsMustBeZero: true,
+    startExecutionFaults: {
+      probability: 0.5,
+      faults: ['executionLimitExceeded', 'throttled', 'serviceError'],
+    },
+    waiterProps: { waiter: { pollBudget: 10 } },
+  },
+  {
+    id: 'hand-over-lost',
+    fault: 'StartExecution answers lost at hand-overs (30% of calls; the segment did start)',
+    expect: 'same-as-fault-free',
+    waits: { small: 2, full: 50 },
+    attemptsMustBeZero: true,
+    startExecutionFaults: { probability: 0.3, faults: ['lostResponse'] },
+    waiterProps: { waiter: { pollBudget: 10 } },
+  },
+  {
+    id: 'segment-stopped',
+    fault: 'A segment execution stopped by a person mid-wait',
+    expect: 'segment-failed',
+    waits: { small: 2, full: 50 },
+    attemptsMustBeZero: false,
+    stopSegment: { minInvocations: 1, maxInvocations: 8 },
     waiterProps: { waiter: { pollBudget: 10 } },
   },
   {
@@ -319,6 +356,10 @@ interface WaitRun {
   bursts: number[];
   /** vanish / unknown status: the job, the status forced, and the last status a poll reported for it. */
   altered?: { jobId: string; status?: string; lastSeenStatus?: string; at: number };
+  /** StartExecution faults injected at hand-overs (each makes the Hand Over task retry once). */
+  startFaults: StartExecutionFault[];
+  /** The segment execution stopped, if one was. */
+  stoppedSegment?: string;
 }
 
 interface WaitFaults {
@@ -328,6 +369,9 @@ interface WaitFaults {
   crash?: { error: string; stage: string; point: CrashPoint; attempt: number };
   /** Remove (no status) or force the status of one job `afterMs` into the wait, once a poll has seen it. */
   alter?: { jobId: string; status?: string; afterMs: number };
+  startExecutionFaults?: FaultScenario['startExecutionFaults'];
+  /** Stop the first segment execution after this many of its poller invocations. */
+  stopSegmentAfter?: number;
 }
 
 function isPollLine(line: Record<string, unknown>): boolean {
@@ -465,6 +509,24 @@ async function runWait(
       lines.push(line);
     };
 
+    const startFaults: StartExecutionFault[] = [];
+    let stoppedSegment: string | undefined;
+    const handOver: NestedExecutionOptions = {
+      nextFault: () => {
+        const planned = faults.startExecutionFaults;
+        if (planned === undefined || faultRandom() >= planned.probability) return undefined;
+        const fault = planned.faults[
+          Math.floor(faultRandom() * planned.faults.length)
+        ] as StartExecutionFault;
+        startFaults.push(fault);
+        return fault;
+      },
+      stopAfterInvocations: (name) => {
+        if (faults.stopSegmentAfter === undefined || stoppedSegment !== undefined) return undefined;
+        stoppedSegment = name;
+        return faults.stopSegmentAfter;
+      },
+    };
     const waiter = new LocalWaiter({
       synthesized,
       batchEndpoint: emulator.endpoint,
@@ -472,9 +534,12 @@ async function runWait(
       random: seededRandom(spec.jitterSeed),
       log,
       beforeInvoke,
+      handOver,
     });
     const result = await waiter.run(inputFor(spec));
     return {
+      startFaults,
+      ...(stoppedSegment ? { stoppedSegment } : {}),
       result,
       executions: [result, ...(result.segments ?? []).map((segment) => segment.result)],
       lines,
@@ -613,12 +678,57 @@ function judgeTransient(scenario: FaultScenario, run: WaitRun, twin: WaitRun): W
   }
   const failed = run.invocations.filter((invocation) => invocation.failedWith !== undefined).length;
   const retries = run.executions.reduce((sum, execution) => sum + execution.retries, 0);
-  if (retries !== failed) problems.push(`${failed} failed invocations but ${retries} task retries`);
+  // Every failed invocation and every failed StartExecution is retried once, and nothing else is.
+  if (retries !== failed + run.startFaults.length) {
+    problems.push(
+      `${failed} failed invocations and ${run.startFaults.length} failed starts, but ${retries} task retries`,
+    );
+  }
+  const segments = segmentNameProblem(run);
+  if (segments) problems.push(segments);
   return {
     correct: problems.length === 0,
     ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
     dataLost: lost !== undefined,
     attemptsConsumed: Math.max(0, attempts - polls),
+  };
+}
+
+/**
+ * Segment executions are named `<waitId>-2`, `-3`, ... in order: a retried start that started a second
+ * execution, or skipped one, shows here.
+ */
+function segmentNameProblem(run: WaitRun): string | undefined {
+  const names = (run.result.segments ?? []).map((segment) => segment.name);
+  const waitId = names[0]?.replace(/-2$/, '');
+  const expected = names.map((_, index) => `${waitId}-${index + 2}`);
+  return isDeepStrictEqual(names, expected) ? undefined : `segment executions ${names.join(', ')}`;
+}
+
+/** StepWait.SegmentFailed naming the stopped segment, saying it was stopped; nothing ran after it. */
+function judgeStoppedSegment(run: WaitRun): WaitVerdict {
+  const { result, stoppedSegment } = run;
+  const problems: string[] = [];
+  if (stoppedSegment === undefined) problems.push('no segment was stopped');
+  if (result.status !== 'FAILED' || result.error !== 'StepWait.SegmentFailed') {
+    problems.push(`ended ${result.status} ${result.error ?? ''}, expected StepWait.SegmentFailed`);
+  }
+  const cause = parseCause(result.cause);
+  if (cause?.segmentExecution !== stoppedSegment) {
+    problems.push(`the cause names segment ${String(cause?.segmentExecution)}, not ${stoppedSegment}`);
+  }
+  if (typeof cause?.reason !== 'string' || !/stopped/.test(cause.reason)) {
+    problems.push(`the cause does not say the segment was stopped: ${String(cause?.reason)}`);
+  }
+  const segments = result.segments ?? [];
+  if (segments.at(-1)?.name !== stoppedSegment || segments.at(-1)?.result.status !== 'ABORTED') {
+    problems.push('the stopped segment was not the last, or did not end ABORTED');
+  }
+  return {
+    correct: problems.length === 0,
+    ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
+    dataLost: cause?.segmentExecution !== stoppedSegment,
+    attemptsConsumed: null,
   };
 }
 
@@ -691,6 +801,11 @@ function faultsFor(scenario: FaultScenario, spec: FaultWaitSpec, random: () => n
   if (scenario.batchFaults) faults.batchFaults = scenario.batchFaults;
   if (scenario.serverErrorBursts) faults.serverErrorBursts = scenario.serverErrorBursts;
   if (scenario.lambdaFailures) faults.lambdaFailures = scenario.lambdaFailures;
+  if (scenario.startExecutionFaults) faults.startExecutionFaults = scenario.startExecutionFaults;
+  if (scenario.stopSegment) {
+    const { minInvocations, maxInvocations } = scenario.stopSegment;
+    faults.stopSegmentAfter = minInvocations + Math.floor(random() * (maxInvocations - minInvocations + 1));
+  }
   if (scenario.crash) {
     const { error, stage, points } = scenario.crash;
     const point = points[spec.index % points.length] as CrashPoint;
@@ -769,6 +884,8 @@ function transientStats(runs: readonly WaitRun[], twins: readonly WaitRun[]): Re
       runs.flatMap((run) => run.executions.map((execution) => execution.lambdaInvocations)),
     ),
     segmentExecutions: sum(runs.map((run) => run.executions.length - 1)),
+    startFaults: sum(runs.map((run) => run.startFaults.length)),
+    lostStarts: sum(runs.map((run) => run.startFaults.filter((fault) => fault === 'lostResponse').length)),
   };
 }
 
@@ -800,6 +917,13 @@ function transientNotes(scenario: FaultScenario, stats: Record<string, number>):
     );
   }
   if (stats.segmentExecutions) parts.push(`${stats.segmentExecutions} hand-overs to segment executions`);
+  if (scenario.startExecutionFaults) {
+    parts.push(
+      stats.lostStarts
+        ? `${stats.lostStarts} StartExecution answers lost, each retry attached to the segment it had started (none started twice)`
+        : `${stats.startFaults} StartExecution calls refused and retried with jitter`,
+    );
+  }
   parts.push(
     `${stats.attempts} attempts for ${stats.realPolls} real polls (fault-free twins: ${stats.twinAttempts})`,
   );
@@ -877,8 +1001,17 @@ export async function runFaultScenario(scenario: FaultScenario, options: FaultRu
     const stats = transientStats(runs, twins);
     return row(scenario, verdicts, transientNotes(scenario, stats), stats, startedMs);
   }
-  const verdicts = outcomes.map(({ run }) => judgeAltered(scenario, run));
   const runs = outcomes.map((outcome) => outcome.run);
+  if (scenario.expect === 'segment-failed') {
+    const verdicts = runs.map(judgeStoppedSegment);
+    const stats = {
+      stopped: runs.filter((run) => run.stoppedSegment !== undefined).length,
+      segmentFailed: runs.filter((run) => run.result.error === 'StepWait.SegmentFailed').length,
+    };
+    const notes = `${stats.segmentFailed} StepWait.SegmentFailed, each naming the stopped segment execution and saying it was stopped`;
+    return row(scenario, verdicts, notes, stats, startedMs);
+  }
+  const verdicts = outcomes.map(({ run }) => judgeAltered(scenario, run));
   const seenBefore = runs.filter((run) => run.altered?.lastSeenStatus !== undefined);
   const staleCauseStatus = runs.filter((run) => {
     const jobs = (parseCause(run.result.cause)?.jobs ?? {}) as Record<string, { status?: string }>;

@@ -44,6 +44,8 @@ export type StartExecutionFault =
 export interface NestedExecutionOptions {
   /** Faults for the next StartExecution calls, in order; each is used once. */
   readonly faults?: StartExecutionFault[];
+  /** Asked at every StartExecution call once `faults` is used up: the fault for this call, or none. */
+  readonly nextFault?: () => StartExecutionFault | undefined;
   /**
    * Stops a child (StopExecution: it ends ABORTED) once it has invoked Lambda this many times; called with
    * the child's name when it starts, undefined lets it run.
@@ -182,7 +184,7 @@ export function startExecutionSync2(
       Input?: unknown;
       Name?: string;
     };
-    const fault = options.faults?.shift();
+    const fault = options.faults?.length ? options.faults.shift() : options.nextFault?.();
     if (fault !== undefined && fault !== 'lostResponse') throw refusal(fault);
     const child = children[StateMachineArn];
     if (child === undefined) {
