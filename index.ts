@@ -3,6 +3,7 @@
  * and the waiter model. The local runtime (lib/local) is not part of it: it needs development-only packages.
  */
 export type { PollerConfig } from './lambdas/poller-config';
+export { HAND_OVER_RETRY_ERRORS, HAND_OVER_RETRY_REASONS } from './lib/hand-over-states';
 export { JobWaiter, type JobWaiterProps } from './lib/job-waiter';
 export { PollerFunction, type PollerFunctionProps } from './lib/poller-function';
 export { StepWaitStack, type StepWaitStackProps } from './lib/stepwait-stack';
@@ -10,7 +11,10 @@ export {
   DEFAULT_DELAYS,
   JobWaitFragment,
   type JobWaitFragmentProps,
+  MAX_STATE_NAME_LENGTH,
   POLLER_RETRY_ERRORS,
+  POLLER_RETRY_REASONS,
+  type SubmitOptions,
   type WaitOptions,
 } from './lib/wait-fragment';
 export * from './waiters';
