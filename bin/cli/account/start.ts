@@ -1,4 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { MAX_JOB_IDS } from '../../../lib/wait-input';
 import { formatDuration, parseDurationSeconds, UsageError } from '../usage-error';
 import { regionOfArn } from './clients';
 import { type CommandContext, withClients } from './context';
@@ -42,9 +43,6 @@ Options:
 
 Exit codes: 0 started (with --wait: the execution succeeded), 1 with --wait it FAILED, TIMED_OUT or was
 ABORTED, or an AWS call failed; 2 bad options, no credentials or region, or no state machine.`;
-
-/** At most this many ids per wait: DescribeJobs takes 100 (lambdas/wait-request.ts MAX_JOB_IDS). */
-export const MAX_JOB_IDS = 100;
 
 /** Names tried before giving up: the plain key, the key with the start time, then -2, -3 on that. */
 const NAME_ATTEMPTS = 5;
@@ -93,6 +91,7 @@ function parseTarget(parsed: ParsedArgs): WaitTarget {
     if (ids.some((id) => id === '')) {
       throw new UsageError(`--job-ids: expected job ids separated by commas, got "${jobIds}"`);
     }
+    // The machine's own limit (DescribeJobs takes at most 100 jobs), so a refused list never starts.
     if (ids.length > MAX_JOB_IDS) {
       throw new UsageError(`--job-ids: at most ${MAX_JOB_IDS} job ids per wait, got ${ids.length}`);
     }
