@@ -18,7 +18,8 @@ Options:
   --outcome <o>             SUCCEEDED | FAILED (default SUCCEEDED)
   --timeout <s>             the wait's deadline (default: 24h, or the job's length plus 1h if longer)
   --no-fail-on-timeout      end a passed deadline normally with timedOut: true
-  --delay <strategy>        fixed:<s>[:<jitter>] | exponential:<min>:<max>, for every stage
+  --delay <strategy>        fixed:<s>[:<jitter>] | exponential:<min>:<max>, for every stage; fixed
+                            waits from max(1, s - jitter) to s + jitter, with s >= 1 and jitter <= s
                             (default: stepwait's DEFAULT_DELAYS, see README "Choosing delays")
   --throttle <fraction>     share of Batch calls answered 429 TooManyRequests (0 to 1)
   --seed <n>                seed for jitter and faults (default 1)

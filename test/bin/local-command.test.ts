@@ -151,6 +151,8 @@ describe('stepwait local options', () => {
       [['--timeout', '0'], /--timeout: must be at least 1/],
       [['--delay', 'linear:5'], /--delay: expected fixed/],
       [['--delay', 'exponential:60:5'], /--delay exponential:60:5: must be >= minDelay/],
+      [['--delay', 'fixed:0'], /--delay fixed:0: expected whole seconds from 1/],
+      [['--delay', 'fixed:5:6'], /--delay fixed:5:6: must be <= delay \(5\), got 6/],
       [['--throttle', '1.5'], /--throttle: expected a fraction/],
       [['--seed=-1'], /--seed: expected a whole number/],
       [['--seed', 'abc'], /--seed: expected a whole number/],
@@ -165,6 +167,7 @@ describe('stepwait local options', () => {
   it('parses delays and durations', () => {
     expect(parseDelayOption('fixed:30')).toEqual({ kind: 'fixed', delay: 30 });
     expect(parseDelayOption('fixed:300:2')).toEqual({ kind: 'fixed', delay: 300, jitter: 2 });
+    expect(parseDelayOption('fixed:2:2')).toEqual({ kind: 'fixed', delay: 2, jitter: 2 });
     expect(parseDelayOption('exponential:5:120')).toEqual({
       kind: 'exponential',
       minDelay: 5,
