@@ -13,12 +13,78 @@ import {
 import { frontierSvg } from '../lib/local/frontier-plot';
 import { synthesizeWaiter } from '../lib/local/local-waiter';
 import { DEFAULT_DELAYS } from '../lib/wait-fragment';
+import { UsageError } from './cli/usage-error';
 
 /**
  * `npm run bench`: the same synthesized state machine waits for a fixed job mix with several delay
  * strategies, and prints what each costs against how late it notices a finished job.
  */
-const USAGE = `Usage: npm run bench -- [--jobs 200] [--seed 42] [--concurrency 8] [--plot docs/bench-frontier.svg] [--json]`;
+export const BENCH_USAGE = `Usage: npm run bench -- [options]
+
+Waits for the same job mix with each delay strategy, on the synthesized state machine run here (a local
+AWS Batch, a virtual clock), and prints what each costs against how late it notices a finished job.
+
+Options:
+  --jobs <n>          jobs in the mix (default 200; fewer for a quicker run)
+  --seed <n>          seed for the job mix and the jitter (default 42)
+  --concurrency <n>   waits run at once (default 8)
+  --plot <path>       also write the cost/latency frontier as SVG there, e.g. docs/bench-frontier.svg
+                      (without it nothing is written)
+  --json              print the figures as one JSON object on stdout
+  -h, --help          show this help
+
+Exit codes: 0 done, 2 bad options.`;
+
+export interface BenchOptions {
+  jobs: number;
+  seed: number;
+  concurrency: number;
+  /** Where to write the SVG plot; undefined: write nothing (the tracked plot changes only when asked). */
+  plotPath?: string;
+  json: boolean;
+}
+
+/** The command line of `npm run bench`, or 'help'. @throws UsageError naming the bad option */
+export function parseBenchOptions(args: string[]): BenchOptions | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        jobs: { type: 'string' },
+        seed: { type: 'string' },
+        concurrency: { type: 'string' },
+        plot: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const integer = (name: string, fallback: number) => {
+    const text = values[name] as string | undefined;
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(text) || Number(text) < 1)
+      throw new UsageError(`--${name}: expected a whole number >= 1, got "${text}"`);
+    return Number(text);
+  };
+  const options: BenchOptions = {
+    jobs: integer('jobs', 200),
+    seed: integer('seed', 42),
+    concurrency: integer('concurrency', 8),
+    json: values.json === true,
+  };
+  const plot = values.plot as string | undefined;
+  if (plot !== undefined) {
+    if (plot.trim() === '') throw new UsageError('--plot: expected a file path');
+    options.plotPath = plot;
+  }
+  return options;
+}
 
 function fmt(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
@@ -62,41 +128,20 @@ function table(result: BenchResult): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-async function main(): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+async function main(args: string[]): Promise<number> {
+  let options: BenchOptions | 'help';
   try {
-    values = parseArgs({
-      options: {
-        jobs: { type: 'string' },
-        seed: { type: 'string' },
-        concurrency: { type: 'string' },
-        plot: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    }).values;
+    options = parseBenchOptions(args);
   } catch (error) {
-    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${BENCH_USAGE}\n`);
     return 2;
   }
-  const integer = (name: string, fallback: number) => {
-    const text = values[name] as string | undefined;
-    if (text === undefined) return fallback;
-    if (!/^\d+$/.test(text) || Number(text) < 1)
-      throw new Error(`--${name}: expected a whole number >= 1, got "${text}"`);
-    return Number(text);
-  };
-  let jobs: number;
-  let seed: number;
-  let concurrency: number;
-  try {
-    jobs = integer('jobs', 200);
-    seed = integer('seed', 42);
-    concurrency = integer('concurrency', 8);
-  } catch (error) {
-    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+  if (options === 'help') {
+    process.stdout.write(`${BENCH_USAGE}\n`);
+    return 0;
   }
-  const plotPath = (values.plot as string | undefined) ?? 'docs/bench-frontier.svg';
+  const { jobs, seed, concurrency, plotPath } = options;
 
   const started = Date.now();
   const result = await runBenchmark({
@@ -111,32 +156,37 @@ async function main(): Promise<number> {
   });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
 
-  mkdirSync(dirname(plotPath), { recursive: true });
-  writeFileSync(
-    plotPath,
-    frontierSvg(
-      result.strategies,
-      `Cost against detection latency: ${jobs} Batch jobs, 1 min to 24 h (seed ${seed})`,
-    ),
-  );
-  if (values.json) {
+  if (plotPath !== undefined) {
+    mkdirSync(dirname(plotPath), { recursive: true });
+    writeFileSync(
+      plotPath,
+      frontierSvg(
+        result.strategies,
+        `Cost against detection latency: ${jobs} Batch jobs, 1 min to 24 h (seed ${seed})`,
+      ),
+    );
+  }
+  if (options.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else {
     process.stdout.write(
       `${jobs} jobs (durations log-uniform 1 min to 24 h, queue 10 s to 10 min, seed ${seed}), all starting together; ` +
         `each waited for by the same synthesized state machine.\n\n${table(result)}\n\n` +
-        `plot: ${plotPath}   real time: ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+        `${plotPath === undefined ? '' : `plot: ${plotPath}   `}real time: ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
   }
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+// Run only as a program: tests import parseBenchOptions without starting a benchmark.
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -2,9 +2,12 @@ import type { WaiterConfig } from './types';
 
 /**
  * How long to wait after an attempt, in whole seconds (a Wait state takes whole seconds).
- * - fixed: `delay` +/- `jitter`, never below 1 s (Airflow's `uniform(max(1, d - 2), d + 2)` with jitter 2).
+ * - fixed: a whole number drawn uniformly from max(1, `delay` - `jitter`) to `delay` + `jitter`, both
+ *   included; `delay` >= 1 and 0 <= `jitter` <= `delay` (default 0). Airflow's JobExists is delay 2 with
+ *   jitter 2: its `uniform(max(1, d - 2), d + 2)` gives 1 to 4 s. A delay of 0 or a jitter above the delay
+ *   is refused rather than quietly turned into something else.
  * - exponential: full jitter between `minDelay` and a ceiling doubling per attempt, capped at `maxDelay`
- *   (@smithy/util-waiter's `exponentialBackoffWithJitter`).
+ *   (@smithy/util-waiter's `exponentialBackoffWithJitter`); 1 <= `minDelay` <= `maxDelay`.
  */
 export type DelayStrategy =
   | { kind: 'fixed'; delay: number; jitter?: number }
@@ -45,8 +48,18 @@ export function validateDelayStrategy(strategy: unknown, field = 'delay'): asser
   }
   const value = strategy as Record<string, unknown>;
   if (value.kind === 'fixed') {
-    requireWholeSeconds(value.delay, 0, `${field}.delay`);
-    if (value.jitter !== undefined) requireWholeSeconds(value.jitter, 0, `${field}.jitter`);
+    requireWholeSeconds(value.delay, 1, `${field}.delay`);
+    if (value.jitter !== undefined) {
+      requireWholeSeconds(value.jitter, 0, `${field}.jitter`);
+      // Past the delay, the low end max(1, delay - jitter) sticks at 1 s while the high end keeps growing:
+      // not the +/- spread the numbers say.
+      if ((value.jitter as number) > (value.delay as number)) {
+        throw new DelayStrategyError(
+          `must be <= delay (${value.delay}), got ${value.jitter}`,
+          `${field}.jitter`,
+        );
+      }
+    }
   } else if (value.kind === 'exponential') {
     requireWholeSeconds(value.minDelay, 1, `${field}.minDelay`);
     requireWholeSeconds(value.maxDelay, 1, `${field}.maxDelay`);
@@ -64,9 +77,14 @@ export function validateDelayStrategy(strategy: unknown, field = 'delay'): asser
   }
 }
 
-/** The strategy a waiter gets unless told otherwise: its own delay with Airflow's +/- 2 s jitter. */
+/**
+ * The strategy a waiter gets unless told otherwise: its own delay with Airflow's +/- 2 s jitter. A waiter
+ * model may say `delay: 0` (botocore allows it) or 1; a Wait still takes at least 1 s and the jitter stays
+ * within the delay, so those become 1 s with a jitter of at most the delay, a strategy that validates.
+ */
 export function defaultDelayStrategy(waiter: Pick<WaiterConfig, 'delay'>): DelayStrategy {
-  return { kind: 'fixed', delay: waiter.delay, jitter: DEFAULT_JITTER_SECONDS };
+  const delay = Math.max(1, waiter.delay);
+  return { kind: 'fixed', delay, jitter: Math.min(DEFAULT_JITTER_SECONDS, delay) };
 }
 
 /** A whole number in [low, high], from `random` in [0, 1). */
@@ -87,6 +105,8 @@ export function nextDelaySeconds(
     throw new RangeError(`attempt must be an integer >= 1, got ${attempt}`);
   }
   if (strategy.kind === 'fixed') {
+    // The clamps are for states carried from before validation refused a delay of 0 (a running
+    // execution keeps its input); a validated strategy never needs them at the high end.
     const jitter = strategy.jitter ?? 0;
     return uniformInteger(Math.max(1, strategy.delay - jitter), Math.max(1, strategy.delay + jitter), random);
   }

@@ -4,6 +4,7 @@ import { type LocalRunReport, type PollView, runLocalWait } from '../../lib/loca
 import { synthesizeWaiter } from '../../lib/local/local-waiter';
 import { seededRandom } from '../../lib/local/seeded-random';
 import { MAX_MAX_TIMEOUT } from '../../lib/wait-fragment';
+import { endedWaitExitCode } from '../../lib/wait-outcome';
 import { BATCH_STAGES, type DelayStrategy, DelayStrategyError, validateDelayStrategy } from '../../waiters';
 import { formatDuration, parseDurationSeconds, UsageError } from './usage-error';
 
@@ -17,15 +18,18 @@ Options:
   --queue-time <s>          how long it queues first (default 120)
   --outcome <o>             SUCCEEDED | FAILED (default SUCCEEDED)
   --timeout <s>             the wait's deadline (default: 24h, or the job's length plus 1h if longer)
-  --no-fail-on-timeout      end a passed deadline normally with timedOut: true
-  --delay <strategy>        fixed:<s>[:<jitter>] | exponential:<min>:<max>, for every stage
+  --no-fail-on-timeout      end a passed deadline normally with timedOut: true (outcome TIMED_OUT,
+                            exit code 0)
+  --delay <strategy>        fixed:<s>[:<jitter>] | exponential:<min>:<max>, for every stage; fixed
+                            waits from max(1, s - jitter) to s + jitter, with s >= 1 and jitter <= s
                             (default: stepwait's DEFAULT_DELAYS, see README "Choosing delays")
   --throttle <fraction>     share of Batch calls answered 429 TooManyRequests (0 to 1)
   --seed <n>                seed for jitter and faults (default 1)
   --json                    print exactly one JSON object on stdout
   -h, --help                show this help
 
-Exit codes: 0 the wait ended normally, 1 it failed or timed out, 2 bad options.`;
+Exit codes: 0 the wait ended normally (with --no-fail-on-timeout also a passed deadline, reported as
+outcome TIMED_OUT, as stepwait start --wait does), 1 it failed or timed out, 2 bad options.`;
 
 export interface LocalCommandOptions {
   jobDurationSeconds: number;
@@ -164,7 +168,14 @@ function summaryTable(report: LocalRunReport, realSeconds: number): string {
     .map((stage) => `${stage} ${report.polls[stage]}`)
     .join(', ');
   const rows: [string, string][] = [
-    ['outcome', report.error ? `${report.status} (${report.error})` : report.status],
+    [
+      'outcome',
+      report.error
+        ? `${report.status} (${report.error})`
+        : report.status === report.executionStatus
+          ? report.status
+          : `${report.status} (Step Functions: ${report.executionStatus})`,
+    ],
     ['polls per stage', polls],
     ['state transitions', String(report.stateTransitions)],
     ['Lambda invocations', String(report.lambdaInvocations)],
@@ -225,5 +236,5 @@ export async function localCommand(args: string[], output: Output): Promise<numb
     if (output.live) output.err('\r\x1b[2K');
     output.out(`\n${summaryTable(report, realSeconds)}\n`);
   }
-  return report.status === 'SUCCEEDED' ? 0 : 1;
+  return endedWaitExitCode(report.executionStatus);
 }

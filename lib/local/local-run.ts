@@ -1,5 +1,6 @@
 import { SubmitJobCommand } from '@aws-sdk/client-batch';
 import type { DelayStrategy } from '../../waiters';
+import { outcomeOf, type WaitOutcome } from '../wait-outcome';
 import { BatchEmulator, type BatchFaults, type JobOutcome } from './batch-emulator';
 import { estimatedCostUsd } from './history';
 import type { ExecutionStatus } from './local-state-machine';
@@ -38,7 +39,10 @@ export interface PollView {
 
 /** A local wait's figures; the JSON shape of `stepwait local --json`. */
 export interface LocalRunReport {
-  status: ExecutionStatus;
+  /** stepwait's outcome (SUCCEEDED | FAILED | TIMED_OUT | ABORTED), as the account CLI reports it. */
+  status: WaitOutcome;
+  /** What Step Functions would report: a Fail (StepWait.Timeout too) is FAILED, a timedOut end SUCCEEDED. */
+  executionStatus: ExecutionStatus;
   error: string | null;
   cause: string | null;
   output: unknown;
@@ -122,12 +126,19 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       ...(Object.keys(overrides).length > 0 ? { overrides } : {}),
     });
 
+    // The local engine already calls a Fail with StepWait.Timeout TIMED_OUT; Step Functions says FAILED
+    // (only the machine's own TimeoutSeconds, States.Timeout, is TIMED_OUT there). The outcome is then the
+    // account CLI's, from the one mapping.
+    const executionStatus: ExecutionStatus =
+      result.status === 'TIMED_OUT' && result.error !== 'States.Timeout' ? 'FAILED' : result.status;
+    const status = outcomeOf({
+      status: executionStatus,
+      ...(result.output === undefined ? {} : { output: JSON.stringify(result.output) }),
+      ...(result.error === undefined ? {} : { error: result.error }),
+    });
     const stoppedAt = emulator.job(jobId as string)?.stoppedAt;
     const noticedAt = startedAt + result.simulatedSeconds * 1000;
-    const noticed =
-      result.status === 'SUCCEEDED'
-        ? (result.output as { status?: string }).status !== 'TIMED_OUT'
-        : result.error === 'StepWait.JobFailed';
+    const noticed = status === 'SUCCEEDED' || result.error === 'StepWait.JobFailed';
     // A long wait runs in several executions: the main one and the segments it handed over to.
     const executions = [result, ...result.segments.map((segment) => segment.result)];
     const polled: Record<string, number> = {};
@@ -141,7 +152,8 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
     const stateTransitions = executions.reduce((sum, execution) => sum + execution.stateTransitions, 0);
     const lambdaInvocations = executions.reduce((sum, execution) => sum + execution.lambdaInvocations, 0);
     return {
-      status: result.status,
+      status,
+      executionStatus,
       error: result.error ?? null,
       cause: result.cause ?? null,
       output: result.output ?? null,

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { outcomeOf } from '../../bin/cli/account/outcome';
 import { localCommand, parseDelayOption, parseLocalOptions } from '../../bin/cli/local-command';
 import { UsageError } from '../../bin/cli/usage-error';
 
@@ -37,7 +38,13 @@ describe('stepwait local --json', () => {
       timeout: 60_000,
     });
     const report = onlyJson(stdout);
-    expect(report).toMatchObject({ status: 'SUCCEEDED', error: null, executions: 1, throttledCalls: 0 });
+    expect(report).toMatchObject({
+      status: 'SUCCEEDED',
+      executionStatus: 'SUCCEEDED',
+      error: null,
+      executions: 1,
+      throttledCalls: 0,
+    });
     expect(report.output).toMatchObject({
       status: 'SUCCEEDED',
       timedOut: false,
@@ -68,6 +75,7 @@ describe('stepwait local --json', () => {
     const report = onlyJson(stdout);
     expect(report).toMatchObject({
       status: 'TIMED_OUT',
+      executionStatus: 'FAILED',
       error: 'StepWait.Timeout',
       detectionLatencySeconds: null,
     });
@@ -75,11 +83,35 @@ describe('stepwait local --json', () => {
     expect(report.simulatedSeconds).toBeLessThan(3_602);
   });
 
-  it('ends normally with timedOut true under --no-fail-on-timeout', async () => {
+  it('reports TIMED_OUT, like the account CLI, when the deadline passes under --no-fail-on-timeout; exit 0', async () => {
     const { code, stdout } = await runLocal(['--json', '--timeout', '600', '--no-fail-on-timeout']);
+    // Exit 0 as `start --wait` does: the execution ended normally, as asked.
     expect(code).toBe(0);
     const report = onlyJson(stdout);
-    expect(report).toMatchObject({ status: 'SUCCEEDED', output: { status: 'TIMED_OUT', timedOut: true } });
+    expect(report).toMatchObject({
+      status: 'TIMED_OUT',
+      executionStatus: 'SUCCEEDED',
+      error: null,
+      detectionLatencySeconds: null,
+      output: { status: 'TIMED_OUT', timedOut: true },
+    });
+    const text = await runLocal(['--timeout', '600', '--no-fail-on-timeout']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^ +outcome +TIMED_OUT \(Step Functions: SUCCEEDED\)$/m);
+  });
+
+  it("maps the outcome with the account CLI's mapping", async () => {
+    const { stdout } = await runLocal(['--json', '--timeout', '600']);
+    const report = onlyJson(stdout);
+    // Step Functions reports the Fail as FAILED; stepwait's outcome is TIMED_OUT, as outcomeOf says.
+    expect(report).toMatchObject({
+      status: 'TIMED_OUT',
+      executionStatus: 'FAILED',
+      error: 'StepWait.Timeout',
+    });
+    expect(outcomeOf({ status: report.executionStatus as string, error: report.error as string })).toBe(
+      report.status,
+    );
   });
 
   it('keeps waiting through injected throttling and counts the throttled calls', async () => {
@@ -151,6 +183,8 @@ describe('stepwait local options', () => {
       [['--timeout', '0'], /--timeout: must be at least 1/],
       [['--delay', 'linear:5'], /--delay: expected fixed/],
       [['--delay', 'exponential:60:5'], /--delay exponential:60:5: must be >= minDelay/],
+      [['--delay', 'fixed:0'], /--delay fixed:0: expected whole seconds from 1/],
+      [['--delay', 'fixed:5:6'], /--delay fixed:5:6: must be <= delay \(5\), got 6/],
       [['--throttle', '1.5'], /--throttle: expected a fraction/],
       [['--seed=-1'], /--seed: expected a whole number/],
       [['--seed', 'abc'], /--seed: expected a whole number/],
@@ -165,6 +199,7 @@ describe('stepwait local options', () => {
   it('parses delays and durations', () => {
     expect(parseDelayOption('fixed:30')).toEqual({ kind: 'fixed', delay: 30 });
     expect(parseDelayOption('fixed:300:2')).toEqual({ kind: 'fixed', delay: 300, jitter: 2 });
+    expect(parseDelayOption('fixed:2:2')).toEqual({ kind: 'fixed', delay: 2, jitter: 2 });
     expect(parseDelayOption('exponential:5:120')).toEqual({
       kind: 'exponential',
       minDelay: 5,

@@ -91,6 +91,16 @@ describe('malformed wait requests are refused with StepWait.InvalidInput naming 
       'overrides.JobComplete.delay.delay',
     ],
     [
+      'a fixed delay of 0 (a Wait takes at least 1 s; refused, not quietly made 1 s)',
+      { jobId: JOB, overrides: { JobExists: { delay: { kind: 'fixed', delay: 0 } } } },
+      'overrides.JobExists.delay.delay',
+    ],
+    [
+      'a jitter larger than the delay',
+      { jobId: JOB, overrides: { JobRunning: { delay: { kind: 'fixed', delay: 5, jitter: 6 } } } },
+      'overrides.JobRunning.delay.jitter',
+    ],
+    [
       'a negative jitter',
       { jobId: JOB, overrides: { JobRunning: { delay: { kind: 'fixed', delay: 5, jitter: -1 } } } },
       'overrides.JobRunning.delay.jitter',
@@ -162,7 +172,10 @@ describe('valid requests at the edges are accepted', () => {
     ['timeoutSeconds = maxTimeoutSeconds', { jobId: JOB, timeoutSeconds: 86_400 }],
     ['an empty overrides object', { jobId: JOB, overrides: {} }],
     ['an empty override for a stage', { jobId: JOB, overrides: { JobExists: {} } }],
-    ['a fixed delay of 0', { jobId: JOB, overrides: { JobExists: { delay: { kind: 'fixed', delay: 0 } } } }],
+    [
+      'a jitter equal to the delay (Airflow JobExists)',
+      { jobId: JOB, overrides: { JobExists: { delay: { kind: 'fixed', delay: 2, jitter: 2 } } } },
+    ],
   ])('%s', async (_label, request) => {
     const h = createHarness();
     h.batchMock.on(DescribeJobsCommand).resolves(describeOutput());
@@ -175,16 +188,6 @@ describe('valid requests at the edges are accepted', () => {
 
   it('a 128-character job name really is 128 characters', () => {
     expect(`N${'_-x9'.repeat(31)}abc`).toHaveLength(128);
-  });
-
-  it('a fixed delay of 0 still waits at least 1 s', async () => {
-    const h = createHarness();
-    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput());
-    const state = await h.first({
-      jobId: JOB,
-      overrides: { JobExists: { delay: { kind: 'fixed', delay: 0 } } },
-    });
-    expect(state.delaySeconds).toBe(1);
   });
 });
 

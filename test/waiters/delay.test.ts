@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type DelayStrategy,
+  DelayStrategyError,
   defaultDelayStrategy,
   nextDelaySeconds,
   validateDelayStrategy,
@@ -13,15 +14,18 @@ describe('fixed delay with jitter', () => {
   it('stays within [max(1, delay - jitter), delay + jitter] as a whole number', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 10_000 }),
-        fc.integer({ min: 0, max: 600 }),
+        fc
+          .integer({ min: 1, max: 10_000 })
+          .chain((delay) => fc.tuple(fc.constant(delay), fc.integer({ min: 0, max: Math.min(delay, 600) }))),
         fc.integer({ min: 1, max: 1000 }),
         randomUnit,
-        (delay, jitter, attempt, r) => {
-          const seconds = nextDelaySeconds({ kind: 'fixed', delay, jitter }, attempt, () => r);
+        ([delay, jitter], attempt, r) => {
+          const strategy = { kind: 'fixed', delay, jitter } as const;
+          expect(() => validateDelayStrategy(strategy)).not.toThrow();
+          const seconds = nextDelaySeconds(strategy, attempt, () => r);
           expect(Number.isInteger(seconds)).toBe(true);
           expect(seconds).toBeGreaterThanOrEqual(Math.max(1, delay - jitter));
-          expect(seconds).toBeLessThanOrEqual(Math.max(1, delay + jitter));
+          expect(seconds).toBeLessThanOrEqual(delay + jitter);
         },
       ),
     );
@@ -33,9 +37,11 @@ describe('fixed delay with jitter', () => {
     expect(nextDelaySeconds(strategy, 1, () => 0.999_999)).toBe(302);
   });
 
-  it('never goes below one second (Airflow: uniform(max(1, d - 2), d + 2))', () => {
-    expect(nextDelaySeconds({ kind: 'fixed', delay: 2, jitter: 2 }, 1, () => 0)).toBe(1);
-    expect(nextDelaySeconds({ kind: 'fixed', delay: 0 }, 1, () => 0.5)).toBe(1);
+  it('with jitter equal to the delay, spans 1 to twice the delay (Airflow JobExists: uniform(max(1, d - 2), d + 2))', () => {
+    const jobExists: DelayStrategy = { kind: 'fixed', delay: 2, jitter: 2 };
+    expect(() => validateDelayStrategy(jobExists)).not.toThrow();
+    expect(nextDelaySeconds(jobExists, 1, () => 0)).toBe(1);
+    expect(nextDelaySeconds(jobExists, 1, () => 0.999_999)).toBe(4);
   });
 
   it('is exactly the delay without jitter', () => {
@@ -110,7 +116,7 @@ describe('delay strategy validation', () => {
 
   it('names the field and what was expected', () => {
     expect(() => validateDelayStrategy({ kind: 'fixed', delay: 1.5 }, 'delays.JobComplete')).toThrowError(
-      /delays.JobComplete.delay: expected whole seconds from 0 to 31536000, got 1.5/,
+      /delays.JobComplete.delay: expected whole seconds from 1 to 31536000, got 1.5/,
     );
     expect(() => validateDelayStrategy({ kind: 'exponential', minDelay: 0, maxDelay: 5 })).toThrowError(
       /delay.minDelay/,
@@ -124,7 +130,39 @@ describe('delay strategy validation', () => {
     expect(() => validateDelayStrategy(null)).toThrowError(/delay: expected a delay strategy object/);
   });
 
-  it('defaults to the waiter delay with +/- 2 s jitter', () => {
+  it('refuses a fixed delay below 1 s, by name, instead of waiting 1 s', () => {
+    for (const delay of [0, -1]) {
+      expect(() => validateDelayStrategy({ kind: 'fixed', delay }, 'delays.JobComplete')).toThrowError(
+        new RegExp(`^delays.JobComplete.delay: expected whole seconds from 1 to 31536000, got ${delay}$`),
+      );
+    }
+    expect(() => validateDelayStrategy({ kind: 'fixed', delay: 1 })).not.toThrow();
+  });
+
+  it('refuses a jitter larger than the delay, by name; equal is allowed', () => {
+    let caught: unknown;
+    try {
+      validateDelayStrategy({ kind: 'fixed', delay: 5, jitter: 6 }, 'delays.JobRunning');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DelayStrategyError);
+    expect(caught).toMatchObject({
+      field: 'delays.JobRunning.jitter',
+      detail: 'must be <= delay (5), got 6',
+    });
+    expect(() => validateDelayStrategy({ kind: 'fixed', delay: 5, jitter: 5 })).not.toThrow();
+    expect(() => validateDelayStrategy({ kind: 'fixed', delay: 5, jitter: 0 })).not.toThrow();
+  });
+
+  it('defaults to the waiter delay with +/- 2 s jitter, always a strategy that validates', () => {
     expect(defaultDelayStrategy({ delay: 300 })).toEqual({ kind: 'fixed', delay: 300, jitter: 2 });
+    expect(defaultDelayStrategy({ delay: 2 })).toEqual({ kind: 'fixed', delay: 2, jitter: 2 });
+    // botocore lets a model say 0 or 1; the strategy keeps at least 1 s and a jitter within the delay.
+    expect(defaultDelayStrategy({ delay: 1 })).toEqual({ kind: 'fixed', delay: 1, jitter: 1 });
+    expect(defaultDelayStrategy({ delay: 0 })).toEqual({ kind: 'fixed', delay: 1, jitter: 1 });
+    for (const delay of [0, 1, 2, 3, 300]) {
+      expect(() => validateDelayStrategy(defaultDelayStrategy({ delay }))).not.toThrow();
+    }
   });
 });

@@ -1,13 +1,17 @@
 import { TerminateJobCommand } from '@aws-sdk/client-batch';
-import { type DescribeExecutionCommandOutput, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  type DescribeExecutionCommandOutput,
+  type SFNClient,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { UsageError } from '../usage-error';
 import { regionOfArn } from './clients';
 import { type CommandContext, withClients } from './context';
 import { printJson, rows } from './io';
 import { COMMON_OPTIONS, machineOptions, parseCommandArgs, stringOption } from './options';
 import { isRecord, parseJson } from './outcome';
-import { latestPollState } from './poll-state';
 import { findExecution } from './state-machine';
+import { readWaitState } from './wait-state';
 
 export const CANCEL_USAGE = `Usage: stepwait cancel EXECUTION [options]
 
@@ -18,7 +22,7 @@ EXECUTION is an execution ARN, or an execution name in the state machine below.
 
 Options:
   --terminate-job           also terminate the jobs waited for (the input's jobId/jobIds, or the job a
-                            --job-name wait found)
+                            --job-name wait found, in its newest segment after a hand-over)
   --reason <text>           why (default "cancelled with stepwait cancel")
   --state-machine-arn <arn> the state machine (for an execution name)
   --stack <name>            else the stack whose output StateMachineArn names it (default StepWaitStack)
@@ -37,10 +41,10 @@ const MAX_REASON_LENGTH = 1_024;
 
 /**
  * The jobs a wait is for: the input's `jobId`/`jobIds`; for a business-key wait, the `jobIds` the newest
- * poll resolved the name to (none yet if no poll found the job).
+ * poll resolved the name to, in the newest segment after a hand-over (none yet if no poll found the job).
  */
 export async function jobIdsOfWait(
-  sfn: Parameters<typeof latestPollState>[0],
+  sfn: SFNClient,
   executionArn: string,
   described: DescribeExecutionCommandOutput,
 ): Promise<string[]> {
@@ -49,7 +53,7 @@ export async function jobIdsOfWait(
     if (typeof input.jobId === 'string') return [input.jobId];
     if (Array.isArray(input.jobIds)) return [...new Set(input.jobIds.filter((id) => typeof id === 'string'))];
   }
-  return (await latestPollState(sfn, executionArn))?.jobIds ?? [];
+  return (await readWaitState(sfn, executionArn)).poll?.jobIds ?? [];
 }
 
 /** Runs `stepwait cancel`; returns the exit code. */

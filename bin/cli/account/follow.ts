@@ -6,7 +6,8 @@ import { buildReport, type ExecutionReport } from './report';
 
 /** One line of progress: stage and attempt, the jobs' statuses, time waited and time left. */
 export function progressLine(report: ExecutionReport, nowMs: number): string {
-  const stage = report.stage === null ? 'starting' : `${report.stage} attempt ${report.attempt ?? 0}`;
+  const handOver = report.handOvers ? ` (hand-over ${report.handOvers})` : '';
+  const stage = `${report.stage === null ? 'starting' : `${report.stage} attempt ${report.attempt ?? 0}`}${handOver}`;
   const jobs =
     report.jobs.length === 0
       ? 'job not visible yet'
@@ -22,7 +23,8 @@ export function progressLine(report: ExecutionReport, nowMs: number): string {
 
 /**
  * Follows an execution until it ends and returns its final report. Each round is one DescribeExecution
- * (plus one GetExecutionHistory page while it runs, for the stage and jobs), then `context.sleep`. With
+ * (plus, while it runs, a GetExecutionHistory page of it for the stage and jobs, and after a hand-over one
+ * of its newest segment: see readWaitState), then `context.sleep`. With
  * `show`, a status line goes to stderr: redrawn in place on a terminal; elsewhere (CI logs) a new line
  * only when the stage or a job's status changes, not every round.
  */
@@ -48,7 +50,7 @@ export async function followExecution(
         output.err(`\r\x1b[2K${line}`);
         drawn = true;
       } else {
-        const key = `${report.stage} ${report.jobs.map((job) => job.status).join(',')}`;
+        const key = `${report.stage} ${report.handOvers} ${report.jobs.map((job) => job.status).join(',')}`;
         if (key !== shown) output.err(`${line}\n`);
         shown = key;
       }

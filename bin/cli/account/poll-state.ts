@@ -1,4 +1,5 @@
-import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
+import { HistoryNewestFirst } from './history';
 import { isRecord, parseJson } from './outcome';
 
 /** A stage as the poller records it: `{ waiter, attempts, startedAt, finishedAt }`. */
@@ -85,9 +86,14 @@ export function pollStateView(value: unknown): PollStateView | undefined {
 /**
  * The poller's state in one history event: a `<Stage> Poll` TaskStateExited carries it directly (the task
  * keeps `$.Payload`); a TaskSucceeded carries the lambda:invoke envelope, whose `Payload` is it (that
- * event names no state, so the payload's shape decides).
+ * event names no state, so the payload's shape decides). A segment execution starts from the state its
+ * hand-over carried (input `{ handOver: <state> }`): until its first poll, that is where the wait is.
  */
 export function pollStateOfEvent(event: HistoryEvent): PollStateView | undefined {
+  if (event.type === 'ExecutionStarted') {
+    const input = parseJson(event.executionStartedEventDetails?.input);
+    return isRecord(input) ? pollStateView(input.handOver) : undefined;
+  }
   if (event.type === 'TaskStateExited') {
     const details = event.stateExitedEventDetails;
     if (!details?.name?.endsWith(POLL_STATE_SUFFIX)) return undefined;
@@ -111,31 +117,17 @@ export function newestPollState(events: readonly HistoryEvent[]): PollStateView 
 }
 
 /**
- * Pages read at most: a poll loop writes about 9 events (Task 5, Choice 2, Wait 2), so the newest poll is
- * in the first page unless Lambda retries piled up; this bounds the calls on a huge history.
+ * The newest poll state of one execution's own history, newest first within MAX_HISTORY_PAGES pages;
+ * undefined before the first poll. It does not follow hand-overs: readWaitState (wait-state.ts) does.
  */
-const MAX_HISTORY_PAGES = 3;
-
-/** The newest poll state of an execution, read from GetExecutionHistory newest first; undefined before the first poll. */
 export async function latestPollState(
   sfn: SFNClient,
   executionArn: string,
 ): Promise<PollStateView | undefined> {
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
-    const response = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn,
-        reverseOrder: true,
-        maxResults: 100,
-        includeExecutionData: true,
-        nextToken,
-      }),
-    );
-    const state = newestPollState(response.events ?? []);
+  const history = new HistoryNewestFirst(sfn, executionArn);
+  for (let event = await history.next(); event !== undefined; event = await history.next()) {
+    const state = pollStateOfEvent(event);
     if (state !== undefined) return state;
-    nextToken = response.nextToken;
-    if (nextToken === undefined) return undefined;
   }
   return undefined;
 }

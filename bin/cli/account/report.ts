@@ -2,14 +2,8 @@ import type { DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-
 import { formatDuration } from '../usage-error';
 import { isoSeconds, rows } from './io';
 import { isRecord, outcomeOf, parseJson, reasonOf, type WaitOutcome } from './outcome';
-import {
-  type JobView,
-  jobViews,
-  latestPollState,
-  type PollStateView,
-  type StageView,
-  stageViews,
-} from './poll-state';
+import { type JobView, jobViews, type StageView, stageViews } from './poll-state';
+import { readWaitState, type SegmentRef } from './wait-state';
 
 /** One wait as `stepwait status` reports it; also the JSON of `status --json` and `start --wait --json`. */
 export interface ExecutionReport {
@@ -36,12 +30,26 @@ export interface ExecutionReport {
   error: string | null;
   /** The Cause's `reason`. */
   reason: string | null;
+  /**
+   * Hand-overs to fresh segment executions so far (a long wait continues in a new execution before the
+   * 25,000-event history limit); null when not read: a SUCCEEDED wait's output says everything else.
+   */
+  handOvers: number | null;
+  /** The newest segment execution, where a handed-over wait goes on (or ended). */
+  segment: SegmentRef | null;
+  /**
+   * Where stage, attempt, jobs and deadline come from: the output (a SUCCEEDED wait), this execution's
+   * history, or its newest segment's; null when there was nothing to read yet.
+   */
+  stateSource: 'output' | 'execution' | 'segment' | null;
+  /** Why the newest segment's state is not shown although the wait handed over (then it is this one's). */
+  segmentNotRead: string | null;
 }
 
 /**
  * The report for a described execution. A SUCCEEDED execution's output holds everything; for any other the
- * newest poll state in the history tells the stage, attempts and jobs (for a FAILED one, the Cause's jobs
- * fill in if the history has no poll).
+ * newest poll state tells the stage, attempts and jobs: from the history, or after a hand-over from the
+ * newest segment's history (for a FAILED one, the Cause's jobs fill in if no poll was found).
  */
 export async function buildReport(
   sfn: SFNClient,
@@ -56,12 +64,20 @@ export async function buildReport(
   let stage: string | null = null;
   let attempt: number | null = null;
   let deadline: string | null = null;
+  let handOvers: number | null = null;
+  let segment: SegmentRef | null = null;
+  let stateSource: ExecutionReport['stateSource'] = null;
+  let segmentNotRead: string | null = null;
 
   if (described.status === 'SUCCEEDED' && isRecord(output)) {
     stages = stageViews(output.stages);
     jobs = jobViews(output.jobs);
+    stateSource = 'output';
   } else {
-    const poll: PollStateView | undefined = await latestPollState(sfn, executionArn);
+    const wait = await readWaitState(sfn, executionArn);
+    ({ handOvers, segment, segmentNotRead } = wait);
+    stateSource = wait.source;
+    const { poll } = wait;
     if (poll !== undefined) {
       stages = poll.stages;
       jobs = poll.jobs;
@@ -98,6 +114,10 @@ export async function buildReport(
     deadline,
     error: described.error ?? null,
     reason: reasonOf(described.cause) ?? null,
+    handOvers,
+    segment,
+    stateSource,
+    segmentNotRead,
   };
 }
 
@@ -126,7 +146,20 @@ export function formatReport(report: ExecutionReport): string {
   if (report.stage !== null) {
     entries.push(['stage', `${report.stage}, attempt ${report.attempt ?? 0}`]);
   } else if (report.status === 'RUNNING') {
-    entries.push(['stage', 'starting (no poll yet)']);
+    entries.push(['stage', report.handOvers ? 'not known (see note)' : 'starting (no poll yet)']);
+  }
+  if (report.handOvers) {
+    const which = `hand-over ${report.handOvers}`;
+    entries.push([
+      'segment',
+      report.segment === null ? `not known yet (${which})` : `${report.segment.name} (${which})`,
+    ]);
+  }
+  if (report.segmentNotRead !== null) {
+    entries.push([
+      'note',
+      `${report.segmentNotRead}; ${report.stage === null ? 'no stage known' : "stage and jobs are this execution's last poll, from before the hand-over"}`,
+    ]);
   }
   if (report.stages.length > 0) {
     entries.push(['attempts', report.stages.map((stage) => `${stage.waiter} ${stage.attempts}`).join(', ')]);

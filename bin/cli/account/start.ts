@@ -1,4 +1,6 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { MAX_JOB_IDS } from '../../../lib/wait-input';
+import { endedWaitExitCode } from '../../../lib/wait-outcome';
 import { formatDuration, parseDurationSeconds, UsageError } from '../usage-error';
 import { regionOfArn } from './clients';
 import { type CommandContext, withClients } from './context';
@@ -40,11 +42,9 @@ Options:
   --json                    print exactly one JSON object on stdout
   -h, --help                show this help
 
-Exit codes: 0 started (with --wait: the execution succeeded), 1 with --wait it FAILED, TIMED_OUT or was
-ABORTED, or an AWS call failed; 2 bad options, no credentials or region, or no state machine.`;
-
-/** At most this many ids per wait: DescribeJobs takes 100 (lambdas/wait-request.ts MAX_JOB_IDS). */
-export const MAX_JOB_IDS = 100;
+Exit codes: 0 started (with --wait: the execution succeeded, which includes a passed deadline under
+--no-fail-on-timeout, reported TIMED_OUT), 1 with --wait it FAILED, TIMED_OUT with StepWait.Timeout or
+was ABORTED, or an AWS call failed; 2 bad options, no credentials or region, or no state machine.`;
 
 /** Names tried before giving up: the plain key, the key with the start time, then -2, -3 on that. */
 const NAME_ATTEMPTS = 5;
@@ -93,6 +93,7 @@ function parseTarget(parsed: ParsedArgs): WaitTarget {
     if (ids.some((id) => id === '')) {
       throw new UsageError(`--job-ids: expected job ids separated by commas, got "${jobIds}"`);
     }
+    // The machine's own limit (DescribeJobs takes at most 100 jobs), so a refused list never starts.
     if (ids.length > MAX_JOB_IDS) {
       throw new UsageError(`--job-ids: at most ${MAX_JOB_IDS} job ids per wait, got ${ids.length}`);
     }
@@ -248,6 +249,6 @@ export async function startCommand(args: string[], context: CommandContext): Pro
     const report = await followExecution(clients, started.executionArn, context, !options.json);
     if (options.json) printJson(output, { ...report, input });
     else output.out(`${formatReport(report)}\n`);
-    return report.executionStatus === 'SUCCEEDED' ? 0 : 1;
+    return endedWaitExitCode(report.executionStatus);
   });
 }

@@ -10,6 +10,9 @@ export const STATUS_USAGE = `Usage: stepwait status EXECUTION [options]
 
 Shows one wait: its outcome (SUCCEEDED | FAILED | TIMED_OUT | RUNNING | ABORTED), the stage and attempt
 it is in or ended in, its jobs' statuses, the time waited, and for a failure the error and its reason.
+A long wait continues in fresh segment executions: then stage and jobs come from the newest segment,
+which it names with the number of hand-overs (or, if that segment's history cannot be read, from this
+execution's last poll, and it says so).
 
 EXECUTION is an execution ARN, or an execution name in the state machine below.
 

@@ -154,3 +154,94 @@ export function described(name: string, fields: Record<string, unknown>): Record
     ...fields,
   };
 }
+
+/** The segment machine JobWaiter deploys beside the main one; Hand Over starts its executions. */
+export const SEGMENT_MACHINE_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:BatchJobWaiterSegmentStateMachineE1F2-Xy98Zw76`;
+export const segmentArn = (name: string) =>
+  `${SEGMENT_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+
+export interface HandOverRound {
+  /** Which hand-over of the wait (the state handed over says `segments: number`). */
+  number: number;
+  /** The state handed over (what the previous execution ended with). */
+  state: Record<string, unknown>;
+  /** The segment's execution name; the StartExecution response (TaskSubmitted) names it. */
+  segmentName: string;
+  /** Leave out TaskSubmitted (Step Functions has not started the segment yet). */
+  submitted?: boolean;
+  /** Give the execution a Name in the parameters, as newer definitions do. */
+  named?: boolean;
+  /** The segment ended: its DescribeExecution output as TaskSucceeded carries it (then Choice, loop). */
+  ended?: Record<string, unknown>;
+}
+
+/**
+ * One round of the main execution's hand-over loop, newest first: `Hand Over Wait`, then the `Hand Over`
+ * Task (arn:aws:states:::states:startExecution.sync:2) as the history records it (TaskScheduled with
+ * the parameters, TaskStarted, TaskSubmitted with StartExecution's response, TaskSucceeded with the
+ * child's DescribeExecution), then `Handed Over Again?`.
+ */
+export function handOverNewestFirst(round: HandOverRound, firstId: number): HistoryEvent[] {
+  const details = { resourceType: 'states', resource: 'startExecution.sync:2' };
+  const arn = segmentArn(round.segmentName);
+  const handedOver = { ...round.state, segments: round.number, state: 'continue', continued: true };
+  const oldestFirst: Omit<HistoryEvent, 'id'>[] = [
+    { type: 'WaitStateEntered', timestamp: when, stateEnteredEventDetails: { name: 'Hand Over Wait' } },
+    { type: 'WaitStateExited', timestamp: when, stateExitedEventDetails: { name: 'Hand Over Wait' } },
+    { type: 'TaskStateEntered', timestamp: when, stateEnteredEventDetails: { name: 'Hand Over' } },
+    {
+      type: 'TaskScheduled',
+      timestamp: when,
+      taskScheduledEventDetails: {
+        ...details,
+        region: 'us-east-1',
+        parameters: JSON.stringify({
+          StateMachineArn: SEGMENT_MACHINE_ARN,
+          Input: { handOver: handedOver, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: executionArn('main') },
+          ...(round.named ? { Name: round.segmentName } : {}),
+        }),
+      },
+    },
+    { type: 'TaskStarted', timestamp: when, taskStartedEventDetails: details },
+  ];
+  if (round.submitted !== false) {
+    oldestFirst.push({
+      type: 'TaskSubmitted',
+      timestamp: when,
+      taskSubmittedEventDetails: {
+        ...details,
+        output: JSON.stringify({ ExecutionArn: arn, StartDate: NOW - 30_000 }),
+      },
+    });
+  }
+  if (round.ended !== undefined) {
+    oldestFirst.push(
+      {
+        type: 'TaskSucceeded',
+        timestamp: when,
+        taskSucceededEventDetails: {
+          ...details,
+          output: JSON.stringify({
+            ExecutionArn: arn,
+            Input: JSON.stringify({ handOver: handedOver }),
+            Output: round.ended,
+            Status: 'SUCCEEDED',
+          }),
+        },
+      },
+      // Not a poll: the state is named Hand Over, though its output looks like one.
+      {
+        type: 'TaskStateExited',
+        timestamp: when,
+        stateExitedEventDetails: { name: 'Hand Over', output: JSON.stringify(round.ended) },
+      },
+      {
+        type: 'ChoiceStateEntered',
+        timestamp: when,
+        stateEnteredEventDetails: { name: 'Handed Over Again?' },
+      },
+      { type: 'ChoiceStateExited', timestamp: when, stateExitedEventDetails: { name: 'Handed Over Again?' } },
+    );
+  }
+  return oldestFirst.map((event, index) => ({ ...event, id: firstId + index })).reverse();
+}

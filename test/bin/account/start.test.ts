@@ -13,8 +13,10 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MAX_JOB_IDS, parseStartOptions } from '../../../bin/cli/account/start';
-import { MAX_JOB_IDS as MACHINE_MAX_JOB_IDS } from '../../../lambdas/wait-request';
+import { parseStartOptions, waitInputFor } from '../../../bin/cli/account/start';
+import { InvalidInputError } from '../../../lambdas/invalid-input';
+import { parseWaitRequest } from '../../../lambdas/wait-request';
+import { BATCH_STAGES } from '../../../waiters';
 import {
   described,
   executionArn,
@@ -460,7 +462,19 @@ describe('stepwait start: usage errors', () => {
     expect(parseStartOptions(['-h'])).toBe('help');
   });
 
-  it('allows as many ids as the state machine does', () => {
-    expect(MAX_JOB_IDS).toBe(MACHINE_MAX_JOB_IDS);
+  it('allows as many ids as the state machine does: 100 (DescribeJobs takes at most 100), not 101', () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `job-${i}`);
+    const machineParses = (input: unknown) => parseWaitRequest(input, BATCH_STAGES, 86_400);
+
+    const hundred = parseStartOptions(['--job-ids', ids(100).join(','), ...ARN_ARGS]);
+    if (hundred === 'help') throw new Error('parsed as --help');
+    // What the command would send is what the machine accepts.
+    expect(machineParses(waitInputFor(hundred)).target).toEqual({ jobIds: ids(100) });
+
+    expect(() => parseStartOptions(['--job-ids', ids(101).join(','), ...ARN_ARGS])).toThrowError(
+      /--job-ids: at most 100 job ids per wait, got 101/,
+    );
+    expect(() => machineParses({ jobIds: ids(101) })).toThrowError(InvalidInputError);
+    expect(() => machineParses({ jobIds: ids(101) })).toThrowError(/jobIds/);
   });
 });

@@ -77,6 +77,10 @@ describe('stepwait status of a running wait', () => {
       deadline: '2025-06-12T01:00:05.000Z',
       error: null,
       reason: null,
+      handOvers: 0,
+      segment: null,
+      stateSource: 'execution',
+      segmentNotRead: null,
     });
     expect(sfn.commandCalls(GetExecutionHistoryCommand)[0]?.args[0].input).toMatchObject({
       executionArn: ARN,

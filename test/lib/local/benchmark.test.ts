@@ -8,6 +8,7 @@ import { DEFAULT_DELAYS } from '../../../lib/wait-fragment';
 function report(changes: Partial<LocalRunReport>): LocalRunReport {
   return {
     status: 'SUCCEEDED',
+    executionStatus: 'SUCCEEDED',
     error: null,
     cause: null,
     output: null,
