@@ -24,14 +24,15 @@ export type { WaitState } from './wait-state';
  * wait started before a deploy keeps sending the version it started with):
  *
  *   {
- *     "schemaVersion": 1,
+ *     "schemaVersion": 3,
  *     "config": "<JSON of PollerConfig>",            // fixed at synth time: model, stages, delays, timeouts
  *     "state": { "request": <WaitRequest> }          // first poll: the execution's input
+ *            | { "request": { "handOver": <WaitState>, "handOverVersion": 2 } }  // a segment's first poll
  *            | <WaitState>                           // later polls: what the previous poll returned
  *   }
  *
  * Result: the next WaitState, which the machine stores as its whole state: `state` (success | failure |
- * retry | timeout), `stageIndex`, `attempt`, `delaySeconds`, `deadline`, `jobs` (summaries), `error` and
+ * retry | timeout | submit | continue), `stageIndex`, `attempt`, `delaySeconds`, `deadline`, `jobs` (summaries), `error` and
  * `cause` when the wait ended badly, plus what the next poll needs (`jobIds`, `seenJobIds`, `target`,
  * `failOnTimeout`, `overrides`, counters) and the output fields (`status`, `timedOut`, `stages`,
  * `waitedSeconds`).
@@ -195,7 +196,8 @@ function timeoutMetric(waiterName: string, nowMs: number): Record<string, unknow
 function firstState(
   request: WaitRequest,
   parsed: ReturnType<typeof parsePollerConfig>,
-  deps: PollDependencies,
+  nowMs: number,
+  waitId: string,
 ): WaitState {
   const { config } = parsed;
   const jobIds = 'jobIds' in request.target ? request.target.jobIds : [];
@@ -204,12 +206,12 @@ function firstState(
       planFor(parsed, request.overrides),
       jobIds,
       request.timeoutSeconds ?? config.timeoutSeconds,
-      deps.now(),
+      nowMs,
     ),
     target: request.target,
     failOnTimeout: request.failOnTimeout ?? config.failOnTimeout,
     overrides: request.overrides,
-    waitId: (deps.newWaitId ?? randomUUID)(),
+    waitId,
   };
   if (config.submit !== undefined && 'jobName' in request.target) {
     state.submitRequest = {
@@ -265,7 +267,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
         }
         throw error;
       }
-      state = firstState(parsedRequest, parsed, { ...deps, newWaitId });
+      state = firstState(parsedRequest, parsed, deps.now(), newWaitId());
     } else {
       state = checkCarriedState(event.state, parsed);
     }
