@@ -9,6 +9,7 @@ import { inPool } from './in-pool';
 import type { LocalExecutionResult } from './local-state-machine';
 import { LocalWaiter, type LocalWaitResult, type SynthesizedWaiter, synthesizeWaiter } from './local-waiter';
 import { seededRandom } from './seeded-random';
+import { registerSubmitTargets } from './submit-targets';
 import { VirtualClock } from './virtual-clock';
 
 /**
@@ -347,6 +348,7 @@ async function runWait(
   const clock = new VirtualClock();
   const emulator = await BatchEmulator.start({ clock, random: faultRandom });
   try {
+    registerSubmitTargets(emulator, synthesized);
     for (const job of spec.jobs) {
       emulator.addJob({
         jobId: job.jobId,
@@ -1378,6 +1380,7 @@ export async function runRandomInput(
   const clock = new VirtualClock();
   const emulator = await BatchEmulator.start({ clock });
   try {
+    registerSubmitTargets(emulator, synthesized);
     const ready = { durations: { submitted: 0, pending: 0, runnable: 5, starting: 5, running: 60 } };
     const [okA, okB] = RANDOM_INPUT_JOBS.succeeded;
     const queue = RANDOM_INPUT_JOBS.queue;

@@ -8,6 +8,7 @@ import {
   synthesizeWaiter,
 } from '../../lib/local/local-waiter';
 import { seededRandom } from '../../lib/local/seeded-random';
+import { registerSubmitTargets } from '../../lib/local/submit-targets';
 import { VirtualClock } from '../../lib/local/virtual-clock';
 
 /**
@@ -37,6 +38,10 @@ beforeAll(async () => {
     clock,
     defaultJobSpec: { durations: { runnable: 60, running: 1_800 } },
   });
+  // The queue and definition the waiter's Submit Job task names, as they would exist next to its stack.
+  expect(registerSubmitTargets(emulator, synthesized)).toEqual([
+    { jobQueue: QUEUE, jobDefinition: 'etl-job' },
+  ]);
   batch = localBatchClient(emulator.endpoint);
 });
 
@@ -124,6 +129,7 @@ describe('submit and wait', () => {
     const resubmitting = synthesizeWaiter({
       waiter: { submit: { jobDefinition: 'etl-job', jobQueue: QUEUE, resubmitFailed: true } },
     });
+    registerSubmitTargets(emulator, resubmitting);
     const retried = await new LocalWaiter({
       synthesized: resubmitting,
       batchEndpoint: emulator.endpoint,
@@ -133,6 +139,24 @@ describe('submit and wait', () => {
     });
     expect(retried.status).toBe('SUCCEEDED');
     expect(submitted('etl-2026-11-04')).toHaveLength(2);
+  });
+
+  it('fails the wait when Batch refuses the submit (the queue is gone)', async () => {
+    const elsewhere = synthesizeWaiter({
+      waiter: { submit: { jobDefinition: 'etl-job', jobQueue: 'deleted-queue' } },
+    });
+    const result = await new LocalWaiter({
+      synthesized: elsewhere,
+      batchEndpoint: emulator.endpoint,
+      clock,
+    }).run({
+      jobName: 'etl-2026-11-05',
+    });
+    // The error's name is the integration's (Step Functions prefixes service errors); the cause is Batch's.
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatch(/ClientException$/);
+    expect(result.cause).toContain('JobQueue deleted-queue not found.');
+    expect(submitted('etl-2026-11-05')).toEqual([]);
   });
 
   it('refuses parameters on a waiter that does not submit', async () => {

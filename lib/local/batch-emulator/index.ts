@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../virtual-clock';
+import { BatchArns } from './arns';
 import { BatchApiError, clientError, serverError, throttlingError, unknownOperationError } from './errors';
 import { type BatchFaults, FaultInjector } from './faults';
-import {
-  BatchArns,
-  describeJob,
-  type EmulatedJobDetail,
-  JobStore,
-  jobNameProblem,
-  type SubmitJobInput,
-} from './jobs';
+import { describeJob, type EmulatedJobDetail, JobStore, jobNameProblem, type SubmitJobInput } from './jobs';
 import { type JobSpec, type ResolvedJobSpec, resolveJobSpec } from './lifecycle';
 import { type BatchOperation, OPERATION_PATHS, operationAt, runOperation } from './operations';
+import {
+  type JobDefinition,
+  type JobDefinitionRegistration,
+  type JobQueue,
+  type JobQueueRegistration,
+  ResourceRegistry,
+} from './registry';
 import { parseJsonObject } from './request';
 
 export type { BatchFaults } from './faults';
@@ -34,6 +35,15 @@ export {
   LIST_JOBS_PAGE_LIMIT,
   OPERATION_PATHS,
 } from './operations';
+export type {
+  JobDefinition,
+  JobDefinitionRegistration,
+  JobDefinitionStatus,
+  JobDefinitionType,
+  JobQueue,
+  JobQueueRegistration,
+  JobQueueState,
+} from './registry';
 
 export interface BatchEmulatorOptions {
   /** Time as the jobs see it; a VirtualClock in local runs, so advancing it moves the jobs. */
@@ -46,16 +56,31 @@ export interface BatchEmulatorOptions {
   readonly defaultJobSpec?: JobSpec;
   /** How a job created by SubmitJob behaves, decided from the request; layered over `defaultJobSpec`. */
   readonly jobSpecFor?: (request: SubmitJobInput) => JobSpec | undefined;
+  /**
+   * The job queues SubmitJob may use, by name or ARN (ENABLED), or with a state; a queue Batch does not know
+   * is refused. More with {@link BatchEmulator.registerJobQueue}.
+   */
+  readonly jobQueues?: readonly (string | JobQueueRegistration)[];
+  /**
+   * The job definitions SubmitJob may use: `name` (revision 1, or the next one), `name:revision`, an ARN, or
+   * a registration with its status and type. More with {@link BatchEmulator.registerJobDefinition}.
+   */
+  readonly jobDefinitions?: readonly (string | JobDefinitionRegistration)[];
   readonly faults?: BatchFaults;
   /** Source of randomness for probabilistic faults, in [0, 1); default Math.random. */
   readonly random?: () => number;
 }
 
-/** A job put straight into the emulator, as if submitted now; every field has a default. */
+/**
+ * A job put straight into the emulator, as if submitted now; every field has a default. Its queue and
+ * definition are registered when the emulator has never heard of them.
+ */
 export interface JobSeed extends JobSpec {
   readonly jobId?: string;
   readonly jobName?: string;
+  /** Default `local-queue`. */
   readonly jobQueue?: string;
+  /** Default `local-job-definition` (its latest ACTIVE revision). */
   readonly jobDefinition?: string;
   readonly parameters?: Readonly<Record<string, string>>;
 }
@@ -95,15 +120,18 @@ interface Answer {
 export class BatchEmulator {
   private readonly server: Server;
   private readonly store: JobStore;
+  private readonly registry: ResourceRegistry;
   private readonly faultInjector: FaultInjector;
   private readonly log: CallRecord[] = [];
   private seeded = 0;
 
   private constructor(private readonly options: BatchEmulatorOptions) {
     resolveJobSpec(options.defaultJobSpec); // Refuses a bad default spec now rather than on the first job.
-    this.store = new JobStore(
-      new BatchArns(options.region ?? 'us-east-1', options.accountId ?? '123456789012'),
-    );
+    const arns = new BatchArns(options.region ?? 'us-east-1', options.accountId ?? '123456789012');
+    this.store = new JobStore(arns);
+    this.registry = new ResourceRegistry(arns);
+    for (const queue of options.jobQueues ?? []) this.registerJobQueue(queue);
+    for (const definition of options.jobDefinitions ?? []) this.registerJobDefinition(definition);
     this.faultInjector = new FaultInjector(options.faults ?? {}, options.random ?? Math.random);
     this.server = createServer((request, response) => {
       void this.handle(request, response);
@@ -177,7 +205,41 @@ export class BatchEmulator {
     return job && describeJob(job, this.options.clock.now());
   }
 
-  /** Creates a job as if SubmitJob had been called now (no request is made or logged); returns its id. */
+  /** Adds a job queue (ENABLED unless the registration says otherwise); throws RangeError if it exists. */
+  registerJobQueue(queue: string | JobQueueRegistration): JobQueue {
+    return asRangeError(() => this.registry.addQueue(typeof queue === 'string' ? { name: queue } : queue));
+  }
+
+  /**
+   * Adds a job definition revision: the one named (`name:3`, or `revision`), else the next one, as
+   * RegisterJobDefinition does. Throws RangeError if that revision exists.
+   */
+  registerJobDefinition(definition: string | JobDefinitionRegistration): JobDefinition {
+    return asRangeError(() =>
+      this.registry.addDefinition(typeof definition === 'string' ? { name: definition } : definition),
+    );
+  }
+
+  /** The queue a name or ARN refers to, whatever its state. */
+  jobQueue(nameOrArn: string): JobQueue | undefined {
+    return this.registry.queue(nameOrArn);
+  }
+
+  /** The revision SubmitJob would look up: the latest ACTIVE one for a bare name, else the one named. */
+  jobDefinition(reference: string): JobDefinition | undefined {
+    return this.registry.definition(reference);
+  }
+
+  /** Whether the revision named (`name:revision`) exists, or any revision of a bare name, active or not. */
+  hasJobDefinition(reference: string): boolean {
+    return this.registry.hasDefinition(reference);
+  }
+
+  /**
+   * Creates a job as if SubmitJob had been called now (no request is made or logged); returns its id. A
+   * queue or definition name the emulator has never heard of is registered first; one that exists but is
+   * DISABLED or INACTIVE is refused as SubmitJob would refuse it (RangeError).
+   */
   addJob(seed: JobSeed = {}): string {
     this.seeded += 1;
     const jobName = seed.jobName ?? `seeded-job-${this.seeded}`;
@@ -189,8 +251,20 @@ export class BatchEmulator {
       jobDefinition: seed.jobDefinition ?? SEED_DEFINITION,
       ...(seed.parameters === undefined ? {} : { parameters: seed.parameters }),
     };
+    if (this.registry.queue(input.jobQueue) === undefined) this.registerJobQueue(input.jobQueue);
+    if (!this.registry.hasDefinition(input.jobDefinition)) this.registerJobDefinition(input.jobDefinition);
+    const queue = asRangeError(() => this.registry.submittableQueue(input.jobQueue));
+    const definition = asRangeError(() => this.registry.submittableDefinition(input.jobDefinition));
     const spec = resolveJobSpec(this.options.defaultJobSpec, seed);
-    return this.store.add(input, spec, this.options.clock.now(), seed.jobId).jobId;
+    return this.store.add({
+      jobName,
+      queue,
+      definition,
+      parameters: seed.parameters ?? {},
+      spec,
+      createdAt: this.options.clock.now(),
+      ...(seed.jobId === undefined ? {} : { jobId: seed.jobId }),
+    }).jobId;
   }
 
   /** Deletes a job, as Batch forgets finished jobs after a while; returns whether it existed. */
@@ -233,6 +307,7 @@ export class BatchEmulator {
     if (verdict === 'server-error') throw serverError('injected server error');
     return runOperation(operation, parseJsonObject(body), {
       store: this.store,
+      registry: this.registry,
       now,
       specFor: (input) => this.specFor(input),
     });
@@ -251,6 +326,16 @@ export class BatchEmulator {
       httpStatus: answer.status,
       ...(answer.errorType === undefined ? {} : { errorType: answer.errorType }),
     });
+  }
+}
+
+/** Runs a registration for a caller of the emulator's methods, to whom Batch's ClientException is a RangeError. */
+function asRangeError<T>(register: () => T): T {
+  try {
+    return register();
+  } catch (error) {
+    if (error instanceof BatchApiError) throw new RangeError(error.message);
+    throw error;
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { BatchArns } from './arns';
 import {
   type ForcedStatus,
   type Interruption,
@@ -6,6 +7,7 @@ import {
   jobStateAt,
   type ResolvedJobSpec,
 } from './lifecycle';
+import type { JobDefinition, JobQueue } from './registry';
 
 /** What SubmitJob was asked (the emulated subset), also handed to `jobSpecFor`. */
 export interface SubmitJobInput {
@@ -25,7 +27,7 @@ export interface JobRecord {
   readonly jobName: string;
   /** Always an ARN, as DescribeJobs reports it. */
   readonly jobQueue: string;
-  /** Always an ARN with a revision, as DescribeJobs reports it. */
+  /** The ARN of the revision the job runs, as DescribeJobs reports it. */
   readonly jobDefinition: string;
   readonly parameters: Readonly<Record<string, string>>;
   readonly createdAt: number;
@@ -50,38 +52,16 @@ export function jobNameProblem(jobName: string): string | undefined {
   );
 }
 
-/** Builds the ARNs Batch reports, from names or ARNs as callers may send either. */
-export class BatchArns {
-  constructor(
-    readonly region: string,
-    readonly accountId: string,
-  ) {}
-
-  job(jobId: string): string {
-    return `${this.prefix()}job/${jobId}`;
-  }
-
-  /** `my-queue` -> `arn:aws:batch:<region>:<account>:job-queue/my-queue`; an ARN stays as it is. */
-  jobQueue(nameOrArn: string): string {
-    return nameOrArn.startsWith('arn:') ? nameOrArn : `${this.prefix()}job-queue/${nameOrArn}`;
-  }
-
-  /** `def` -> `...:job-definition/def:1` (the first revision), `def:3` -> `...:job-definition/def:3`. */
-  jobDefinition(nameOrArn: string): string {
-    if (nameOrArn.startsWith('arn:')) return nameOrArn;
-    const revised = /:\d+$/.test(nameOrArn) ? nameOrArn : `${nameOrArn}:1`;
-    return `${this.prefix()}job-definition/${revised}`;
-  }
-
-  private prefix(): string {
-    return `arn:aws:batch:${this.region}:${this.accountId}:`;
-  }
-}
-
-/** `arn:...:job-definition/my-def:3` -> `my-def`: the first part of the awslogs stream Batch creates. */
-function jobDefinitionName(jobDefinitionArn: string): string {
-  const afterSlash = jobDefinitionArn.slice(jobDefinitionArn.lastIndexOf('/') + 1);
-  return afterSlash.replace(/:\d+$/, '');
+/** A job about to be created, its queue and definition already resolved. */
+export interface NewJob {
+  readonly jobName: string;
+  readonly queue: JobQueue;
+  readonly definition: JobDefinition;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly spec: ResolvedJobSpec;
+  readonly createdAt: number;
+  /** Default: a fresh UUID, as Batch's job ids are. */
+  readonly jobId?: string;
 }
 
 /** The emulator's jobs, in creation order. */
@@ -91,28 +71,24 @@ export class JobStore {
 
   constructor(readonly arns: BatchArns) {}
 
-  add(
-    input: SubmitJobInput,
-    spec: ResolvedJobSpec,
-    createdAt: number,
-    jobId: string = randomUUID(),
-  ): JobRecord {
+  add(job: NewJob): JobRecord {
+    const jobId = job.jobId ?? randomUUID();
     if (this.byId.has(jobId)) throw new RangeError(`a job with id ${jobId} already exists`);
-    const jobDefinition = this.arns.jobDefinition(input.jobDefinition);
-    const job: JobRecord = {
+    const record: JobRecord = {
       seq: this.nextSeq++,
       jobId,
       jobArn: this.arns.job(jobId),
-      jobName: input.jobName,
-      jobQueue: this.arns.jobQueue(input.jobQueue),
-      jobDefinition,
-      parameters: { ...input.parameters },
-      createdAt,
-      spec,
-      logStreamName: spec.logStreamName ?? `${jobDefinitionName(jobDefinition)}/default/${jobId}`,
+      jobName: job.jobName,
+      jobQueue: job.queue.arn,
+      jobDefinition: job.definition.arn,
+      parameters: { ...job.parameters },
+      createdAt: job.createdAt,
+      spec: job.spec,
+      // The awslogs stream Batch creates: `<definition name>/default/<task id>`.
+      logStreamName: job.spec.logStreamName ?? `${job.definition.name}/default/${jobId}`,
     };
-    this.byId.set(jobId, job);
-    return job;
+    this.byId.set(jobId, record);
+    return record;
   }
 
   get(jobId: string): JobRecord | undefined {

@@ -15,6 +15,7 @@ import {
   type ResolvedJobSpec,
   underlyingStateAt,
 } from './lifecycle';
+import type { ResourceRegistry } from './registry';
 import {
   type JsonObject,
   optionalInteger,
@@ -46,6 +47,7 @@ export function operationAt(method: string, path: string): BatchOperation | unde
 
 export interface OperationContext {
   readonly store: JobStore;
+  readonly registry: ResourceRegistry;
   /** The clock reading for this request, epoch ms. */
   readonly now: number;
   specFor(input: SubmitJobInput): ResolvedJobSpec;
@@ -66,8 +68,11 @@ export function runOperation(operation: BatchOperation, body: JsonObject, contex
   return HANDLERS[operation](body, context);
 }
 
-/** SubmitJob (the subset jobName, jobQueue, jobDefinition, parameters); Batch returns jobArn, jobName, jobId. */
-function submitJob(body: JsonObject, { store, now, specFor }: OperationContext): object {
+/**
+ * SubmitJob (the subset jobName, jobQueue, jobDefinition, parameters); Batch returns jobArn, jobName, jobId.
+ * The queue must exist and be ENABLED, the definition revision exist and be ACTIVE.
+ */
+function submitJob(body: JsonObject, { store, registry, now, specFor }: OperationContext): object {
   const jobName = requireString(body, 'jobName');
   const problem = jobNameProblem(jobName);
   if (problem) throw clientError(problem);
@@ -78,7 +83,21 @@ function submitJob(body: JsonObject, { store, now, specFor }: OperationContext):
     jobDefinition: requireString(body, 'jobDefinition'),
     ...(parameters === undefined ? {} : { parameters }),
   };
-  const job = store.add(input, specFor(input), now);
+  const queue = registry.submittableQueue(input.jobQueue);
+  const definition = registry.submittableDefinition(input.jobDefinition);
+  if (definition.type !== 'container') {
+    throw clientError(
+      `${definition.arn} is a multinode job definition; the Batch emulator runs container jobs only`,
+    );
+  }
+  const job = store.add({
+    jobName,
+    queue,
+    definition,
+    parameters: parameters ?? {},
+    spec: specFor(input),
+    createdAt: now,
+  });
   return { jobArn: job.jobArn, jobName: job.jobName, jobId: job.jobId };
 }
 
@@ -133,8 +152,8 @@ function listJobs(body: JsonObject, { store, now }: OperationContext): object {
 }
 
 interface ListQuery {
-  /** The queue's ARN. */
-  readonly jobQueue: string;
+  /** The queue's ARN, or undefined for one that cannot exist here. */
+  readonly jobQueue: string | undefined;
   /** The status to list, or undefined for all (a filter was given). */
   readonly status: string | undefined;
   readonly pageSize: number;
@@ -161,8 +180,10 @@ function readListQuery(body: JsonObject, store: JobStore): ListQuery {
   const maxResults = optionalInteger(body, 'maxResults');
   if (maxResults !== undefined && maxResults < 1)
     throw clientError(`maxResults must be at least 1, got ${maxResults}`);
+  const queueName = store.arns.resourcePath(jobQueue, 'job-queue');
   return {
-    jobQueue: store.arns.jobQueue(jobQueue),
+    // An ARN of another region or account matches no job here.
+    jobQueue: queueName === undefined ? undefined : store.arns.jobQueue(queueName),
     status: filters.length > 0 ? undefined : (jobStatus ?? 'RUNNING'),
     pageSize: Math.min(maxResults ?? limit, limit),
     nextToken: optionalString(body, 'nextToken'),

@@ -29,9 +29,18 @@ interface SdkError {
 let emulator: BatchEmulator | undefined;
 let client: BatchClient | undefined;
 
+/** The queue and definition `submit` uses, known to every emulator set up here unless options replace them. */
+const QUEUE = 'my-queue';
+const DEFINITION = 'my-def';
+
 async function setUp(options: Partial<BatchEmulatorOptions> = {}) {
   const clock = new VirtualClock(START);
-  const started = await BatchEmulator.start({ clock, ...options });
+  const started = await BatchEmulator.start({
+    clock,
+    jobQueues: [QUEUE],
+    jobDefinitions: [DEFINITION],
+    ...options,
+  });
   emulator = started;
   const batch = new BatchClient({
     region: 'us-east-1',
@@ -69,7 +78,7 @@ async function describeOne(batch: BatchClient, jobId: string): Promise<JobDetail
 
 async function submit(batch: BatchClient, overrides: Partial<SubmitJobCommandInput> = {}): Promise<string> {
   const { jobId } = await batch.send(
-    new SubmitJobCommand({ jobName: 'report', jobQueue: 'my-queue', jobDefinition: 'my-def', ...overrides }),
+    new SubmitJobCommand({ jobName: 'report', jobQueue: QUEUE, jobDefinition: DEFINITION, ...overrides }),
   );
   if (!jobId) throw new Error('SubmitJob returned no jobId');
   return jobId;
@@ -232,6 +241,142 @@ describe('BatchEmulator: SubmitJob and DescribeJobs through the lifecycle', () =
       expect(error.name).toBe('ClientException');
       expect(error.message).toMatch(/is required/);
     }
+  });
+});
+
+describe('BatchEmulator: job queues and job definitions', () => {
+  it('refuses a queue or definition it does not know, in Batch words, and creates no job', async () => {
+    const { batch, emulator } = await setUp();
+    const noQueue = await sdkError(submit(batch, { jobQueue: 'no-such-queue' }));
+    expect([noQueue.name, noQueue.$metadata.httpStatusCode, noQueue.message]).toEqual([
+      'ClientException',
+      400,
+      'JobQueue no-such-queue not found.',
+    ]);
+    const noDefinition = await sdkError(submit(batch, { jobDefinition: 'no-such-def' }));
+    expect([noDefinition.name, noDefinition.$metadata.httpStatusCode, noDefinition.message]).toEqual([
+      'ClientException',
+      400,
+      'JobDefinition name no-such-def does not exist or is not in ACTIVE status',
+    ]);
+    // A revision that was never registered, and ARNs of another account or of the wrong kind.
+    for (const jobDefinition of [
+      'my-def:2',
+      'arn:aws:batch:us-east-1:999999999999:job-definition/my-def:1',
+      `${ACCOUNT_PREFIX}:job-queue/my-def`,
+    ]) {
+      expect((await sdkError(submit(batch, { jobDefinition }))).message, jobDefinition).toMatch(
+        /does not exist or is not in ACTIVE status/,
+      );
+    }
+    expect((await sdkError(submit(batch, { jobQueue: `${ACCOUNT_PREFIX}:job-queue/other` }))).message).toBe(
+      `JobQueue ${ACCOUNT_PREFIX}:job-queue/other not found.`,
+    );
+    expect(emulator.jobs()).toEqual([]);
+  });
+
+  it('refuses a DISABLED queue and an INACTIVE revision', async () => {
+    const { batch, emulator } = await setUp({
+      jobQueues: [QUEUE, { name: 'closed', state: 'DISABLED' }],
+      jobDefinitions: [DEFINITION, { name: 'retired', status: 'INACTIVE' }],
+    });
+    expect((await sdkError(submit(batch, { jobQueue: 'closed' }))).message).toMatch(/closed is DISABLED/);
+    for (const jobDefinition of ['retired', 'retired:1', `${ACCOUNT_PREFIX}:job-definition/retired:1`]) {
+      const error = await sdkError(submit(batch, { jobDefinition }));
+      expect([error.name, error.message], jobDefinition).toEqual([
+        'ClientException',
+        `JobDefinition name ${jobDefinition} does not exist or is not in ACTIVE status`,
+      ]);
+    }
+    expect(emulator.jobs()).toEqual([]);
+  });
+
+  it('runs the latest ACTIVE revision for a bare name, the named one otherwise, and reports it', async () => {
+    const { batch, emulator } = await setUp({
+      jobDefinitions: [
+        'etl:1',
+        { name: 'etl', revision: 2 },
+        { name: 'etl', revision: 3, status: 'INACTIVE' },
+      ],
+    });
+    const expected: [string, number][] = [
+      ['etl', 2],
+      ['etl:1', 1],
+      [`${ACCOUNT_PREFIX}:job-definition/etl`, 2],
+      [`${ACCOUNT_PREFIX}:job-definition/etl:1`, 1],
+    ];
+    for (const [jobDefinition, revision] of expected) {
+      const jobId = await submit(batch, { jobDefinition });
+      expect((await describeOne(batch, jobId)).jobDefinition, jobDefinition).toBe(
+        `${ACCOUNT_PREFIX}:job-definition/etl:${revision}`,
+      );
+    }
+    // A queue ARN works like its name.
+    const byArn = await submit(batch, {
+      jobQueue: `${ACCOUNT_PREFIX}:job-queue/${QUEUE}`,
+      jobDefinition: 'etl',
+    });
+    expect((await describeOne(batch, byArn)).jobQueue).toBe(`${ACCOUNT_PREFIX}:job-queue/${QUEUE}`);
+    // Registering the same name again adds the next revision, which bare names then run.
+    expect(emulator.registerJobDefinition('etl')).toMatchObject({ revision: 4, status: 'ACTIVE' });
+    const latest = await submit(batch, { jobDefinition: 'etl' });
+    expect((await describeOne(batch, latest)).jobDefinition).toBe(`${ACCOUNT_PREFIX}:job-definition/etl:4`);
+    expect(emulator.jobDefinition('etl')?.revision).toBe(4);
+    expect(emulator.jobDefinition('etl:3')?.status).toBe('INACTIVE');
+  });
+
+  it('learns queues and definitions registered after it started, and refuses bad registrations', async () => {
+    const { batch, emulator } = await setUp({ jobQueues: [], jobDefinitions: [] });
+    expect((await sdkError(submit(batch))).message).toBe('JobQueue my-queue not found.');
+    expect(emulator.registerJobQueue(`${ACCOUNT_PREFIX}:job-queue/${QUEUE}`)).toEqual({
+      name: QUEUE,
+      arn: `${ACCOUNT_PREFIX}:job-queue/${QUEUE}`,
+      state: 'ENABLED',
+    });
+    expect(emulator.registerJobDefinition(`${DEFINITION}:7`)).toMatchObject({
+      name: DEFINITION,
+      revision: 7,
+      arn: `${ACCOUNT_PREFIX}:job-definition/${DEFINITION}:7`,
+      type: 'container',
+    });
+    const jobId = await submit(batch);
+    expect((await describeOne(batch, jobId)).jobDefinition).toBe(`${ACCOUNT_PREFIX}:job-definition/my-def:7`);
+
+    expect(() => emulator.registerJobQueue(QUEUE)).toThrow(RangeError);
+    expect(() => emulator.registerJobDefinition(`${DEFINITION}:7`)).toThrow(/already exists/);
+    expect(() => emulator.registerJobQueue('bad name')).toThrow(RangeError);
+    expect(() => emulator.registerJobQueue('arn:aws:batch:eu-west-1:123456789012:job-queue/q')).toThrow(
+      RangeError,
+    );
+    expect(() => emulator.registerJobDefinition({ name: 'x:2', revision: 3 })).toThrow(RangeError);
+    expect(() => emulator.registerJobDefinition({ name: 'x', type: 'fargate' as 'container' })).toThrow(
+      RangeError,
+    );
+  });
+
+  it('refuses a multinode definition, whose jobs it does not emulate', async () => {
+    const { batch } = await setUp({ jobDefinitions: [{ name: 'mpi', type: 'multinode' }] });
+    const error = await sdkError(submit(batch, { jobDefinition: 'mpi' }));
+    expect([error.name, error.message]).toEqual([
+      'ClientException',
+      `${ACCOUNT_PREFIX}:job-definition/mpi:1 is a multinode job definition; the Batch emulator runs container jobs only`,
+    ]);
+  });
+
+  it('registers what a seeded job names, unless it exists and SubmitJob would refuse it', async () => {
+    const { batch, emulator } = await setUp({
+      jobQueues: [{ name: 'closed', state: 'DISABLED' }],
+      jobDefinitions: [{ name: 'retired', status: 'INACTIVE' }],
+    });
+    const jobId = emulator.addJob({ jobQueue: 'seed-queue', jobDefinition: 'seed-def:4' });
+    expect(emulator.job(jobId)).toMatchObject({
+      jobQueue: `${ACCOUNT_PREFIX}:job-queue/seed-queue`,
+      jobDefinition: `${ACCOUNT_PREFIX}:job-definition/seed-def:4`,
+    });
+    // Now known, so SubmitJob takes them too.
+    await submit(batch, { jobQueue: 'seed-queue', jobDefinition: 'seed-def' });
+    expect(() => emulator.addJob({ jobQueue: 'closed' })).toThrow(/DISABLED/);
+    expect(() => emulator.addJob({ jobDefinition: 'retired' })).toThrow(/not in ACTIVE status/);
   });
 });
 
