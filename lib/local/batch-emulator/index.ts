@@ -29,12 +29,8 @@ export {
   KILLED_EXIT_CODE,
   type PhaseDurations,
 } from './lifecycle';
-export {
-  type BatchOperation,
-  DESCRIBE_JOBS_LIMIT,
-  LIST_JOBS_PAGE_LIMIT,
-  OPERATION_PATHS,
-} from './operations';
+export { LIST_JOBS_PAGE_LIMIT } from './list-jobs';
+export { type BatchOperation, DESCRIBE_JOBS_LIMIT, OPERATION_PATHS } from './operations';
 export type {
   JobDefinition,
   JobDefinitionRegistration,

@@ -29,6 +29,8 @@ export interface JobRecord {
   readonly jobQueue: string;
   /** The ARN of the revision the job runs, as DescribeJobs reports it. */
   readonly jobDefinition: string;
+  /** The definition's name, without revision (ListJobs' JOB_DEFINITION filter matches it). */
+  readonly definitionName: string;
   readonly parameters: Readonly<Record<string, string>>;
   readonly createdAt: number;
   readonly spec: ResolvedJobSpec;
@@ -42,6 +44,21 @@ export interface JobRecord {
  * underscores, starting with a letter or number.
  */
 const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/**
+ * Job ids: Batch refuses an id outside `[a-zA-Z_0-9-]{1,128}` ("Provided name <id> is not supported
+ * pattern[a-zA-Z_0-9-]{1,128}", its answer to DescribeJobs quoted in boto/boto3#1922), but for the
+ * suffixes of an array child (`<id>:<index>`) and of a multi-node parallel job's node (`<id>#<node>`),
+ * which the API reference names as job ids (DescribeJobs, ListJobs.arrayJobId and multiNodeJobId).
+ */
+const JOB_ID = /^[A-Za-z0-9_-]{1,128}(?:[:#]\d{1,5})?$/;
+
+/** Why Batch would refuse a job id, or undefined if it is well formed. */
+export function jobIdProblem(jobId: string): string | undefined {
+  return JOB_ID.test(jobId)
+    ? undefined
+    : `Provided name ${jobId} is not supported pattern[a-zA-Z_0-9-]{1,128}`;
+}
 
 /** Why a job name would be refused by SubmitJob, or undefined if it is fine. */
 export function jobNameProblem(jobName: string): string | undefined {
@@ -74,6 +91,8 @@ export class JobStore {
   add(job: NewJob): JobRecord {
     const jobId = job.jobId ?? randomUUID();
     if (this.byId.has(jobId)) throw new RangeError(`a job with id ${jobId} already exists`);
+    const problem = jobIdProblem(jobId);
+    if (problem) throw new RangeError(problem);
     const record: JobRecord = {
       seq: this.nextSeq++,
       jobId,
@@ -81,6 +100,7 @@ export class JobStore {
       jobName: job.jobName,
       jobQueue: job.queue.arn,
       jobDefinition: job.definition.arn,
+      definitionName: job.definition.name,
       parameters: { ...job.parameters },
       createdAt: job.createdAt,
       spec: job.spec,

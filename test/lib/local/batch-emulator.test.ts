@@ -391,6 +391,24 @@ describe('BatchEmulator: DescribeJobs', () => {
     expect(mixed.jobs?.map((job) => job.jobId)).toEqual([known]);
   });
 
+  it('refuses an id that cannot be a job id, as Batch does, but takes array child and node ids', async () => {
+    const { batch, emulator } = await setUp();
+    const jobId = await submit(batch);
+    for (const bad of ['', 'has space', 'a,b', `${jobId} ${jobId}`, 'x'.repeat(129), 'a:b', 'a#', 'ünï']) {
+      const error = await sdkError(batch.send(new DescribeJobsCommand({ jobs: [jobId, bad] })));
+      expect([error.name, error.$metadata.httpStatusCode, error.message], bad).toEqual([
+        'ClientException',
+        400,
+        `Provided name ${bad} is not supported pattern[a-zA-Z_0-9-]{1,128}`,
+      ]);
+    }
+    const valid = [jobId, `${jobId}:0`, `${jobId}:9999`, `${jobId}#3`, 'x'.repeat(128), 'A_b-9'];
+    expect(
+      (await batch.send(new DescribeJobsCommand({ jobs: valid }))).jobs?.map((job) => job.jobId),
+    ).toEqual([jobId]);
+    expect(() => emulator.addJob({ jobId: 'not an id' })).toThrow(/not supported pattern/);
+  });
+
   it('takes at most 100 ids', async () => {
     const { batch } = await setUp();
     const ids = Array.from({ length: 100 }, (_, i) => `job-${i}`);
@@ -556,11 +574,59 @@ describe('BatchEmulator: ListJobs', () => {
     expect(badSize.name).toBe('ClientException');
   });
 
+  it('matches JOB_DEFINITION by name (any revision), prefix or ARN (that revision), case-sensitively', async () => {
+    const { clock, batch, emulator } = await setUp({
+      jobDefinitions: ['etl:1', 'etl:2', 'etl-full', 'load'],
+    });
+    const ran: Record<string, string> = {};
+    for (const [jobName, jobDefinition] of [
+      ['first', 'etl:1'],
+      ['second', 'etl:2'],
+      ['full', 'etl-full'],
+      ['loaded', 'load'],
+    ] as const) {
+      ran[jobName] = emulator.addJob({ jobName, jobQueue: QUEUE, jobDefinition });
+      clock.advanceSeconds(1);
+    }
+    const byDefinition = (value: string) =>
+      listNames(batch, { jobQueue: QUEUE, filters: [{ name: 'JOB_DEFINITION', values: [value] }] });
+    expect(await byDefinition('etl')).toEqual(['second', 'first']);
+    expect(await byDefinition('etl*')).toEqual(['full', 'second', 'first']);
+    expect(await byDefinition('ETL')).toEqual([]);
+    expect(await byDefinition(`${ACCOUNT_PREFIX}:job-definition/etl:1`)).toEqual(['first']);
+    expect(await byDefinition(`${ACCOUNT_PREFIX}:job-definition/etl`)).toEqual(['second', 'first']);
+    expect(await byDefinition('arn:aws:batch:us-east-1:999999999999:job-definition/etl:1')).toEqual([]);
+  });
+
+  it('takes BEFORE_CREATED_AT and AFTER_CREATED_AT as epoch milliseconds, as the reference words them', async () => {
+    const { clock, batch, emulator } = await setUp();
+    for (const jobName of ['t0', 't10', 't20']) {
+      emulator.addJob({ jobName, jobQueue: QUEUE });
+      clock.advanceSeconds(10);
+    }
+    const byTime = (name: string, offsetMs: number) =>
+      listNames(batch, { jobQueue: QUEUE, filters: [{ name, values: [String(START + offsetMs)] }] });
+    // "The value for the filter is the time that's before the job was created": jobs created after it.
+    expect(await byTime('BEFORE_CREATED_AT', 10_000)).toEqual(['t20']);
+    expect(await byTime('BEFORE_CREATED_AT', 9_999)).toEqual(['t20', 't10']);
+    // "The value for the filter is the time that's after the job was created": jobs created before it.
+    expect(await byTime('AFTER_CREATED_AT', 10_000)).toEqual(['t0']);
+    expect(await byTime('AFTER_CREATED_AT', 10_001)).toEqual(['t10', 't0']);
+  });
+
   it('refuses filters it does not emulate, more than one filter, and unknown statuses', async () => {
     const { batch } = await setUp();
     const cases: ListJobsCommandInput[] = [
-      { jobQueue: 'q', filters: [{ name: 'JOB_DEFINITION', values: ['d'] }] },
+      { jobQueue: 'q', filters: [{ name: 'SHARE_IDENTIFIER', values: ['d'] }] },
       { jobQueue: 'q', filters: [{ name: 'JOB_NAME', values: ['a', 'b'] }] },
+      { jobQueue: 'q', filters: [{ name: 'JOB_DEFINITION', values: [] }] },
+      {
+        jobQueue: 'q',
+        filters: [{ name: 'JOB_DEFINITION', values: [`${ACCOUNT_PREFIX}:job-definition/d*`] }],
+      },
+      { jobQueue: 'q', filters: [{ name: 'BEFORE_CREATED_AT', values: ['2026-01-01T00:00:00Z'] }] },
+      { jobQueue: 'q', filters: [{ name: 'AFTER_CREATED_AT', values: ['-1'] }] },
+      { jobQueue: 'q', arrayJobId: 'parent' },
       {
         jobQueue: 'q',
         filters: [
@@ -598,13 +664,19 @@ describe('BatchEmulator: TerminateJob and CancelJob', () => {
     expect(job.attempts).toHaveLength(1);
   });
 
-  it('terminates a queued job without start time or exit code, and leaves a finished job alone', async () => {
+  it('cancels a queued job it terminates, without start time or exit code, and leaves a finished job alone', async () => {
     const { clock, batch } = await setUp({ defaultJobSpec: { durations } });
     const queued = await submit(batch);
     clock.advanceSeconds(50);
     await batch.send(new TerminateJobCommand({ jobId: queued, reason: 'not needed' }));
     const job = await describeOne(batch, queued);
-    expect(job).toMatchObject({ status: 'FAILED', statusReason: 'not needed', stoppedAt: START + 50_000 });
+    expect(job).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'not needed',
+      stoppedAt: START + 50_000,
+      isCancelled: true,
+    });
+    expect(job.isTerminated).toBeUndefined();
     expect(job.startedAt).toBeUndefined();
     expect(job.container?.exitCode).toBeUndefined();
     expect(job.attempts).toEqual([]);
@@ -643,24 +715,43 @@ describe('BatchEmulator: TerminateJob and CancelJob', () => {
     expect(done.isCancelled).toBeUndefined();
   });
 
-  it('refuses an unknown job id or a missing reason', async () => {
-    const { batch } = await setUp();
+  it('answers 200 {} for an id Batch does not know, as AWS does, but refuses a missing reason', async () => {
+    const { batch, emulator } = await setUp();
     const jobId = await submit(batch);
-    const unknownTerminate = await sdkError(
-      batch.send(new TerminateJobCommand({ jobId: 'no-such-job', reason: 'x' })),
-    );
-    expect([unknownTerminate.name, unknownTerminate.$metadata.httpStatusCode]).toEqual([
-      'ClientException',
-      400,
-    ]);
-    const unknownCancel = await sdkError(
-      batch.send(new CancelJobCommand({ jobId: 'no-such-job', reason: 'x' })),
-    );
-    expect([unknownCancel.name, unknownCancel.$metadata.httpStatusCode]).toEqual(['ClientException', 400]);
+    for (const command of [
+      new TerminateJobCommand({ jobId: 'no-such-job', reason: 'x' }),
+      new CancelJobCommand({ jobId: 'no-such-job', reason: 'x' }),
+    ]) {
+      const response = await batch.send(command as TerminateJobCommand);
+      expect(response.$metadata.httpStatusCode).toBe(200);
+    }
+    expect(emulator.calls.slice(-2).map((call) => call.outcome)).toEqual(['ok', 'ok']);
     const noReason = await sdkError(
       batch.send(new CancelJobCommand({ jobId } as { jobId: string; reason: string })),
     );
-    expect(noReason.name).toBe('ClientException');
+    expect([noReason.name, noReason.message]).toEqual(['ClientException', 'reason is required']);
+    expect((await describeOne(batch, jobId)).status).toBe('SUBMITTED');
+  });
+
+  it('cancels, not terminates, a job TerminateJob reaches before STARTING, in every such status', async () => {
+    const { clock, batch } = await setUp({
+      defaultJobSpec: { durations: { submitted: 10, pending: 10, runnable: 10, starting: 10, running: 100 } },
+    });
+    const jobs = [await submit(batch, { jobName: 'a' }), await submit(batch, { jobName: 'b' })];
+    jobs.push(await submit(batch, { jobName: 'c' }));
+    const expected = ['SUBMITTED', 'PENDING', 'RUNNABLE'];
+    for (const [index, jobId] of jobs.entries()) {
+      expect((await describeOne(batch, jobId)).status).toBe(expected[index]);
+      await batch.send(new TerminateJobCommand({ jobId, reason: 'not needed' }));
+      const job = await describeOne(batch, jobId);
+      expect(job, expected[index]).toMatchObject({
+        status: 'FAILED',
+        statusReason: 'not needed',
+        isCancelled: true,
+      });
+      expect(job.isTerminated).toBeUndefined();
+      clock.advanceSeconds(10);
+    }
   });
 });
 
