@@ -5,7 +5,8 @@ import type { Clock } from '../virtual-clock';
 import { BatchArns } from './arns';
 import { BatchApiError, clientError, serverError, throttlingError, unknownOperationError } from './errors';
 import { type BatchFaults, FaultInjector } from './faults';
-import { describeJob, type EmulatedJobDetail, JobStore, jobNameProblem, type SubmitJobInput } from './jobs';
+import { describeJob, type EmulatedJobDetail } from './job-view';
+import { isArrayChild, JobStore, jobNameProblem, type SubmitJobInput } from './jobs';
 import { type JobSpec, type ResolvedJobSpec, resolveJobSpec } from './lifecycle';
 import { type BatchOperation, OPERATION_PATHS, operationAt, runOperation } from './operations';
 import {
@@ -16,11 +17,25 @@ import {
   ResourceRegistry,
 } from './registry';
 import { parseJsonObject } from './request';
+import { Scheduler } from './schedule';
+import { createJob, type JobTarget, runnableDefinition, type SubmitContext } from './submit-job';
 
+export type { ContainerSettings, EnvironmentVariable, ResourceRequirement } from './container';
 export type { BatchFaults } from './faults';
-export type { EmulatedAttempt, EmulatedJobDetail, EmulatedJobSummary, SubmitJobInput } from './jobs';
+export type {
+  EmulatedArrayProperties,
+  EmulatedAttempt,
+  EmulatedContainer,
+  EmulatedJobDetail,
+  EmulatedJobSummary,
+} from './job-view';
+export type { JobDependency, SubmitJobInput } from './jobs';
 export {
+  ARRAY_CHILD_FAILED,
+  ATTEMPT_TIMED_OUT,
+  type AttemptSpec,
   DEFAULT_DURATIONS,
+  DEPENDENCY_FAILED,
   ESSENTIAL_CONTAINER_EXITED,
   JOB_STATUSES,
   type JobOutcome,
@@ -40,6 +55,8 @@ export type {
   JobQueueRegistration,
   JobQueueState,
 } from './registry';
+export type { EvaluateOnExit, JobTimeout, RetryStrategy } from './retry-strategy';
+export { ARRAY_SIZE, type JobTarget, MAX_DEPENDENCIES } from './submit-job';
 
 export interface BatchEmulatorOptions {
   /** Time as the jobs see it; a VirtualClock in local runs, so advancing it moves the jobs. */
@@ -50,8 +67,11 @@ export interface BatchEmulatorOptions {
   readonly accountId?: string;
   /** How every job behaves unless `jobSpecFor` or the seed says otherwise. */
   readonly defaultJobSpec?: JobSpec;
-  /** How a job created by SubmitJob behaves, decided from the request; layered over `defaultJobSpec`. */
-  readonly jobSpecFor?: (request: SubmitJobInput) => JobSpec | undefined;
+  /**
+   * How a job created by SubmitJob behaves, decided from the request (and, for each child of an array job,
+   * its index); layered over `defaultJobSpec`.
+   */
+  readonly jobSpecFor?: (request: SubmitJobInput, target: JobTarget) => JobSpec | undefined;
   /**
    * The job queues SubmitJob may use, by name or ARN (ENABLED), or with a state; a queue Batch does not know
    * is refused. More with {@link BatchEmulator.registerJobQueue}.
@@ -117,6 +137,7 @@ export class BatchEmulator {
   private readonly server: Server;
   private readonly store: JobStore;
   private readonly registry: ResourceRegistry;
+  private readonly scheduler: Scheduler;
   private readonly faultInjector: FaultInjector;
   private readonly log: CallRecord[] = [];
   private seeded = 0;
@@ -126,6 +147,7 @@ export class BatchEmulator {
     const arns = new BatchArns(options.region ?? 'us-east-1', options.accountId ?? '123456789012');
     this.store = new JobStore(arns);
     this.registry = new ResourceRegistry(arns);
+    this.scheduler = new Scheduler(this.store);
     for (const queue of options.jobQueues ?? []) this.registerJobQueue(queue);
     for (const definition of options.jobDefinitions ?? []) this.registerJobDefinition(definition);
     this.faultInjector = new FaultInjector(options.faults ?? {}, options.random ?? Math.random);
@@ -189,16 +211,19 @@ export class BatchEmulator {
     this.faultInjector.set(faults);
   }
 
-  /** Every job as DescribeJobs would show it now, in creation order. */
+  /** Every job as DescribeJobs would show it now, in creation order; array children through {@link job}. */
   jobs(): EmulatedJobDetail[] {
     const now = this.options.clock.now();
-    return this.store.all().map((job) => describeJob(job, now));
+    return this.store
+      .all()
+      .filter((job) => !isArrayChild(job))
+      .map((job) => describeJob(job, this.scheduler, now));
   }
 
-  /** One job as DescribeJobs would show it now, or undefined if there is none. */
+  /** One job (an array child too: `<parent id>:<index>`) as DescribeJobs would show it now, or undefined. */
   job(jobId: string): EmulatedJobDetail | undefined {
     const job = this.store.get(jobId);
-    return job && describeJob(job, this.options.clock.now());
+    return job && describeJob(job, this.scheduler, this.options.clock.now());
   }
 
   /** Adds a job queue (ENABLED unless the registration says otherwise); throws RangeError if it exists. */
@@ -250,21 +275,31 @@ export class BatchEmulator {
     if (this.registry.queue(input.jobQueue) === undefined) this.registerJobQueue(input.jobQueue);
     if (!this.registry.hasDefinition(input.jobDefinition)) this.registerJobDefinition(input.jobDefinition);
     const queue = asRangeError(() => this.registry.submittableQueue(input.jobQueue));
-    const definition = asRangeError(() => this.registry.submittableDefinition(input.jobDefinition));
-    const spec = resolveJobSpec(this.options.defaultJobSpec, seed);
-    return this.store.add({
-      jobName,
+    const definition = asRangeError(() =>
+      runnableDefinition(this.registry.submittableDefinition(input.jobDefinition)),
+    );
+    const context: SubmitContext = {
+      ...this.submitContext(),
+      specFor: () => resolveJobSpec(this.options.defaultJobSpec, seed),
+    };
+    return createJob(context, {
+      input,
       queue,
       definition,
-      parameters: seed.parameters ?? {},
-      spec,
-      createdAt: this.options.clock.now(),
+      overrides: {},
       ...(seed.jobId === undefined ? {} : { jobId: seed.jobId }),
     }).jobId;
   }
 
-  /** Deletes a job, as Batch forgets finished jobs after a while; returns whether it existed. */
+  /**
+   * Deletes a job (an array job with its children), as Batch forgets finished jobs after a while; returns
+   * whether it existed. Jobs that depend on it go on as its end (or its not having ended) says.
+   */
   removeJob(jobId: string): boolean {
+    const job = this.store.get(jobId);
+    if (job === undefined) return false;
+    this.scheduler.retire(job);
+    for (const child of this.store.children(job)) this.store.remove(child.jobId);
     return this.store.remove(jobId);
   }
 
@@ -302,15 +337,22 @@ export class BatchEmulator {
     if (verdict === 'throttle') throw throttlingError();
     if (verdict === 'server-error') throw serverError('injected server error');
     return runOperation(operation, parseJsonObject(body), {
-      store: this.store,
-      registry: this.registry,
-      now,
-      specFor: (input) => this.specFor(input),
+      ...this.submitContext(),
+      scheduler: this.scheduler,
     });
   }
 
-  private specFor(input: SubmitJobInput): ResolvedJobSpec {
-    return resolveJobSpec(this.options.defaultJobSpec, this.options.jobSpecFor?.(input));
+  private submitContext(): SubmitContext {
+    return {
+      store: this.store,
+      registry: this.registry,
+      now: this.options.clock.now(),
+      specFor: (input, target) => this.specFor(input, target),
+    };
+  }
+
+  private specFor(input: SubmitJobInput, target: JobTarget): ResolvedJobSpec {
+    return resolveJobSpec(this.options.defaultJobSpec, this.options.jobSpecFor?.(input, target));
   }
 
   private record(operation: BatchOperation | 'Unknown', answer: Answer): void {

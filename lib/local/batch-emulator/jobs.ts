@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchArns } from './arns';
-import {
-  type ForcedStatus,
-  type Interruption,
-  type JobState,
-  jobStateAt,
-  type ResolvedJobSpec,
-} from './lifecycle';
+import type { ContainerSettings } from './container';
+import type { ForcedStatus, Interruption, ResolvedJobSpec } from './lifecycle';
 import type { JobDefinition, JobQueue } from './registry';
+import type { JobTimeout, RetryStrategy } from './retry-strategy';
 
 /** What SubmitJob was asked (the emulated subset), also handed to `jobSpecFor`. */
 export interface SubmitJobInput {
@@ -18,6 +14,28 @@ export interface SubmitJobInput {
   readonly jobDefinition: string;
   readonly parameters?: Readonly<Record<string, string>>;
 }
+
+/** SubmitJob.dependsOn (the model's JobDependency): a job id, and for array jobs N_TO_N or SEQUENTIAL. */
+export interface JobDependency {
+  readonly jobId?: string;
+  readonly type?: 'N_TO_N' | 'SEQUENTIAL';
+}
+
+/** What a job runs with, fixed at SubmitJob: the definition's settings with the request's over them. */
+export interface JobSettings {
+  readonly container: ContainerSettings;
+  readonly retryStrategy?: RetryStrategy;
+  readonly timeout?: JobTimeout;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly propagateTags?: boolean;
+  /** As submitted; DescribeJobs reports it. */
+  readonly dependsOn: readonly JobDependency[];
+}
+
+/** An array job's parent (`size` children) or one of its children. */
+export type ArrayRole =
+  | { readonly kind: 'parent'; readonly size: number }
+  | { readonly kind: 'child'; readonly parentId: string; readonly index: number };
 
 export interface JobRecord {
   /** Creation order; ListJobs pages by it. */
@@ -35,6 +53,10 @@ export interface JobRecord {
   readonly createdAt: number;
   readonly spec: ResolvedJobSpec;
   readonly logStreamName: string;
+  readonly settings: JobSettings;
+  /** The jobs whose end this job waits for: its dependsOn, and for an array child its N_TO_N and SEQUENTIAL turns. */
+  readonly waitsFor: readonly string[];
+  readonly array?: ArrayRole;
   interruption?: Interruption;
   forced?: ForcedStatus;
 }
@@ -76,12 +98,15 @@ export interface NewJob {
   readonly definition: JobDefinition;
   readonly parameters: Readonly<Record<string, string>>;
   readonly spec: ResolvedJobSpec;
+  readonly settings: JobSettings;
   readonly createdAt: number;
-  /** Default: a fresh UUID, as Batch's job ids are. */
+  /** Default: a fresh UUID, as Batch's job ids are; an array child's is `<parent id>:<index>`. */
   readonly jobId?: string;
+  readonly waitsFor?: readonly string[];
+  readonly array?: ArrayRole;
 }
 
-/** The emulator's jobs, in creation order. */
+/** The emulator's jobs, array children included, in creation order. */
 export class JobStore {
   private readonly byId = new Map<string, JobRecord>();
   private nextSeq = 1;
@@ -106,6 +131,9 @@ export class JobStore {
       spec: job.spec,
       // The awslogs stream Batch creates: `<definition name>/default/<task id>`.
       logStreamName: job.spec.logStreamName ?? `${job.definition.name}/default/${jobId}`,
+      settings: job.settings,
+      waitsFor: job.waitsFor ?? [],
+      ...(job.array === undefined ? {} : { array: job.array }),
     };
     this.byId.set(jobId, record);
     return record;
@@ -119,123 +147,21 @@ export class JobStore {
     return this.byId.delete(jobId);
   }
 
+  /** Every job, array children included, in creation order. */
   all(): JobRecord[] {
     return [...this.byId.values()];
   }
+
+  /** An array job's children in index order; none for any other job. */
+  children(parent: JobRecord): JobRecord[] {
+    if (parent.array?.kind !== 'parent') return [];
+    return Array.from({ length: parent.array.size }, (_, index) =>
+      this.byId.get(`${parent.jobId}:${index}`),
+    ).filter((child) => child !== undefined);
+  }
 }
 
-/** One attempt, as DescribeJobs lists it once the attempt has ended (AttemptDetail). */
-export interface EmulatedAttempt {
-  readonly container: { readonly exitCode?: number; readonly logStreamName: string };
-  readonly startedAt: number;
-  readonly stoppedAt: number;
-  readonly statusReason?: string;
-}
-
-/** A job as DescribeJobs returns it (the JobDetail members the emulator fills in). */
-export interface EmulatedJobDetail {
-  readonly jobArn: string;
-  readonly jobName: string;
-  readonly jobId: string;
-  readonly jobQueue: string;
-  /** A string, not the SDK's enum: a forced status may be one Batch never documented. */
-  readonly status: string;
-  readonly statusReason?: string;
-  readonly createdAt: number;
-  readonly startedAt?: number;
-  readonly stoppedAt?: number;
-  readonly jobDefinition: string;
-  readonly parameters: Readonly<Record<string, string>>;
-  readonly container: { readonly exitCode?: number; readonly logStreamName?: string };
-  readonly attempts: readonly EmulatedAttempt[];
-  readonly dependsOn: readonly never[];
-  readonly tags: Readonly<Record<string, string>>;
-  readonly platformCapabilities: readonly string[];
-  /** Present, and true, only when CancelJob took effect (Batch API reference, JobSummary.isCancelled). */
-  readonly isCancelled?: true;
-  /** Present, and true, only when TerminateJob took effect. */
-  readonly isTerminated?: true;
-}
-
-/** A job as ListJobs returns it (JobSummary). */
-export interface EmulatedJobSummary {
-  readonly jobArn: string;
-  readonly jobId: string;
-  readonly jobName: string;
-  readonly createdAt: number;
-  readonly status: string;
-  readonly statusReason?: string;
-  readonly startedAt?: number;
-  readonly stoppedAt?: number;
-  readonly container?: { readonly exitCode: number };
-  readonly jobDefinition: string;
-  readonly isCancelled?: true;
-  readonly isTerminated?: true;
-}
-
-export function describeJob(job: JobRecord, now: number): EmulatedJobDetail {
-  const state = jobStateAt(job, now);
-  const hasRun = state.startedAt !== undefined;
-  return {
-    jobArn: job.jobArn,
-    jobName: job.jobName,
-    jobId: job.jobId,
-    jobQueue: job.jobQueue,
-    status: state.status,
-    ...optional('statusReason', state.statusReason),
-    createdAt: job.createdAt,
-    ...optional('startedAt', state.startedAt),
-    ...optional('stoppedAt', state.stoppedAt),
-    jobDefinition: job.jobDefinition,
-    parameters: { ...job.parameters },
-    container: {
-      ...optional('exitCode', state.exitCode),
-      ...optional('logStreamName', hasRun ? job.logStreamName : undefined),
-    },
-    attempts: attemptsOf(job, state),
-    dependsOn: [],
-    tags: {},
-    platformCapabilities: ['EC2'],
-    ...interruptionFlags(job),
-  };
-}
-
-/** Batch adds an attempt when it ends, so a running job has none yet and a job that never ran has none. */
-function attemptsOf(job: JobRecord, state: JobState): EmulatedAttempt[] {
-  if (state.startedAt === undefined || state.stoppedAt === undefined) return [];
-  return [
-    {
-      container: { ...optional('exitCode', state.exitCode), logStreamName: job.logStreamName },
-      startedAt: state.startedAt,
-      stoppedAt: state.stoppedAt,
-      ...optional('statusReason', state.statusReason),
-    },
-  ];
-}
-
-export function summarizeJob(job: JobRecord, state: JobState): EmulatedJobSummary {
-  return {
-    jobArn: job.jobArn,
-    jobId: job.jobId,
-    jobName: job.jobName,
-    createdAt: job.createdAt,
-    status: state.status,
-    ...optional('statusReason', state.statusReason),
-    ...optional('startedAt', state.startedAt),
-    ...optional('stoppedAt', state.stoppedAt),
-    ...(state.exitCode === undefined ? {} : { container: { exitCode: state.exitCode } }),
-    jobDefinition: job.jobDefinition,
-    ...interruptionFlags(job),
-  };
-}
-
-function interruptionFlags(job: JobRecord): { isCancelled?: true; isTerminated?: true } {
-  if (job.interruption?.kind === 'cancelled') return { isCancelled: true };
-  if (job.interruption?.kind === 'terminated') return { isTerminated: true };
-  return {};
-}
-
-/** `{ [key]: value }`, or nothing when the value is absent: Batch leaves unset members out. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+/** Whether a job is an array child (ListJobs by queue leaves children out; arrayJobId lists them). */
+export function isArrayChild(job: JobRecord): boolean {
+  return job.array?.kind === 'child';
 }

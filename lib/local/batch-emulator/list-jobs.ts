@@ -1,12 +1,13 @@
 /**
- * ListJobs: a queue's jobs, newest first, one status at a time or matched by one filter (Batch API
- * reference, ListJobsRequest).
+ * ListJobs: a queue's jobs, newest first, one status at a time or matched by one filter; or an array job's
+ * children (Batch API reference, ListJobsRequest).
  */
 
 import type { BatchArns } from './arns';
 import { clientError } from './errors';
-import { type JobRecord, type JobStore, summarizeJob } from './jobs';
-import { JOB_STATUSES, type JobState, jobStateAt } from './lifecycle';
+import { summarizeJob } from './job-view';
+import { isArrayChild, type JobRecord, type JobStore } from './jobs';
+import { JOB_STATUSES } from './lifecycle';
 import {
   type JsonObject,
   optionalInteger,
@@ -15,6 +16,7 @@ import {
   requireString,
   requireStringList,
 } from './request';
+import type { Scheduler } from './schedule';
 
 /**
  * ListJobs page sizes (Batch API reference, ListJobs.maxResults): with `filters` up to 100 jobs a page,
@@ -28,8 +30,8 @@ const FILTER_NAMES = ['JOB_NAME', 'JOB_DEFINITION', 'BEFORE_CREATED_AT', 'AFTER_
 type JobFilter = (job: JobRecord) => boolean;
 
 interface ListQuery {
-  /** The queue's ARN, or undefined for one that cannot exist here (another region or account). */
-  readonly jobQueue: string | undefined;
+  /** The jobs listed, in order, each with its place in that order (what nextToken remembers). */
+  listed(store: JobStore): { job: JobRecord; rank: number }[];
   /** The status to list, or undefined for all (a filter was given). */
   readonly status: string | undefined;
   readonly pageSize: number;
@@ -41,29 +43,29 @@ interface ListQuery {
  * Newest first (the reference states it for filtered lists; the emulator uses it for all). With a filter,
  * jobStatus is ignored and every status is listed; without one, jobStatus defaults to RUNNING.
  */
-export function listJobs(body: JsonObject, store: JobStore, now: number): object {
+export function listJobs(body: JsonObject, store: JobStore, scheduler: Scheduler, now: number): object {
   const query = readListQuery(body, store.arns);
-  const afterSeq =
-    query.nextToken === undefined ? Number.POSITIVE_INFINITY : decodeNextToken(query.nextToken);
-  const candidates = store
-    .all()
-    .filter((job) => job.jobQueue === query.jobQueue && job.seq < afterSeq && query.matches(job))
-    .sort((a, b) => b.seq - a.seq);
-  const page: { job: JobRecord; state: JobState }[] = [];
+  const after = query.nextToken === undefined ? Number.NEGATIVE_INFINITY : decodeNextToken(query.nextToken);
+  const candidates = query
+    .listed(store)
+    .filter(({ job, rank }) => rank > after && query.matches(job))
+    .sort((a, b) => a.rank - b.rank);
+  const page: { job: JobRecord; rank: number }[] = [];
   let more = false;
-  for (const job of candidates) {
-    const state = jobStateAt(job, now);
-    if (query.status !== undefined && state.status !== query.status) continue;
+  for (const candidate of candidates) {
+    if (query.status !== undefined && scheduler.displayedState(candidate.job, now).status !== query.status) {
+      continue;
+    }
     if (page.length === query.pageSize) {
       more = true;
       break;
     }
-    page.push({ job, state });
+    page.push(candidate);
   }
   const last = page.at(-1);
   return {
-    jobSummaryList: page.map(({ job, state }) => summarizeJob(job, state)),
-    ...(more && last ? { nextToken: encodeNextToken(last.job.seq) } : {}),
+    jobSummaryList: page.map(({ job }) => summarizeJob(job, scheduler, now)),
+    ...(more && last ? { nextToken: encodeNextToken(last.rank) } : {}),
   };
 }
 
@@ -77,13 +79,17 @@ function readListQuery(body: JsonObject, arns: BatchArns): ListQuery {
       `exactly one of jobQueue, arrayJobId or multiNodeJobId is required, got ${sources.length}`,
     );
   }
-  for (const unsupported of ['arrayJobId', 'multiNodeJobId']) {
-    if (optionalString(body, unsupported) !== undefined) {
-      throw clientError(`${unsupported} is not supported by the Batch emulator; list by jobQueue`);
-    }
+  if (optionalString(body, 'multiNodeJobId') !== undefined) {
+    throw clientError(
+      'multiNodeJobId is not supported by the Batch emulator: it does not run multi-node jobs',
+    );
   }
-  const jobQueue = requireString(body, 'jobQueue');
   const filters = optionalObjectList(body, 'filters') ?? [];
+  const arrayJobId = optionalString(body, 'arrayJobId');
+  if (arrayJobId !== undefined && filters.length > 0) {
+    // "The filter doesn't apply to child jobs in an array"; the emulator refuses rather than guess.
+    throw clientError('the Batch emulator does not combine filters with arrayJobId');
+  }
   const jobStatus = optionalString(body, 'jobStatus');
   if (jobStatus !== undefined && !(JOB_STATUSES as readonly string[]).includes(jobStatus)) {
     throw clientError(`jobStatus must be one of ${JOB_STATUSES.join(', ')}, got ${jobStatus}`);
@@ -92,13 +98,33 @@ function readListQuery(body: JsonObject, arns: BatchArns): ListQuery {
   const maxResults = optionalInteger(body, 'maxResults');
   if (maxResults !== undefined && maxResults < 1)
     throw clientError(`maxResults must be at least 1, got ${maxResults}`);
-  const queueName = arns.resourcePath(jobQueue, 'job-queue');
   return {
-    jobQueue: queueName === undefined ? undefined : arns.jobQueue(queueName),
+    listed:
+      arrayJobId === undefined ? queueJobs(requireString(body, 'jobQueue'), arns) : arrayChildren(arrayJobId),
     status: filters.length > 0 ? undefined : (jobStatus ?? 'RUNNING'),
     pageSize: Math.min(maxResults ?? limit, limit),
     nextToken: optionalString(body, 'nextToken'),
     matches: readFilter(filters, arns),
+  };
+}
+
+/** A queue's jobs, newest first; array children are listed through their parent, not the queue. */
+function queueJobs(jobQueue: string, arns: BatchArns): ListQuery['listed'] {
+  const queueName = arns.resourcePath(jobQueue, 'job-queue');
+  // An ARN of another region or account names no queue here.
+  const queueArn = queueName === undefined ? undefined : arns.jobQueue(queueName);
+  return (store) =>
+    store
+      .all()
+      .filter((job) => job.jobQueue === queueArn && !isArrayChild(job))
+      .map((job) => ({ job, rank: -job.seq }));
+}
+
+/** An array job's children, by index. */
+function arrayChildren(arrayJobId: string): ListQuery['listed'] {
+  return (store) => {
+    const parent = store.get(arrayJobId);
+    return parent === undefined ? [] : store.children(parent).map((job, index) => ({ job, rank: index }));
   };
 }
 
@@ -173,16 +199,16 @@ function epochMillis(filter: string, value: string): number {
   return Number(value);
 }
 
-/** An opaque token: the page continues with jobs created before the last one listed. */
-function encodeNextToken(lastSeq: number): string {
-  return Buffer.from(JSON.stringify({ before: lastSeq })).toString('base64url');
+/** An opaque token: the page continues with the jobs listed after the last one it showed. */
+function encodeNextToken(lastRank: number): string {
+  return Buffer.from(JSON.stringify({ after: lastRank })).toString('base64url');
 }
 
 function decodeNextToken(token: string): number {
   try {
     const decoded: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    const before = (decoded as { before?: unknown } | null)?.before;
-    if (typeof before === 'number' && Number.isInteger(before)) return before;
+    const after = (decoded as { after?: unknown } | null)?.after;
+    if (typeof after === 'number' && Number.isInteger(after)) return after;
   } catch {
     // Falls through to the error below.
   }

@@ -1,16 +1,11 @@
 import { clientError } from './errors';
-import {
-  describeJob,
-  type JobRecord,
-  type JobStore,
-  jobIdProblem,
-  jobNameProblem,
-  type SubmitJobInput,
-} from './jobs';
-import { isFinished, type ResolvedJobSpec, underlyingStateAt } from './lifecycle';
+import { describeJob } from './job-view';
+import { type JobRecord, type JobStore, jobIdProblem } from './jobs';
+import { type Interruption, isFinished } from './lifecycle';
 import { listJobs } from './list-jobs';
-import type { ResourceRegistry } from './registry';
-import { type JsonObject, optionalStringMap, requireString, requireStringList } from './request';
+import { type JsonObject, requireString, requireStringList } from './request';
+import type { Scheduler } from './schedule';
+import { type SubmitContext, submitJob } from './submit-job';
 
 /** The Batch operations the emulator serves. */
 export type BatchOperation = 'SubmitJob' | 'DescribeJobs' | 'ListJobs' | 'TerminateJob' | 'CancelJob';
@@ -31,12 +26,8 @@ export function operationAt(method: string, path: string): BatchOperation | unde
   return BATCH_OPERATIONS.find((operation) => OPERATION_PATHS[operation] === path);
 }
 
-export interface OperationContext {
-  readonly store: JobStore;
-  readonly registry: ResourceRegistry;
-  /** The clock reading for this request, epoch ms. */
-  readonly now: number;
-  specFor(input: SubmitJobInput): ResolvedJobSpec;
+export interface OperationContext extends SubmitContext {
+  readonly scheduler: Scheduler;
 }
 
 type Handler = (body: JsonObject, context: OperationContext) => object;
@@ -44,7 +35,7 @@ type Handler = (body: JsonObject, context: OperationContext) => object;
 const HANDLERS: Readonly<Record<BatchOperation, Handler>> = {
   SubmitJob: submitJob,
   DescribeJobs: describeJobs,
-  ListJobs: (body, { store, now }) => listJobs(body, store, now),
+  ListJobs: (body, { store, scheduler, now }) => listJobs(body, store, scheduler, now),
   TerminateJob: terminateJob,
   CancelJob: cancelJob,
 };
@@ -54,47 +45,14 @@ export function runOperation(operation: BatchOperation, body: JsonObject, contex
   return HANDLERS[operation](body, context);
 }
 
-/**
- * SubmitJob (the subset jobName, jobQueue, jobDefinition, parameters); Batch returns jobArn, jobName, jobId.
- * The queue must exist and be ENABLED, the definition revision exist and be ACTIVE.
- */
-function submitJob(body: JsonObject, { store, registry, now, specFor }: OperationContext): object {
-  const jobName = requireString(body, 'jobName');
-  const problem = jobNameProblem(jobName);
-  if (problem) throw clientError(problem);
-  const parameters = optionalStringMap(body, 'parameters');
-  const input: SubmitJobInput = {
-    jobName,
-    jobQueue: requireString(body, 'jobQueue'),
-    jobDefinition: requireString(body, 'jobDefinition'),
-    ...(parameters === undefined ? {} : { parameters }),
-  };
-  const queue = registry.submittableQueue(input.jobQueue);
-  const definition = registry.submittableDefinition(input.jobDefinition);
-  if (definition.type !== 'container') {
-    throw clientError(
-      `${definition.arn} is a multinode job definition; the Batch emulator runs container jobs only`,
-    );
-  }
-  const job = store.add({
-    jobName,
-    queue,
-    definition,
-    parameters: parameters ?? {},
-    spec: specFor(input),
-    createdAt: now,
-  });
-  return { jobArn: job.jobArn, jobName: job.jobName, jobId: job.jobId };
-}
-
 /** DescribeJobs accepts "a list of up to 100 job IDs" (Batch API reference, DescribeJobs.jobs). */
 export const DESCRIBE_JOBS_LIMIT = 100;
 
 /**
  * DescribeJobs: ids Batch does not know are left out of `jobs`, with no error; each job is listed once. An
- * id that cannot be a job id is refused.
+ * id that cannot be a job id is refused. Array children (`<id>:<index>`) are described like any job.
  */
-function describeJobs(body: JsonObject, { store, now }: OperationContext): object {
+function describeJobs(body: JsonObject, { store, scheduler, now }: OperationContext): object {
   const ids = requireStringList(body, 'jobs');
   if (ids.length > DESCRIBE_JOBS_LIMIT) {
     throw clientError(`jobs holds ${ids.length} ids; DescribeJobs takes at most ${DESCRIBE_JOBS_LIMIT}`);
@@ -104,7 +62,7 @@ function describeJobs(body: JsonObject, { store, now }: OperationContext): objec
     if (problem) throw clientError(problem);
   }
   const known = [...new Set(ids)].map((id) => store.get(id)).filter((job) => job !== undefined);
-  return { jobs: known.map((job) => describeJob(job, now)) };
+  return { jobs: known.map((job) => describeJob(job, scheduler, now)) };
 }
 
 /** Batch caps TerminateJob's and CancelJob's reason at 1024 characters. */
@@ -118,27 +76,20 @@ function readInterruption(body: JsonObject, store: JobStore): { job: JobRecord |
   return { job: store.get(jobId), reason };
 }
 
-/** Where a job is at `now`, whatever status is forced on display; undefined once it has finished. */
-function unfinishedStatus(job: JobRecord, now: number): string | undefined {
-  const { status } = underlyingStateAt(job, now);
-  return isFinished(status) ? undefined : status;
-}
-
 /** The statuses in which a job has not reached STARTING, where Batch cancels rather than terminates. */
 const NOT_STARTED = new Set(['SUBMITTED', 'PENDING', 'RUNNABLE']);
+
+type Request = 'terminate' | 'cancel';
 
 /**
  * TerminateJob: "Jobs that are in the STARTING or RUNNING state are terminated, which causes them to
  * transition to FAILED. Jobs that have not progressed to the STARTING state are cancelled" (Batch API
- * reference); a running container is killed. A finished job is left as it was, and an id Batch does not
- * know is answered like any other (200, `{}`).
+ * reference); a running container is killed, and no attempt follows. A finished job is left as it was,
+ * and an id Batch does not know is answered like any other (200, `{}`).
  */
-function terminateJob(body: JsonObject, { store, now }: OperationContext): object {
-  const { job, reason } = readInterruption(body, store);
-  const status = job && unfinishedStatus(job, now);
-  if (job && status !== undefined) {
-    job.interruption = { kind: NOT_STARTED.has(status) ? 'cancelled' : 'terminated', at: now, reason };
-  }
+function terminateJob(body: JsonObject, context: OperationContext): object {
+  const { job, reason } = readInterruption(body, context.store);
+  if (job) interrupt(job, 'terminate', reason, context);
   return {};
 }
 
@@ -147,11 +98,32 @@ function terminateJob(body: JsonObject, { store, now }: OperationContext): objec
  * or RUNNING are not cancelled, "however, the API operation still succeeds" (Batch API reference); so does
  * a CancelJob of an id Batch does not know.
  */
-function cancelJob(body: JsonObject, { store, now }: OperationContext): object {
-  const { job, reason } = readInterruption(body, store);
-  const status = job && unfinishedStatus(job, now);
-  if (job && status !== undefined && NOT_STARTED.has(status)) {
-    job.interruption = { kind: 'cancelled', at: now, reason };
-  }
+function cancelJob(body: JsonObject, context: OperationContext): object {
+  const { job, reason } = readInterruption(body, context.store);
+  if (job) interrupt(job, 'cancel', reason, context);
   return {};
+}
+
+/**
+ * Applies a TerminateJob or CancelJob to a job that has not finished, looking at where it really is (not
+ * at a status forced for display). On an array job's parent it applies to each unfinished child ("Batch
+ * attempts to cancel all child jobs"); the parent, marked like its children, ends when they have.
+ */
+function interrupt(job: JobRecord, request: Request, reason: string, context: OperationContext): void {
+  const { store, scheduler, now } = context;
+  const targets = job.array?.kind === 'parent' ? store.children(job) : [job];
+  const decided: { target: JobRecord; kind: Interruption['kind'] }[] = [];
+  for (const target of targets) {
+    const { status } = scheduler.underlyingState(target, now);
+    if (isFinished(status) || target.interruption !== undefined) continue;
+    if (NOT_STARTED.has(status)) decided.push({ target, kind: 'cancelled' });
+    else if (request === 'terminate') decided.push({ target, kind: 'terminated' });
+  }
+  if (decided.length === 0) return;
+  if (job.array?.kind === 'parent' && job.interruption === undefined) {
+    const kind = decided.some((entry) => entry.kind === 'terminated') ? 'terminated' : 'cancelled';
+    decided.push({ target: job, kind });
+  }
+  for (const { target, kind } of decided) target.interruption = { kind, at: now, reason };
+  scheduler.invalidate();
 }

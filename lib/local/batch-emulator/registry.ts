@@ -4,7 +4,11 @@
  */
 
 import type { BatchArns } from './arns';
+import { type ContainerSettings, readContainerProperties } from './container';
 import { clientError } from './errors';
+import { type JsonObject, optionalBoolean, optionalStringMap } from './request';
+import { type JobTimeout, type RetryStrategy, readRetryStrategy, readTimeout } from './retry-strategy';
+import { readTags } from './tags';
 
 /** CreateJobQueue.state: a DISABLED queue takes no new jobs (Batch API reference, JobQueueDetail.state). */
 export type JobQueueState = 'ENABLED' | 'DISABLED';
@@ -29,6 +33,17 @@ export interface JobDefinitionRegistration {
   readonly status?: JobDefinitionStatus;
   /** Default container. */
   readonly type?: JobDefinitionType;
+  /** Default parameter values; SubmitJob's parameters override them. */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** Used unless SubmitJob gives its own. */
+  readonly retryStrategy?: RetryStrategy;
+  /** Used unless SubmitJob gives its own; at least 60 seconds. */
+  readonly timeout?: JobTimeout;
+  /** The container (image, command, environment, resourceRequirements) SubmitJob's containerOverrides change. */
+  readonly containerProperties?: ContainerSettings;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Used unless SubmitJob says otherwise. */
+  readonly propagateTags?: boolean;
 }
 
 export interface JobQueue {
@@ -43,6 +58,12 @@ export interface JobDefinition {
   readonly arn: string;
   readonly status: JobDefinitionStatus;
   readonly type: JobDefinitionType;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly retryStrategy?: RetryStrategy;
+  readonly timeout?: JobTimeout;
+  readonly containerProperties?: ContainerSettings;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly propagateTags?: boolean;
 }
 
 /**
@@ -117,6 +138,7 @@ export class ResourceRegistry {
       arn: this.arns.jobDefinition(ref.name, revision),
       status,
       type,
+      ...definitionSettings(registration as unknown as JsonObject),
     };
     this.definitions.set(
       ref.name,
@@ -179,4 +201,25 @@ export class ResourceRegistry {
     const [, name, revision] = match;
     return { name: name as string, ...(revision === undefined ? {} : { revision: Number(revision) }) };
   }
+}
+
+/** A definition's settings, checked with the same readers as the requests that carry them. */
+function definitionSettings(
+  body: JsonObject,
+): Pick<
+  JobDefinition,
+  'parameters' | 'retryStrategy' | 'timeout' | 'containerProperties' | 'tags' | 'propagateTags'
+> {
+  const retryStrategy = readRetryStrategy(body, 'retryStrategy');
+  const timeout = readTimeout(body, 'timeout');
+  const containerProperties = readContainerProperties(body);
+  const propagateTags = optionalBoolean(body, 'propagateTags');
+  return {
+    parameters: optionalStringMap(body, 'parameters') ?? {},
+    ...(retryStrategy === undefined ? {} : { retryStrategy }),
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(containerProperties === undefined ? {} : { containerProperties }),
+    tags: readTags(body),
+    ...(propagateTags === undefined ? {} : { propagateTags }),
+  };
 }

@@ -1,93 +1,29 @@
 import {
-  BatchClient,
   CancelJobCommand,
   DescribeJobQueuesCommand,
   DescribeJobsCommand,
-  type JobDetail,
   ListJobsCommand,
   type ListJobsCommandInput,
   SubmitJobCommand,
   type SubmitJobCommandInput,
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BatchEmulator, type BatchEmulatorOptions } from '../../../lib/local/batch-emulator';
-import { VirtualClock } from '../../../lib/local/virtual-clock';
+import { describe, expect, it } from 'vitest';
+import {
+  ACCOUNT_PREFIX,
+  DEFINITION,
+  describeOne,
+  listNames,
+  QUEUE,
+  type SdkError,
+  START,
+  sdkError,
+  submit,
+  UUID,
+  useEmulator,
+} from './batch-emulator-harness';
 
-const START = Date.UTC(2026, 0, 1);
-const ACCOUNT_PREFIX = 'arn:aws:batch:us-east-1:123456789012';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The shape the SDK gives a service error; checked field by field in the tests. */
-interface SdkError {
-  name: string;
-  message: string;
-  $fault?: string;
-  $metadata: { httpStatusCode?: number; requestId?: string };
-}
-
-let emulator: BatchEmulator | undefined;
-let client: BatchClient | undefined;
-
-/** The queue and definition `submit` uses, known to every emulator set up here unless options replace them. */
-const QUEUE = 'my-queue';
-const DEFINITION = 'my-def';
-
-async function setUp(options: Partial<BatchEmulatorOptions> = {}) {
-  const clock = new VirtualClock(START);
-  const started = await BatchEmulator.start({
-    clock,
-    jobQueues: [QUEUE],
-    jobDefinitions: [DEFINITION],
-    ...options,
-  });
-  emulator = started;
-  const batch = new BatchClient({
-    region: 'us-east-1',
-    endpoint: started.endpoint,
-    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  client = batch;
-  return { clock, emulator: started, batch };
-}
-
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await emulator?.stop();
-  emulator = undefined;
-});
-
-async function sdkError(promise: Promise<unknown>): Promise<SdkError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SdkError;
-  }
-  throw new Error('expected the SDK call to fail, but it succeeded');
-}
-
-async function describeOne(batch: BatchClient, jobId: string): Promise<JobDetail> {
-  const { jobs } = await batch.send(new DescribeJobsCommand({ jobs: [jobId] }));
-  expect(jobs).toHaveLength(1);
-  const [job] = jobs ?? [];
-  if (!job) throw new Error(`job ${jobId} not described`);
-  return job;
-}
-
-async function submit(batch: BatchClient, overrides: Partial<SubmitJobCommandInput> = {}): Promise<string> {
-  const { jobId } = await batch.send(
-    new SubmitJobCommand({ jobName: 'report', jobQueue: QUEUE, jobDefinition: DEFINITION, ...overrides }),
-  );
-  if (!jobId) throw new Error('SubmitJob returned no jobId');
-  return jobId;
-}
-
-async function listNames(batch: BatchClient, input: ListJobsCommandInput): Promise<string[]> {
-  const { jobSummaryList } = await batch.send(new ListJobsCommand(input));
-  return (jobSummaryList ?? []).map((summary) => summary.jobName ?? '');
-}
+const setUp = useEmulator();
 
 describe('BatchEmulator: SubmitJob and DescribeJobs through the lifecycle', () => {
   const durations = { submitted: 1, pending: 1, runnable: 120, starting: 10, running: 7200 };
@@ -447,14 +383,14 @@ describe('BatchEmulator: DescribeJobs', () => {
 });
 
 describe('BatchEmulator: ListJobs', () => {
-  it('needs a jobQueue', async () => {
+  it('needs one of jobQueue or arrayJobId, and does not list multi-node jobs', async () => {
     const { batch } = await setUp();
     const error = await sdkError(batch.send(new ListJobsCommand({})));
     expect(error.name).toBe('ClientException');
     expect(error.$metadata.httpStatusCode).toBe(400);
-    const arrayJob = await sdkError(batch.send(new ListJobsCommand({ arrayJobId: 'parent' })));
-    expect(arrayJob.name).toBe('ClientException');
-    expect(arrayJob.message).toMatch(/arrayJobId/);
+    const multiNode = await sdkError(batch.send(new ListJobsCommand({ multiNodeJobId: 'parent' })));
+    expect(multiNode.name).toBe('ClientException');
+    expect(multiNode.message).toMatch(/multiNodeJobId/);
   });
 
   it('lists only RUNNING jobs of the queue without a filter, or the jobStatus asked for', async () => {
