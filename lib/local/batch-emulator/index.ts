@@ -101,7 +101,8 @@ export interface JobSeed extends JobSpec {
   readonly parameters?: Readonly<Record<string, string>>;
 }
 
-export type CallOutcome = 'ok' | 'throttled' | 'error';
+/** `dropped`: processed, but the connection was destroyed instead of answering (the dropResponses fault). */
+export type CallOutcome = 'ok' | 'throttled' | 'error' | 'dropped';
 
 /** One request the emulator answered. */
 export interface CallRecord {
@@ -110,6 +111,7 @@ export interface CallRecord {
   /** The clock's reading when the request was answered, epoch ms. */
   readonly at: number;
   readonly outcome: CallOutcome;
+  /** For a dropped response, the status the lost answer would have had. */
   readonly httpStatus: number;
   /** The error name sent in `x-amzn-errortype`, for a failed call. */
   readonly errorType?: string;
@@ -126,6 +128,8 @@ interface Answer {
   readonly status: number;
   readonly body: object;
   readonly errorType?: string;
+  /** Whether Batch processed the request (no injected throttle or 5xx stopped it first). */
+  readonly processed?: boolean;
 }
 
 /**
@@ -318,28 +322,49 @@ export class BatchEmulator {
     const method = request.method ?? 'GET';
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
     const operation = operationAt(method, path);
-    let answer: Answer;
-    try {
-      const body = await readBody(request);
-      answer = { status: 200, body: this.answer(operation, method, path, body) };
-    } catch (error) {
-      answer = errorAnswer(error);
+    const answer = this.answer(
+      operation,
+      method,
+      path,
+      await readBody(request).catch((error) => error as Error),
+    );
+    if (operation !== undefined && answer.processed && this.faultInjector.dropResponse(operation)) {
+      // A lost response: Batch acted, the caller never hears of it.
+      this.record(operation, answer, 'dropped');
+      response.socket?.destroy();
+      return;
     }
     this.record(operation ?? 'Unknown', answer);
     send(response, answer);
   }
 
   /** Faults come first, before the body is looked at, as a front end throttles before the service runs. */
-  private answer(operation: BatchOperation | undefined, method: string, path: string, body: string): object {
-    if (operation === undefined) throw unknownOperationError(method, path, Object.values(OPERATION_PATHS));
-    const now = this.options.clock.now();
-    const verdict = this.faultInjector.decide(operation, now);
-    if (verdict === 'throttle') throw throttlingError();
-    if (verdict === 'server-error') throw serverError('injected server error');
-    return runOperation(operation, parseJsonObject(body), {
-      ...this.submitContext(),
-      scheduler: this.scheduler,
-    });
+  private answer(
+    operation: BatchOperation | undefined,
+    method: string,
+    path: string,
+    body: string | Error,
+  ): Answer {
+    try {
+      if (operation === undefined) throw unknownOperationError(method, path, Object.values(OPERATION_PATHS));
+      if (body instanceof Error) throw body;
+      const now = this.options.clock.now();
+      const verdict = this.faultInjector.decide(operation, now);
+      if (verdict === 'throttle') throw throttlingError();
+      if (verdict === 'server-error') throw serverError('injected server error');
+    } catch (error) {
+      return errorAnswer(error);
+    }
+    try {
+      const context = {
+        ...this.submitContext(),
+        scheduler: this.scheduler,
+        listJobsLagSeconds: this.faultInjector.listJobsLagSeconds,
+      };
+      return { status: 200, body: runOperation(operation, parseJsonObject(body), context), processed: true };
+    } catch (error) {
+      return { ...errorAnswer(error), processed: true };
+    }
   }
 
   private submitContext(): SubmitContext {
@@ -355,8 +380,9 @@ export class BatchEmulator {
     return resolveJobSpec(this.options.defaultJobSpec, this.options.jobSpecFor?.(input, target));
   }
 
-  private record(operation: BatchOperation | 'Unknown', answer: Answer): void {
-    const outcome: CallOutcome = answer.status === 200 ? 'ok' : answer.status === 429 ? 'throttled' : 'error';
+  private record(operation: BatchOperation | 'Unknown', answer: Answer, dropped?: 'dropped'): void {
+    const outcome: CallOutcome =
+      dropped ?? (answer.status === 200 ? 'ok' : answer.status === 429 ? 'throttled' : 'error');
     this.log.push({
       operation,
       at: this.options.clock.now(),

@@ -43,12 +43,21 @@ interface ListQuery {
  * Newest first (the reference states it for filtered lists; the emulator uses it for all). With a filter,
  * jobStatus is ignored and every status is listed; without one, jobStatus defaults to RUNNING.
  */
-export function listJobs(body: JsonObject, store: JobStore, scheduler: Scheduler, now: number): object {
+export interface ListContext {
+  readonly store: JobStore;
+  readonly scheduler: Scheduler;
+  readonly now: number;
+  /** ListJobs' eventual consistency (an injected fault): a job is listed this long after its creation. */
+  readonly lagSeconds: number;
+}
+
+export function listJobs(body: JsonObject, { store, scheduler, now, lagSeconds }: ListContext): object {
   const query = readListQuery(body, store.arns);
   const after = query.nextToken === undefined ? Number.NEGATIVE_INFINITY : decodeNextToken(query.nextToken);
+  const visibleBefore = now - Math.round(lagSeconds * 1000);
   const candidates = query
     .listed(store)
-    .filter(({ job, rank }) => rank > after && query.matches(job))
+    .filter(({ job, rank }) => rank > after && job.createdAt <= visibleBefore && query.matches(job))
     .sort((a, b) => a.rank - b.rank);
   const page: { job: JobRecord; rank: number }[] = [];
   let more = false;

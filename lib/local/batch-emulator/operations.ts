@@ -28,6 +28,8 @@ export function operationAt(method: string, path: string): BatchOperation | unde
 
 export interface OperationContext extends SubmitContext {
   readonly scheduler: Scheduler;
+  /** The listJobsLagSeconds fault: how long a new job stays out of ListJobs. */
+  readonly listJobsLagSeconds: number;
 }
 
 type Handler = (body: JsonObject, context: OperationContext) => object;
@@ -35,7 +37,8 @@ type Handler = (body: JsonObject, context: OperationContext) => object;
 const HANDLERS: Readonly<Record<BatchOperation, Handler>> = {
   SubmitJob: submitJob,
   DescribeJobs: describeJobs,
-  ListJobs: (body, { store, scheduler, now }) => listJobs(body, store, scheduler, now),
+  ListJobs: (body, { store, scheduler, now, listJobsLagSeconds }) =>
+    listJobs(body, { store, scheduler, now, lagSeconds: listJobsLagSeconds }),
   TerminateJob: terminateJob,
   CancelJob: cancelJob,
 };

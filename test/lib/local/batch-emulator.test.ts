@@ -1,4 +1,5 @@
 import {
+  BatchClient,
   CancelJobCommand,
   DescribeJobQueuesCommand,
   DescribeJobsCommand,
@@ -8,6 +9,7 @@ import {
   type SubmitJobCommandInput,
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { describe, expect, it } from 'vitest';
 import {
   ACCOUNT_PREFIX,
@@ -795,6 +797,75 @@ describe('BatchEmulator: injected faults', () => {
     expect(() => emulator.setFaults({ throttleProbability: 1.5 })).toThrow(RangeError);
     expect(() => emulator.setFaults({ serverErrorBurst: -1 })).toThrow(RangeError);
     expect(() => emulator.setFaults({ throttleRequestsPerSecond: 0.5 })).toThrow(RangeError);
+    expect(() => emulator.setFaults({ dropResponses: { SubmitJob: -1 } })).toThrow(RangeError);
+    expect(() => emulator.setFaults({ dropResponses: { DescribeJobQueues: 1 } as never })).toThrow(
+      /no operation/,
+    );
+    expect(() => emulator.setFaults({ listJobsLagSeconds: -5 })).toThrow(RangeError);
+  });
+
+  it('loses a response after Batch acted: the job exists, the SDK gets a network error', async () => {
+    const { batch, emulator } = await setUp({ faults: { dropResponses: { SubmitJob: 1 } } });
+    const error = await sdkError(submit(batch, { jobName: 'lost' }));
+    // A network error, not a service error: no HTTP status ever arrived.
+    expect(error.message).toMatch(/socket hang up|ECONNRESET/);
+    expect(error.$metadata?.httpStatusCode).toBeUndefined();
+    expect(emulator.jobs().map((job) => job.jobName)).toEqual(['lost']);
+    expect(emulator.calls).toEqual([
+      { operation: 'SubmitJob', at: START, outcome: 'dropped', httpStatus: 200 },
+    ]);
+    expect(emulator.faults.dropResponses).toEqual({ SubmitJob: 0 });
+    // Used up: the next response arrives; other operations were never affected.
+    await submit(batch, { jobName: 'answered' });
+    expect(emulator.jobs().map((job) => job.jobName)).toEqual(['lost', 'answered']);
+  });
+
+  it('makes a retrying SDK client submit twice when the first response is lost', async () => {
+    const { emulator } = await setUp({ faults: { dropResponses: { SubmitJob: 1 } } });
+    const retrying = new BatchClient({
+      region: 'us-east-1',
+      endpoint: emulator.endpoint,
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+      maxAttempts: 2,
+      retryStrategy: new ConfiguredRetryStrategy(2, 0),
+    });
+    try {
+      const { jobId } = await retrying.send(
+        new SubmitJobCommand({ jobName: 'twice', jobQueue: QUEUE, jobDefinition: DEFINITION }),
+      );
+      const jobs = emulator.jobs();
+      expect(jobs.map((job) => job.jobName)).toEqual(['twice', 'twice']);
+      expect(jobs[1]?.jobId).toBe(jobId);
+      expect(emulator.calls.map((call) => call.outcome)).toEqual(['dropped', 'ok']);
+    } finally {
+      retrying.destroy();
+    }
+  });
+
+  it('answers a lost response only after processing it, never for a throttled request', async () => {
+    const { batch, emulator } = await setUp({
+      faults: { throttleProbability: 1, operations: ['SubmitJob'], dropResponses: { SubmitJob: 1 } },
+    });
+    expect((await sdkError(submit(batch))).name).toBe('TooManyRequestsException');
+    expect(emulator.faults.dropResponses).toEqual({ SubmitJob: 1 });
+    expect(emulator.jobs()).toEqual([]);
+  });
+
+  it('keeps a new job out of ListJobs for listJobsLagSeconds, while DescribeJobs sees it at once', async () => {
+    const { clock, batch } = await setUp({
+      faults: { listJobsLagSeconds: 30 },
+      defaultJobSpec: { durations: { submitted: 0, pending: 0, runnable: 1000 } },
+    });
+    const jobId = await submit(batch, { jobName: 'fresh' });
+    const byName = () =>
+      listNames(batch, { jobQueue: QUEUE, filters: [{ name: 'JOB_NAME', values: ['fresh'] }] });
+    expect((await describeOne(batch, jobId)).jobName).toBe('fresh');
+    expect(await byName()).toEqual([]);
+    clock.advanceSeconds(29.999);
+    expect(await byName()).toEqual([]);
+    clock.advanceSeconds(0.001);
+    expect(await byName()).toEqual(['fresh']);
+    expect(await listNames(batch, { jobQueue: QUEUE, jobStatus: 'RUNNABLE' })).toEqual(['fresh']);
   });
 });
 
