@@ -4,19 +4,29 @@ import { type JobRecord, type JobStore, jobIdProblem } from './jobs';
 import { type Interruption, isFinished } from './lifecycle';
 import { listJobs } from './list-jobs';
 import { type JsonObject, requireString, requireStringList } from './request';
+import { createJobQueue, registerJobDefinition } from './resource-operations';
 import type { Scheduler } from './schedule';
 import { type SubmitContext, submitJob } from './submit-job';
 
 /** The Batch operations the emulator serves. */
-export type BatchOperation = 'SubmitJob' | 'DescribeJobs' | 'ListJobs' | 'TerminateJob' | 'CancelJob';
+export type BatchOperation =
+  | 'SubmitJob'
+  | 'DescribeJobs'
+  | 'ListJobs'
+  | 'TerminateJob'
+  | 'CancelJob'
+  | 'CreateJobQueue'
+  | 'RegisterJobDefinition';
 
-/** Each operation's HTTP path, as in the SDK's model (`@aws-sdk/client-batch`, all `POST`). */
+/** Each operation's HTTP path, as in the Batch service model's `http` traits (all `POST`). */
 export const OPERATION_PATHS: Readonly<Record<BatchOperation, string>> = {
   SubmitJob: '/v1/submitjob',
   DescribeJobs: '/v1/describejobs',
   ListJobs: '/v1/listjobs',
   TerminateJob: '/v1/terminatejob',
   CancelJob: '/v1/canceljob',
+  CreateJobQueue: '/v1/createjobqueue',
+  RegisterJobDefinition: '/v1/registerjobdefinition',
 };
 
 export const BATCH_OPERATIONS = Object.keys(OPERATION_PATHS) as BatchOperation[];
@@ -41,6 +51,8 @@ const HANDLERS: Readonly<Record<BatchOperation, Handler>> = {
     listJobs(body, { store, scheduler, now, lagSeconds: listJobsLagSeconds }),
   TerminateJob: terminateJob,
   CancelJob: cancelJob,
+  CreateJobQueue: (body, { registry }) => createJobQueue(body, registry),
+  RegisterJobDefinition: (body, { registry }) => registerJobDefinition(body, registry),
 };
 
 /** Answers one request's body; a BatchApiError it throws is Batch's error answer. */

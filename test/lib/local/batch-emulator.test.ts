@@ -1,10 +1,12 @@
 import {
   BatchClient,
   CancelJobCommand,
+  CreateJobQueueCommand,
   DescribeJobQueuesCommand,
   DescribeJobsCommand,
   ListJobsCommand,
   type ListJobsCommandInput,
+  RegisterJobDefinitionCommand,
   SubmitJobCommand,
   type SubmitJobCommandInput,
   TerminateJobCommand,
@@ -315,6 +317,134 @@ describe('BatchEmulator: job queues and job definitions', () => {
     await submit(batch, { jobQueue: 'seed-queue', jobDefinition: 'seed-def' });
     expect(() => emulator.addJob({ jobQueue: 'closed' })).toThrow(/DISABLED/);
     expect(() => emulator.addJob({ jobDefinition: 'retired' })).toThrow(/not in ACTIVE status/);
+  });
+});
+
+describe('BatchEmulator: CreateJobQueue and RegisterJobDefinition', () => {
+  it('creates a queue and registers revisions that SubmitJob then runs, as a client would set Batch up', async () => {
+    const { batch } = await setUp({ jobQueues: [], jobDefinitions: [] });
+    const queue = await batch.send(
+      new CreateJobQueueCommand({
+        jobQueueName: 'api-queue',
+        priority: 1,
+        computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'ce' }],
+      }),
+    );
+    expect([queue.jobQueueName, queue.jobQueueArn]).toEqual([
+      'api-queue',
+      `${ACCOUNT_PREFIX}:job-queue/api-queue`,
+    ]);
+    const register = (command: string[]) =>
+      batch.send(
+        new RegisterJobDefinitionCommand({
+          jobDefinitionName: 'api-def',
+          type: 'container',
+          containerProperties: { image: 'busybox', command },
+          timeout: { attemptDurationSeconds: 90 },
+        }),
+      );
+    expect((await register(['echo', '1'])).revision).toBe(1);
+    const second = await register(['echo', '2']);
+    expect([second.jobDefinitionName, second.jobDefinitionArn, second.revision]).toEqual([
+      'api-def',
+      `${ACCOUNT_PREFIX}:job-definition/api-def:2`,
+      2,
+    ]);
+    const jobId = await submit(batch, { jobQueue: 'api-queue', jobDefinition: 'api-def' });
+    expect(await describeOne(batch, jobId)).toMatchObject({
+      jobDefinition: `${ACCOUNT_PREFIX}:job-definition/api-def:2`,
+      container: { image: 'busybox', command: ['echo', '2'] },
+      timeout: { attemptDurationSeconds: 90 },
+    });
+    const again = await sdkError(
+      batch.send(
+        new CreateJobQueueCommand({
+          jobQueueName: 'api-queue',
+          priority: 1,
+          computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'ce' }],
+        }),
+      ),
+    );
+    expect([again.name, again.message]).toEqual([
+      'ClientException',
+      'Object already exists: job queue api-queue',
+    ]);
+  });
+
+  it('refuses what the model requires but is missing, and what the emulator does not run', async () => {
+    const { batch } = await setUp();
+    const queue = {
+      jobQueueName: 'q2',
+      priority: 1,
+      computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'ce' }],
+    };
+    const definition = {
+      jobDefinitionName: 'd2',
+      type: 'container',
+      containerProperties: { image: 'busybox' },
+    };
+    const cases: [string, Promise<unknown>, RegExp][] = [
+      [
+        'no priority',
+        batch.send(new CreateJobQueueCommand({ ...queue, priority: undefined } as never)),
+        /priority/,
+      ],
+      [
+        'four environments',
+        batch.send(
+          new CreateJobQueueCommand({
+            ...queue,
+            computeEnvironmentOrder: [1, 2, 3, 4].map((order) => ({
+              order,
+              computeEnvironment: `ce${order}`,
+            })),
+          }),
+        ),
+        /1 to 3/,
+      ],
+      [
+        'fair share',
+        batch.send(new CreateJobQueueCommand({ ...queue, schedulingPolicyArn: 'arn:x' })),
+        /fair-share/,
+      ],
+      [
+        'a name with a revision',
+        batch.send(new RegisterJobDefinitionCommand({ ...definition, jobDefinitionName: 'd2:3' } as never)),
+        /jobDefinitionName/,
+      ],
+      [
+        'no image',
+        batch.send(new RegisterJobDefinitionCommand({ ...definition, containerProperties: {} } as never)),
+        /image is required/,
+      ],
+      [
+        'multinode',
+        batch.send(new RegisterJobDefinitionCommand({ ...definition, type: 'multinode' } as never)),
+        /multi-node/,
+      ],
+      [
+        'Fargate',
+        batch.send(
+          new RegisterJobDefinitionCommand({ ...definition, platformCapabilities: ['FARGATE'] } as never),
+        ),
+        /EC2 jobs only/,
+      ],
+      [
+        'a short timeout',
+        batch.send(
+          new RegisterJobDefinitionCommand({
+            ...definition,
+            timeout: { attemptDurationSeconds: 10 },
+          } as never),
+        ),
+        /at least 60/,
+      ],
+    ];
+    for (const [label, call, message] of cases) {
+      const error = await sdkError(call);
+      expect([error.name, error.$metadata.httpStatusCode], label).toEqual(['ClientException', 400]);
+      expect(error.message, label).toMatch(message);
+    }
   });
 });
 
