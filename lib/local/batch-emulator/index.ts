@@ -83,6 +83,11 @@ export interface BatchEmulatorOptions {
    */
   readonly jobDefinitions?: readonly (string | JobDefinitionRegistration)[];
   readonly faults?: BatchFaults;
+  /**
+   * Sees every request and the answer it got (for logs, or to check answers against Batch's service
+   * model in tests); a lost response (dropResponses) is reported with the answer that was not sent.
+   */
+  readonly onExchange?: (exchange: BatchExchange) => void;
   /** Source of randomness for probabilistic faults, in [0, 1); default Math.random. */
   readonly random?: () => number;
 }
@@ -103,6 +108,18 @@ export interface JobSeed extends JobSpec {
 
 /** `dropped`: processed, but the connection was destroyed instead of answering (the dropResponses fault). */
 export type CallOutcome = 'ok' | 'throttled' | 'error' | 'dropped';
+
+/** A request and its answer, as {@link BatchEmulatorOptions.onExchange} sees them. */
+export interface BatchExchange {
+  readonly operation: BatchOperation | 'Unknown';
+  /** The request body as parsed, or undefined if it was no JSON object. */
+  readonly request: unknown;
+  readonly httpStatus: number;
+  /** The `x-amzn-errortype` of an error answer. */
+  readonly errorType?: string;
+  /** The answer's body (what the SDK deserializes). */
+  readonly response: unknown;
+}
 
 /** One request the emulator answered. */
 export interface CallRecord {
@@ -322,12 +339,16 @@ export class BatchEmulator {
     const method = request.method ?? 'GET';
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
     const operation = operationAt(method, path);
-    const answer = this.answer(
-      operation,
-      method,
-      path,
-      await readBody(request).catch((error) => error as Error),
-    );
+    const body = await readBody(request).catch((error) => error as Error);
+    const answer = this.answer(operation, method, path, body);
+    this.options.onExchange?.({
+      operation: operation ?? 'Unknown',
+      request: typeof body === 'string' ? parsedOrUndefined(body) : undefined,
+      httpStatus: answer.status,
+      ...(answer.errorType === undefined ? {} : { errorType: answer.errorType }),
+      // As the client receives it: through JSON.
+      response: JSON.parse(JSON.stringify(answer.body)),
+    });
     if (operation !== undefined && answer.processed && this.faultInjector.dropResponse(operation)) {
       // A lost response: Batch acted, the caller never hears of it.
       this.record(operation, answer, 'dropped');
@@ -400,6 +421,14 @@ function asRangeError<T>(register: () => T): T {
   } catch (error) {
     if (error instanceof BatchApiError) throw new RangeError(error.message);
     throw error;
+  }
+}
+
+function parsedOrUndefined(body: string): unknown {
+  try {
+    return parseJsonObject(body);
+  } catch {
+    return undefined;
   }
 }
 

@@ -8,8 +8,13 @@ import {
   type SubmitJobCommandInput,
 } from '@aws-sdk/client-batch';
 import { afterEach, expect } from 'vitest';
-import { BatchEmulator, type BatchEmulatorOptions } from '../../../lib/local/batch-emulator';
+import {
+  BatchEmulator,
+  type BatchEmulatorOptions,
+  type BatchExchange,
+} from '../../../lib/local/batch-emulator';
 import { VirtualClock } from '../../../lib/local/virtual-clock';
+import { loadBatchModel, shapeProblems } from './batch-model';
 
 /** What the emulator suites share: a started emulator and an SDK client per test, and small helpers. */
 
@@ -33,28 +38,61 @@ export interface EmulatorSetup {
   clock: VirtualClock;
   emulator: BatchEmulator;
   batch: BatchClient;
+  /** Every request and answer so far, each already checked against the service model. */
+  exchanges: BatchExchange[];
+}
+
+const model = loadBatchModel();
+
+/**
+ * Where an answer breaks the Batch service model: a success must fit the operation's output shape
+ * (members and JSON types, recursively); an error carries only its message.
+ */
+export function answerProblems(exchange: BatchExchange): string[] {
+  const { operation, httpStatus, response } = exchange;
+  if (httpStatus !== 200) {
+    const body = response as Record<string, unknown>;
+    const members = Object.keys(body);
+    return members.length === 1 && typeof body.message === 'string'
+      ? []
+      : [`${operation} ${httpStatus}: an error body must be { message }, got ${JSON.stringify(body)}`];
+  }
+  const output = model.operations[operation]?.output;
+  if (output === undefined) return [`${operation}: no such operation in the model`];
+  return shapeProblems(model, output, response, operation);
 }
 
 /**
  * Call at a suite's top level: returns `setUp`, which starts an emulator (knowing QUEUE and DEFINITION)
- * and a client without retries, both stopped after each test.
+ * and a client without retries, both stopped after each test. Every answer the emulator gives in the
+ * test is checked against the Batch service model; a test whose answers break it fails.
  */
 export function useEmulator(): (options?: Partial<BatchEmulatorOptions>) => Promise<EmulatorSetup> {
   let emulator: BatchEmulator | undefined;
   let client: BatchClient | undefined;
+  let problems: string[] = [];
   afterEach(async () => {
     client?.destroy();
     client = undefined;
     await emulator?.stop();
     emulator = undefined;
+    const found = problems;
+    problems = [];
+    expect(found, 'answers outside the Batch service model').toEqual([]);
   });
   return async (options = {}) => {
     const clock = new VirtualClock(START);
+    const exchanges: BatchExchange[] = [];
     const started = await BatchEmulator.start({
       clock,
       jobQueues: [QUEUE],
       jobDefinitions: [DEFINITION],
       ...options,
+      onExchange: (exchange) => {
+        exchanges.push(exchange);
+        problems.push(...answerProblems(exchange));
+        options.onExchange?.(exchange);
+      },
     });
     emulator = started;
     const batch = new BatchClient({
@@ -64,7 +102,7 @@ export function useEmulator(): (options?: Partial<BatchEmulatorOptions>) => Prom
       maxAttempts: 1,
     });
     client = batch;
-    return { clock, emulator: started, batch };
+    return { clock, emulator: started, batch, exchanges };
   };
 }
 
