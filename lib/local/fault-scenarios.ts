@@ -10,6 +10,7 @@ import type { LocalExecutionResult } from './local-state-machine';
 import { LocalWaiter, type LocalWaitResult, type SynthesizedWaiter, synthesizeWaiter } from './local-waiter';
 import type { NestedExecutionOptions, StartExecutionFault } from './nested-executions';
 import { seededRandom } from './seeded-random';
+import { registerSubmitTargets } from './submit-targets';
 import { VirtualClock } from './virtual-clock';
 
 /**
@@ -391,6 +392,7 @@ async function runWait(
   const clock = new VirtualClock();
   const emulator = await BatchEmulator.start({ clock, random: faultRandom });
   try {
+    registerSubmitTargets(emulator, synthesized);
     for (const job of spec.jobs) {
       emulator.addJob({
         jobId: job.jobId,
@@ -1511,6 +1513,7 @@ export async function runRandomInput(
   const clock = new VirtualClock();
   const emulator = await BatchEmulator.start({ clock });
   try {
+    registerSubmitTargets(emulator, synthesized);
     const ready = { durations: { submitted: 0, pending: 0, runnable: 5, starting: 5, running: 60 } };
     const [okA, okB] = RANDOM_INPUT_JOBS.succeeded;
     const queue = RANDOM_INPUT_JOBS.queue;

@@ -75,6 +75,8 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
   const emulator = await BatchEmulator.start({
     clock,
     random: options.random,
+    jobQueues: [JOB_QUEUE],
+    jobDefinitions: [JOB_DEFINITION],
     defaultJobSpec: {
       // The queue time is split the way Batch jobs spend it: a moment each in SUBMITTED, PENDING and
       // STARTING, the rest in RUNNABLE waiting for capacity.

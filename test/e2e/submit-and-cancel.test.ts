@@ -8,6 +8,7 @@ import {
   synthesizeWaiter,
 } from '../../lib/local/local-waiter';
 import { seededRandom } from '../../lib/local/seeded-random';
+import { registerSubmitTargets } from '../../lib/local/submit-targets';
 import { VirtualClock } from '../../lib/local/virtual-clock';
 import { MAX_SUBMIT_FAILURES } from '../../waiters';
 
@@ -38,6 +39,10 @@ beforeAll(async () => {
     clock,
     defaultJobSpec: { durations: { runnable: 60, running: 1_800 } },
   });
+  // The queue and definition the waiter's Submit Job task names, as they would exist next to its stack.
+  expect(registerSubmitTargets(emulator, synthesized)).toEqual([
+    { jobQueue: QUEUE, jobDefinition: 'etl-job' },
+  ]);
   batch = localBatchClient(emulator.endpoint);
 });
 
@@ -125,6 +130,7 @@ describe('submit and wait', () => {
     const resubmitting = synthesizeWaiter({
       waiter: { submit: { jobDefinition: 'etl-job', jobQueue: QUEUE, resubmitFailed: true } },
     });
+    registerSubmitTargets(emulator, resubmitting);
     const retried = await new LocalWaiter({
       synthesized: resubmitting,
       batchEndpoint: emulator.endpoint,
@@ -134,6 +140,26 @@ describe('submit and wait', () => {
     });
     expect(retried.status).toBe('SUCCEEDED');
     expect(submitted('etl-2026-11-04')).toHaveLength(2);
+  });
+
+  it('fails the wait with StepWait.SubmitFailed and Batch’s message when Batch refuses the submit (the queue is gone)', async () => {
+    const elsewhere = synthesizeWaiter({
+      waiter: { submit: { jobDefinition: 'etl-job', jobQueue: 'deleted-queue' } },
+    });
+    const result = await new LocalWaiter({
+      synthesized: elsewhere,
+      batchEndpoint: emulator.endpoint,
+      clock,
+    }).run({
+      jobName: 'etl-2026-11-05',
+    });
+    // The integration raises Batch.ClientException; the poller names it, keeping Batch's message.
+    expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.SubmitFailed' });
+    const { reason } = JSON.parse(result.cause as string);
+    expect(reason).toContain('Batch.ClientException');
+    expect(reason).toContain('JobQueue deleted-queue not found.');
+    expect(result.entered['Submit Job']).toBe(1);
+    expect(submitted('etl-2026-11-05')).toEqual([]);
   });
 
   it('refuses parameters on a waiter that does not submit', async () => {
@@ -183,6 +209,26 @@ describe('submit faults', () => {
       expect((clock.now() - started) / 1000).toBeGreaterThan(30);
     });
   }
+
+  it('attaches to the job a SubmitJob created though its answer was lost, once ListJobs lists it', async () => {
+    // Batch creates the job, the answer never arrives, and ListJobs shows the job only 10 s later.
+    emulator.setFaults({ dropResponses: { SubmitJob: 1 }, listJobsLagSeconds: 10 });
+    const before = emulator.callCount('SubmitJob');
+    const result = await waiter().run({ jobName: 'etl-lost-answer' });
+    expect(result.status).toBe('SUCCEEDED');
+    // One SubmitJob, whose answer was lost; the lookup 30 s later found its job: no second submit.
+    expect(emulator.callCount('SubmitJob') - before).toBe(1);
+    const jobs = submitted('etl-lost-answer');
+    expect(jobs).toHaveLength(1);
+    expect((result.output as { jobs: { jobId: string }[] }).jobs[0]?.jobId).toBe(jobs[0]?.jobId);
+  });
+
+  it('submits a second job when ListJobs lags longer than the lookup waits: the duplicate risk the README states', async () => {
+    emulator.setFaults({ dropResponses: { SubmitJob: 1 }, listJobsLagSeconds: 3_600 });
+    const result = await waiter().run({ jobName: 'etl-lagging-list' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(submitted('etl-lagging-list')).toHaveLength(2);
+  });
 
   it('gives up with StepWait.SubmitFailed when every SubmitJob is throttled, after five lookups', async () => {
     emulator.setFaults({ throttleProbability: 1, operations: ['SubmitJob'] });

@@ -31,7 +31,12 @@ function seededRandom(seed: number): () => number {
 beforeAll(async () => {
   synthesized = synthesizeWaiter();
   clock = new VirtualClock();
-  emulator = await BatchEmulator.start({ clock });
+  // The queues and definitions the business-key tests submit to.
+  emulator = await BatchEmulator.start({
+    clock,
+    jobQueues: ['nightly-queue', 'ambiguous-queue'],
+    jobDefinitions: ['etl', 'd'],
+  });
   batch = localBatchClient(emulator.endpoint);
 });
 

@@ -1,4 +1,4 @@
-import type { BatchOperation } from './operations';
+import { BATCH_OPERATIONS, type BatchOperation } from './operations';
 
 /** Failures to inject, to see how callers cope with a busy or broken Batch. All are off by default. */
 export interface BatchFaults {
@@ -13,8 +13,24 @@ export interface BatchFaults {
   readonly serverErrorProbability?: number;
   /** The next N requests fail with a 500 ServerException (the count goes down as they do). */
   readonly serverErrorBurst?: number;
-  /** Only these operations are affected; all of them when absent. */
+  /**
+   * Only these operations are throttled or fail with 5xx (the four faults above); all of them when absent.
+   * The two faults below name their operations themselves.
+   */
   readonly operations?: readonly BatchOperation[];
+  /**
+   * Lost responses: the next N requests of each operation named are processed (SubmitJob creates its job)
+   * and then the connection is destroyed without an HTTP response, as when a network or a front end fails
+   * after Batch acted. The SDK raises a network error (and, with retries on, sends the request again: a
+   * second job, since SubmitJob has no idempotency token). The counts go down as responses are lost.
+   * E.g. `{ SubmitJob: 1 }`.
+   */
+  readonly dropResponses?: Readonly<Partial<Record<BatchOperation, number>>>;
+  /**
+   * ListJobs is eventually consistent: a job appears in ListJobs only this many virtual seconds after it
+   * was created, while DescribeJobs sees it at once.
+   */
+  readonly listJobsLagSeconds?: number;
 }
 
 /** What happens to a request before Batch looks at it. */
@@ -33,6 +49,18 @@ function validateFaults(faults: BatchFaults): void {
   if (burst !== undefined && !(Number.isInteger(burst) && burst >= 0)) {
     throw new RangeError(`serverErrorBurst must be a whole number >= 0, got ${burst}`);
   }
+  for (const [operation, count] of Object.entries(faults.dropResponses ?? {})) {
+    if (!(BATCH_OPERATIONS as string[]).includes(operation)) {
+      throw new RangeError(`dropResponses names ${operation}, which is no operation the emulator serves`);
+    }
+    if (!(Number.isInteger(count) && (count as number) >= 0)) {
+      throw new RangeError(`dropResponses.${operation} must be a whole number >= 0, got ${count}`);
+    }
+  }
+  const lag = faults.listJobsLagSeconds;
+  if (lag !== undefined && !(Number.isFinite(lag) && lag >= 0)) {
+    throw new RangeError(`listJobsLagSeconds must be a finite number of seconds >= 0, got ${lag}`);
+  }
 }
 
 /**
@@ -43,6 +71,7 @@ function validateFaults(faults: BatchFaults): void {
 export class FaultInjector {
   private current: BatchFaults = {};
   private burstLeft = 0;
+  private readonly dropsLeft = new Map<BatchOperation, number>();
   /** Per operation: the virtual second being counted and how many requests it let through. */
   private readonly windows = new Map<BatchOperation, { second: number; admitted: number }>();
 
@@ -53,16 +82,43 @@ export class FaultInjector {
     this.set(faults);
   }
 
-  /** The faults in force, with `serverErrorBurst` showing what is left of the burst. */
+  /** The faults in force, with `serverErrorBurst` and `dropResponses` showing what is left of them. */
   get faults(): BatchFaults {
-    return { ...this.current, serverErrorBurst: this.burstLeft };
+    return {
+      ...this.current,
+      serverErrorBurst: this.burstLeft,
+      ...(this.current.dropResponses === undefined
+        ? {}
+        : { dropResponses: Object.fromEntries(this.dropsLeft) }),
+    };
+  }
+
+  /** Seconds a new job stays out of ListJobs. */
+  get listJobsLagSeconds(): number {
+    return this.current.listJobsLagSeconds ?? 0;
+  }
+
+  /** Whether the response to this request (which Batch has processed) is lost; uses up one such loss. */
+  dropResponse(operation: BatchOperation): boolean {
+    const left = this.dropsLeft.get(operation) ?? 0;
+    if (left === 0) return false;
+    this.dropsLeft.set(operation, left - 1);
+    return true;
   }
 
   /** Replaces all faults (`{}` turns them off) and starts a fresh count for the per-second limit. */
   set(faults: BatchFaults): void {
     validateFaults(faults);
-    this.current = { ...faults, ...(faults.operations ? { operations: [...faults.operations] } : {}) };
+    this.current = {
+      ...faults,
+      ...(faults.operations ? { operations: [...faults.operations] } : {}),
+      ...(faults.dropResponses ? { dropResponses: { ...faults.dropResponses } } : {}),
+    };
     this.burstLeft = faults.serverErrorBurst ?? 0;
+    this.dropsLeft.clear();
+    for (const [operation, count] of Object.entries(faults.dropResponses ?? {})) {
+      this.dropsLeft.set(operation as BatchOperation, count as number);
+    }
     this.windows.clear();
   }
 

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type ForcedStatus,
-  type Interruption,
-  type JobState,
-  jobStateAt,
-  type ResolvedJobSpec,
-} from './lifecycle';
+import type { BatchArns } from './arns';
+import type { ContainerSettings } from './container';
+import type { ForcedStatus, Interruption, ResolvedJobSpec } from './lifecycle';
+import type { JobDefinition, JobQueue } from './registry';
+import type { JobTimeout, RetryStrategy } from './retry-strategy';
 
 /** What SubmitJob was asked (the emulated subset), also handed to `jobSpecFor`. */
 export interface SubmitJobInput {
@@ -17,6 +15,28 @@ export interface SubmitJobInput {
   readonly parameters?: Readonly<Record<string, string>>;
 }
 
+/** SubmitJob.dependsOn (the model's JobDependency): a job id, and for array jobs N_TO_N or SEQUENTIAL. */
+export interface JobDependency {
+  readonly jobId?: string;
+  readonly type?: 'N_TO_N' | 'SEQUENTIAL';
+}
+
+/** What a job runs with, fixed at SubmitJob: the definition's settings with the request's over them. */
+export interface JobSettings {
+  readonly container: ContainerSettings;
+  readonly retryStrategy?: RetryStrategy;
+  readonly timeout?: JobTimeout;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly propagateTags?: boolean;
+  /** As submitted; DescribeJobs reports it. */
+  readonly dependsOn: readonly JobDependency[];
+}
+
+/** An array job's parent (`size` children) or one of its children. */
+export type ArrayRole =
+  | { readonly kind: 'parent'; readonly size: number }
+  | { readonly kind: 'child'; readonly parentId: string; readonly index: number };
+
 export interface JobRecord {
   /** Creation order; ListJobs pages by it. */
   readonly seq: number;
@@ -25,12 +45,18 @@ export interface JobRecord {
   readonly jobName: string;
   /** Always an ARN, as DescribeJobs reports it. */
   readonly jobQueue: string;
-  /** Always an ARN with a revision, as DescribeJobs reports it. */
+  /** The ARN of the revision the job runs, as DescribeJobs reports it. */
   readonly jobDefinition: string;
+  /** The definition's name, without revision (ListJobs' JOB_DEFINITION filter matches it). */
+  readonly definitionName: string;
   readonly parameters: Readonly<Record<string, string>>;
   readonly createdAt: number;
   readonly spec: ResolvedJobSpec;
   readonly logStreamName: string;
+  readonly settings: JobSettings;
+  /** The jobs whose end this job waits for: its dependsOn, and for an array child its N_TO_N and SEQUENTIAL turns. */
+  readonly waitsFor: readonly string[];
+  readonly array?: ArrayRole;
   interruption?: Interruption;
   forced?: ForcedStatus;
 }
@@ -41,6 +67,21 @@ export interface JobRecord {
  */
 const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
+/**
+ * Job ids: Batch refuses an id outside `[a-zA-Z_0-9-]{1,128}` ("Provided name <id> is not supported
+ * pattern[a-zA-Z_0-9-]{1,128}", its answer to DescribeJobs quoted in boto/boto3#1922), but for the
+ * suffixes of an array child (`<id>:<index>`) and of a multi-node parallel job's node (`<id>#<node>`),
+ * which the API reference names as job ids (DescribeJobs, ListJobs.arrayJobId and multiNodeJobId).
+ */
+const JOB_ID = /^[A-Za-z0-9_-]{1,128}(?:[:#]\d{1,5})?$/;
+
+/** Why Batch would refuse a job id, or undefined if it is well formed. */
+export function jobIdProblem(jobId: string): string | undefined {
+  return JOB_ID.test(jobId)
+    ? undefined
+    : `Provided name ${jobId} is not supported pattern[a-zA-Z_0-9-]{1,128}`;
+}
+
 /** Why a job name would be refused by SubmitJob, or undefined if it is fine. */
 export function jobNameProblem(jobName: string): string | undefined {
   if (JOB_NAME.test(jobName)) return undefined;
@@ -50,69 +91,52 @@ export function jobNameProblem(jobName: string): string | undefined {
   );
 }
 
-/** Builds the ARNs Batch reports, from names or ARNs as callers may send either. */
-export class BatchArns {
-  constructor(
-    readonly region: string,
-    readonly accountId: string,
-  ) {}
-
-  job(jobId: string): string {
-    return `${this.prefix()}job/${jobId}`;
-  }
-
-  /** `my-queue` -> `arn:aws:batch:<region>:<account>:job-queue/my-queue`; an ARN stays as it is. */
-  jobQueue(nameOrArn: string): string {
-    return nameOrArn.startsWith('arn:') ? nameOrArn : `${this.prefix()}job-queue/${nameOrArn}`;
-  }
-
-  /** `def` -> `...:job-definition/def:1` (the first revision), `def:3` -> `...:job-definition/def:3`. */
-  jobDefinition(nameOrArn: string): string {
-    if (nameOrArn.startsWith('arn:')) return nameOrArn;
-    const revised = /:\d+$/.test(nameOrArn) ? nameOrArn : `${nameOrArn}:1`;
-    return `${this.prefix()}job-definition/${revised}`;
-  }
-
-  private prefix(): string {
-    return `arn:aws:batch:${this.region}:${this.accountId}:`;
-  }
+/** A job about to be created, its queue and definition already resolved. */
+export interface NewJob {
+  readonly jobName: string;
+  readonly queue: JobQueue;
+  readonly definition: JobDefinition;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly spec: ResolvedJobSpec;
+  readonly settings: JobSettings;
+  readonly createdAt: number;
+  /** Default: a fresh UUID, as Batch's job ids are; an array child's is `<parent id>:<index>`. */
+  readonly jobId?: string;
+  readonly waitsFor?: readonly string[];
+  readonly array?: ArrayRole;
 }
 
-/** `arn:...:job-definition/my-def:3` -> `my-def`: the first part of the awslogs stream Batch creates. */
-function jobDefinitionName(jobDefinitionArn: string): string {
-  const afterSlash = jobDefinitionArn.slice(jobDefinitionArn.lastIndexOf('/') + 1);
-  return afterSlash.replace(/:\d+$/, '');
-}
-
-/** The emulator's jobs, in creation order. */
+/** The emulator's jobs, array children included, in creation order. */
 export class JobStore {
   private readonly byId = new Map<string, JobRecord>();
   private nextSeq = 1;
 
   constructor(readonly arns: BatchArns) {}
 
-  add(
-    input: SubmitJobInput,
-    spec: ResolvedJobSpec,
-    createdAt: number,
-    jobId: string = randomUUID(),
-  ): JobRecord {
+  add(job: NewJob): JobRecord {
+    const jobId = job.jobId ?? randomUUID();
     if (this.byId.has(jobId)) throw new RangeError(`a job with id ${jobId} already exists`);
-    const jobDefinition = this.arns.jobDefinition(input.jobDefinition);
-    const job: JobRecord = {
+    const problem = jobIdProblem(jobId);
+    if (problem) throw new RangeError(problem);
+    const record: JobRecord = {
       seq: this.nextSeq++,
       jobId,
       jobArn: this.arns.job(jobId),
-      jobName: input.jobName,
-      jobQueue: this.arns.jobQueue(input.jobQueue),
-      jobDefinition,
-      parameters: { ...input.parameters },
-      createdAt,
-      spec,
-      logStreamName: spec.logStreamName ?? `${jobDefinitionName(jobDefinition)}/default/${jobId}`,
+      jobName: job.jobName,
+      jobQueue: job.queue.arn,
+      jobDefinition: job.definition.arn,
+      definitionName: job.definition.name,
+      parameters: { ...job.parameters },
+      createdAt: job.createdAt,
+      spec: job.spec,
+      // The awslogs stream Batch creates: `<definition name>/default/<task id>`.
+      logStreamName: job.spec.logStreamName ?? `${job.definition.name}/default/${jobId}`,
+      settings: job.settings,
+      waitsFor: job.waitsFor ?? [],
+      ...(job.array === undefined ? {} : { array: job.array }),
     };
-    this.byId.set(jobId, job);
-    return job;
+    this.byId.set(jobId, record);
+    return record;
   }
 
   get(jobId: string): JobRecord | undefined {
@@ -123,123 +147,21 @@ export class JobStore {
     return this.byId.delete(jobId);
   }
 
+  /** Every job, array children included, in creation order. */
   all(): JobRecord[] {
     return [...this.byId.values()];
   }
+
+  /** An array job's children in index order; none for any other job. */
+  children(parent: JobRecord): JobRecord[] {
+    if (parent.array?.kind !== 'parent') return [];
+    return Array.from({ length: parent.array.size }, (_, index) =>
+      this.byId.get(`${parent.jobId}:${index}`),
+    ).filter((child) => child !== undefined);
+  }
 }
 
-/** One attempt, as DescribeJobs lists it once the attempt has ended (AttemptDetail). */
-export interface EmulatedAttempt {
-  readonly container: { readonly exitCode?: number; readonly logStreamName: string };
-  readonly startedAt: number;
-  readonly stoppedAt: number;
-  readonly statusReason?: string;
-}
-
-/** A job as DescribeJobs returns it (the JobDetail members the emulator fills in). */
-export interface EmulatedJobDetail {
-  readonly jobArn: string;
-  readonly jobName: string;
-  readonly jobId: string;
-  readonly jobQueue: string;
-  /** A string, not the SDK's enum: a forced status may be one Batch never documented. */
-  readonly status: string;
-  readonly statusReason?: string;
-  readonly createdAt: number;
-  readonly startedAt?: number;
-  readonly stoppedAt?: number;
-  readonly jobDefinition: string;
-  readonly parameters: Readonly<Record<string, string>>;
-  readonly container: { readonly exitCode?: number; readonly logStreamName?: string };
-  readonly attempts: readonly EmulatedAttempt[];
-  readonly dependsOn: readonly never[];
-  readonly tags: Readonly<Record<string, string>>;
-  readonly platformCapabilities: readonly string[];
-  /** Present, and true, only when CancelJob took effect (Batch API reference, JobSummary.isCancelled). */
-  readonly isCancelled?: true;
-  /** Present, and true, only when TerminateJob took effect. */
-  readonly isTerminated?: true;
-}
-
-/** A job as ListJobs returns it (JobSummary). */
-export interface EmulatedJobSummary {
-  readonly jobArn: string;
-  readonly jobId: string;
-  readonly jobName: string;
-  readonly createdAt: number;
-  readonly status: string;
-  readonly statusReason?: string;
-  readonly startedAt?: number;
-  readonly stoppedAt?: number;
-  readonly container?: { readonly exitCode: number };
-  readonly jobDefinition: string;
-  readonly isCancelled?: true;
-  readonly isTerminated?: true;
-}
-
-export function describeJob(job: JobRecord, now: number): EmulatedJobDetail {
-  const state = jobStateAt(job, now);
-  const hasRun = state.startedAt !== undefined;
-  return {
-    jobArn: job.jobArn,
-    jobName: job.jobName,
-    jobId: job.jobId,
-    jobQueue: job.jobQueue,
-    status: state.status,
-    ...optional('statusReason', state.statusReason),
-    createdAt: job.createdAt,
-    ...optional('startedAt', state.startedAt),
-    ...optional('stoppedAt', state.stoppedAt),
-    jobDefinition: job.jobDefinition,
-    parameters: { ...job.parameters },
-    container: {
-      ...optional('exitCode', state.exitCode),
-      ...optional('logStreamName', hasRun ? job.logStreamName : undefined),
-    },
-    attempts: attemptsOf(job, state),
-    dependsOn: [],
-    tags: {},
-    platformCapabilities: ['EC2'],
-    ...interruptionFlags(job),
-  };
-}
-
-/** Batch adds an attempt when it ends, so a running job has none yet and a job that never ran has none. */
-function attemptsOf(job: JobRecord, state: JobState): EmulatedAttempt[] {
-  if (state.startedAt === undefined || state.stoppedAt === undefined) return [];
-  return [
-    {
-      container: { ...optional('exitCode', state.exitCode), logStreamName: job.logStreamName },
-      startedAt: state.startedAt,
-      stoppedAt: state.stoppedAt,
-      ...optional('statusReason', state.statusReason),
-    },
-  ];
-}
-
-export function summarizeJob(job: JobRecord, state: JobState): EmulatedJobSummary {
-  return {
-    jobArn: job.jobArn,
-    jobId: job.jobId,
-    jobName: job.jobName,
-    createdAt: job.createdAt,
-    status: state.status,
-    ...optional('statusReason', state.statusReason),
-    ...optional('startedAt', state.startedAt),
-    ...optional('stoppedAt', state.stoppedAt),
-    ...(state.exitCode === undefined ? {} : { container: { exitCode: state.exitCode } }),
-    jobDefinition: job.jobDefinition,
-    ...interruptionFlags(job),
-  };
-}
-
-function interruptionFlags(job: JobRecord): { isCancelled?: true; isTerminated?: true } {
-  if (job.interruption?.kind === 'cancelled') return { isCancelled: true };
-  if (job.interruption?.kind === 'terminated') return { isTerminated: true };
-  return {};
-}
-
-/** `{ [key]: value }`, or nothing when the value is absent: Batch leaves unset members out. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+/** Whether a job is an array child (ListJobs by queue leaves children out; arrayJobId lists them). */
+export function isArrayChild(job: JobRecord): boolean {
+  return job.array?.kind === 'child';
 }

@@ -1,6 +1,6 @@
 /**
- * How an emulated job moves through Batch's statuses. Nothing runs in the background: the status is worked
- * out from the clock each time someone asks, so advancing a VirtualClock is all it takes to move jobs.
+ * How an emulated job behaves (its spec) and the words Batch uses about it. Nothing runs in the
+ * background: timeline.ts works the status out from the clock each time someone asks.
  */
 
 import { BATCH_JOB_STATUSES, type BatchJobStatus } from '../../../waiters';
@@ -31,6 +31,21 @@ export interface JobSpec {
   readonly statusReason?: string;
   /** Default `<jobDefinitionName>/default/<jobId>`, the awslogs stream Batch creates. */
   readonly logStreamName?: string;
+  /**
+   * How each attempt ends, the first attempt first, for jobs with a retryStrategy; an attempt beyond the
+   * list, or a field an entry leaves out, behaves as the fields above say.
+   */
+  readonly attempts?: readonly AttemptSpec[];
+}
+
+/** How one attempt ends. */
+export interface AttemptSpec {
+  readonly outcome?: JobOutcome;
+  /** Default 0 when the attempt succeeds and 1 when it fails (or the job's exitCode if outcome is not set). */
+  readonly exitCode?: number;
+  readonly statusReason?: string;
+  /** Seconds this attempt spends RUNNING; default durations.running. */
+  readonly running?: number;
 }
 
 export interface ResolvedJobSpec {
@@ -39,6 +54,15 @@ export interface ResolvedJobSpec {
   readonly exitCode: number;
   readonly statusReason: string;
   readonly logStreamName?: string;
+  readonly attempts: readonly AttemptSpec[];
+}
+
+/** How attempt `n` (from 1) of a job ends and how long it runs. */
+export interface AttemptPlan {
+  readonly outcome: JobOutcome;
+  readonly exitCode: number;
+  readonly statusReason: string;
+  readonly runningSeconds: number;
 }
 
 export const DEFAULT_DURATIONS: PhaseDurations = {
@@ -53,10 +77,19 @@ export const DEFAULT_DURATIONS: PhaseDurations = {
 export const ESSENTIAL_CONTAINER_EXITED = 'Essential container in task exited';
 
 /**
- * The exit code of a container killed by TerminateJob: ECS stops it with SIGTERM, then SIGKILL (128 + 9).
- * An emulator choice; a container that handles SIGTERM would report its own code.
+ * The exit code of a container killed by TerminateJob or a timeout: ECS stops it with SIGTERM, then
+ * SIGKILL (128 + 9). An emulator choice; a container that handles SIGTERM would report its own code.
  */
 export const KILLED_EXIT_CODE = 137;
+
+/** Batch's statusReason for an attempt that ran past timeout.attemptDurationSeconds; it is not retried. */
+export const ATTEMPT_TIMED_OUT = 'Job attempt duration exceeded timeout';
+
+/** Batch's statusReason for a job whose dependency failed (it never runs). */
+export const DEPENDENCY_FAILED = 'Dependent Job failed';
+
+/** Batch's statusReason for an array job one of whose children failed. */
+export const ARRAY_CHILD_FAILED = 'Array Child Job failed';
 
 /** Merges spec layers, later ones winning field by field; throws RangeError on a spec that cannot be. */
 export function resolveJobSpec(...layers: readonly (JobSpec | undefined)[]): ResolvedJobSpec {
@@ -71,25 +104,57 @@ export function resolveJobSpec(...layers: readonly (JobSpec | undefined)[]): Res
   const spec: ResolvedJobSpec = {
     durations,
     outcome,
-    exitCode: merged.exitCode ?? (outcome === 'SUCCEEDED' ? 0 : 1),
+    exitCode: merged.exitCode ?? defaultExitCode(outcome),
     statusReason: merged.statusReason ?? ESSENTIAL_CONTAINER_EXITED,
     ...(merged.logStreamName === undefined ? {} : { logStreamName: merged.logStreamName }),
+    attempts: [...(merged.attempts ?? [])],
   };
   validateSpec(spec);
   return spec;
 }
 
+/** How attempt `n` (from 1) ends: its entry in `attempts`, else the job's own fields. */
+export function attemptPlan(spec: ResolvedJobSpec, n: number): AttemptPlan {
+  const entry = spec.attempts[n - 1] ?? {};
+  const outcome = entry.outcome ?? spec.outcome;
+  return {
+    outcome,
+    exitCode: entry.exitCode ?? (entry.outcome === undefined ? spec.exitCode : defaultExitCode(outcome)),
+    statusReason: entry.statusReason ?? spec.statusReason,
+    runningSeconds: entry.running ?? spec.durations.running,
+  };
+}
+
+function defaultExitCode(outcome: JobOutcome): number {
+  return outcome === 'SUCCEEDED' ? 0 : 1;
+}
+
 function validateSpec(spec: ResolvedJobSpec): void {
   for (const [phase, seconds] of Object.entries(spec.durations)) {
-    if (!Number.isFinite(seconds) || seconds < 0) {
-      throw new RangeError(`durations.${phase} must be a finite number of seconds >= 0, got ${seconds}`);
-    }
+    checkSeconds(`durations.${phase}`, seconds);
   }
-  if (spec.outcome !== 'SUCCEEDED' && spec.outcome !== 'FAILED') {
-    throw new RangeError(`outcome must be SUCCEEDED or FAILED, got ${String(spec.outcome)}`);
-  }
+  checkOutcome('outcome', spec.outcome);
   if (!Number.isInteger(spec.exitCode))
     throw new RangeError(`exitCode must be an integer, got ${spec.exitCode}`);
+  for (const [index, attempt] of spec.attempts.entries()) {
+    if (attempt.outcome !== undefined) checkOutcome(`attempts[${index}].outcome`, attempt.outcome);
+    if (attempt.exitCode !== undefined && !Number.isInteger(attempt.exitCode)) {
+      throw new RangeError(`attempts[${index}].exitCode must be an integer, got ${attempt.exitCode}`);
+    }
+    if (attempt.running !== undefined) checkSeconds(`attempts[${index}].running`, attempt.running);
+  }
+}
+
+function checkSeconds(field: string, seconds: number): void {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new RangeError(`${field} must be a finite number of seconds >= 0, got ${seconds}`);
+  }
+}
+
+function checkOutcome(field: string, outcome: string): void {
+  if (outcome !== 'SUCCEEDED' && outcome !== 'FAILED') {
+    throw new RangeError(`${field} must be SUCCEEDED or FAILED, got ${String(outcome)}`);
+  }
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
@@ -99,6 +164,7 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
 /** A TerminateJob or CancelJob that took effect. */
 export interface Interruption {
   readonly kind: 'terminated' | 'cancelled';
+  /** When it was asked for, epoch ms. */
   readonly at: number;
   readonly reason: string;
 }
@@ -107,75 +173,6 @@ export interface Interruption {
 export interface ForcedStatus {
   readonly status: string;
   readonly statusReason?: string;
-}
-
-/** What DescribeJobs reports about a job at one instant; times are epoch ms like Batch's. */
-export interface JobState {
-  readonly status: string;
-  readonly statusReason?: string;
-  /** When the job went from STARTING to RUNNING (Batch API reference, JobDetail.startedAt). */
-  readonly startedAt?: number;
-  readonly stoppedAt?: number;
-  readonly exitCode?: number;
-}
-
-export interface JobTimes {
-  readonly createdAt: number;
-  readonly spec: ResolvedJobSpec;
-  readonly interruption?: Interruption;
-  readonly forced?: ForcedStatus;
-}
-
-const PHASES: readonly (readonly [JobStatus, keyof PhaseDurations])[] = [
-  ['SUBMITTED', 'submitted'],
-  ['PENDING', 'pending'],
-  ['RUNNABLE', 'runnable'],
-  ['STARTING', 'starting'],
-  ['RUNNING', 'running'],
-];
-
-/** The state the job's spec alone gives at `now`, ignoring TerminateJob, CancelJob and forced statuses. */
-export function scheduledStateAt(spec: ResolvedJobSpec, createdAt: number, now: number): JobState {
-  let phaseEnd = createdAt;
-  let startedAt = createdAt;
-  for (const [status, key] of PHASES) {
-    const phaseStart = phaseEnd;
-    phaseEnd += Math.round(spec.durations[key] * 1000);
-    if (status === 'RUNNING') startedAt = phaseStart;
-    if (now < phaseEnd) return status === 'RUNNING' ? { status, startedAt } : { status };
-  }
-  return {
-    status: spec.outcome,
-    statusReason: spec.statusReason,
-    startedAt,
-    stoppedAt: phaseEnd,
-    exitCode: spec.exitCode,
-  };
-}
-
-/** The state DescribeJobs reports at `now`: a forced status, if any, shown over the real one. */
-export function jobStateAt(job: JobTimes, now: number): JobState {
-  const state = underlyingStateAt(job, now);
-  if (!job.forced) return state;
-  return { ...state, status: job.forced.status, statusReason: job.forced.statusReason ?? state.statusReason };
-}
-
-/** Where the job really is (schedule, TerminateJob, CancelJob), whatever status is forced on display. */
-export function underlyingStateAt(job: JobTimes, now: number): JobState {
-  return job.interruption
-    ? interruptedState(job, job.interruption)
-    : scheduledStateAt(job.spec, job.createdAt, now);
-}
-
-/** A terminated or cancelled job failed at that moment; one that was running has its container killed. */
-function interruptedState(job: JobTimes, interruption: Interruption): JobState {
-  const before = scheduledStateAt(job.spec, job.createdAt, interruption.at);
-  return {
-    status: 'FAILED',
-    statusReason: interruption.reason,
-    stoppedAt: interruption.at,
-    ...(before.startedAt === undefined ? {} : { startedAt: before.startedAt, exitCode: KILLED_EXIT_CODE }),
-  };
 }
 
 export function isFinished(status: string): boolean {

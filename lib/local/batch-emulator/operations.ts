@@ -1,40 +1,32 @@
 import { clientError } from './errors';
-import {
-  describeJob,
-  type JobRecord,
-  type JobStore,
-  jobNameProblem,
-  type SubmitJobInput,
-  summarizeJob,
-} from './jobs';
-import {
-  isFinished,
-  JOB_STATUSES,
-  type JobState,
-  jobStateAt,
-  type ResolvedJobSpec,
-  underlyingStateAt,
-} from './lifecycle';
-import {
-  type JsonObject,
-  optionalInteger,
-  optionalObjectList,
-  optionalString,
-  optionalStringMap,
-  requireString,
-  requireStringList,
-} from './request';
+import { describeJob } from './job-view';
+import { type JobRecord, type JobStore, jobIdProblem } from './jobs';
+import { type Interruption, isFinished } from './lifecycle';
+import { listJobs } from './list-jobs';
+import { type JsonObject, requireString, requireStringList } from './request';
+import { createJobQueue, registerJobDefinition } from './resource-operations';
+import type { Scheduler } from './schedule';
+import { type SubmitContext, submitJob } from './submit-job';
 
 /** The Batch operations the emulator serves. */
-export type BatchOperation = 'SubmitJob' | 'DescribeJobs' | 'ListJobs' | 'TerminateJob' | 'CancelJob';
+export type BatchOperation =
+  | 'SubmitJob'
+  | 'DescribeJobs'
+  | 'ListJobs'
+  | 'TerminateJob'
+  | 'CancelJob'
+  | 'CreateJobQueue'
+  | 'RegisterJobDefinition';
 
-/** Each operation's HTTP path, as in the SDK's model (`@aws-sdk/client-batch`, all `POST`). */
+/** Each operation's HTTP path, as in the Batch service model's `http` traits (all `POST`). */
 export const OPERATION_PATHS: Readonly<Record<BatchOperation, string>> = {
   SubmitJob: '/v1/submitjob',
   DescribeJobs: '/v1/describejobs',
   ListJobs: '/v1/listjobs',
   TerminateJob: '/v1/terminatejob',
   CancelJob: '/v1/canceljob',
+  CreateJobQueue: '/v1/createjobqueue',
+  RegisterJobDefinition: '/v1/registerjobdefinition',
 };
 
 export const BATCH_OPERATIONS = Object.keys(OPERATION_PATHS) as BatchOperation[];
@@ -44,11 +36,10 @@ export function operationAt(method: string, path: string): BatchOperation | unde
   return BATCH_OPERATIONS.find((operation) => OPERATION_PATHS[operation] === path);
 }
 
-export interface OperationContext {
-  readonly store: JobStore;
-  /** The clock reading for this request, epoch ms. */
-  readonly now: number;
-  specFor(input: SubmitJobInput): ResolvedJobSpec;
+export interface OperationContext extends SubmitContext {
+  readonly scheduler: Scheduler;
+  /** The listJobsLagSeconds fault: how long a new job stays out of ListJobs. */
+  readonly listJobsLagSeconds: number;
 }
 
 type Handler = (body: JsonObject, context: OperationContext) => object;
@@ -56,9 +47,12 @@ type Handler = (body: JsonObject, context: OperationContext) => object;
 const HANDLERS: Readonly<Record<BatchOperation, Handler>> = {
   SubmitJob: submitJob,
   DescribeJobs: describeJobs,
-  ListJobs: listJobs,
+  ListJobs: (body, { store, scheduler, now, listJobsLagSeconds }) =>
+    listJobs(body, { store, scheduler, now, lagSeconds: listJobsLagSeconds }),
   TerminateJob: terminateJob,
   CancelJob: cancelJob,
+  CreateJobQueue: (body, { registry }) => createJobQueue(body, registry),
+  RegisterJobDefinition: (body, { registry }) => registerJobDefinition(body, registry),
 };
 
 /** Answers one request's body; a BatchApiError it throws is Batch's error answer. */
@@ -66,183 +60,85 @@ export function runOperation(operation: BatchOperation, body: JsonObject, contex
   return HANDLERS[operation](body, context);
 }
 
-/** SubmitJob (the subset jobName, jobQueue, jobDefinition, parameters); Batch returns jobArn, jobName, jobId. */
-function submitJob(body: JsonObject, { store, now, specFor }: OperationContext): object {
-  const jobName = requireString(body, 'jobName');
-  const problem = jobNameProblem(jobName);
-  if (problem) throw clientError(problem);
-  const parameters = optionalStringMap(body, 'parameters');
-  const input: SubmitJobInput = {
-    jobName,
-    jobQueue: requireString(body, 'jobQueue'),
-    jobDefinition: requireString(body, 'jobDefinition'),
-    ...(parameters === undefined ? {} : { parameters }),
-  };
-  const job = store.add(input, specFor(input), now);
-  return { jobArn: job.jobArn, jobName: job.jobName, jobId: job.jobId };
-}
-
 /** DescribeJobs accepts "a list of up to 100 job IDs" (Batch API reference, DescribeJobs.jobs). */
 export const DESCRIBE_JOBS_LIMIT = 100;
 
-/** DescribeJobs: ids Batch does not know are left out of `jobs`, with no error; each job is listed once. */
-function describeJobs(body: JsonObject, { store, now }: OperationContext): object {
+/**
+ * DescribeJobs: ids Batch does not know are left out of `jobs`, with no error; each job is listed once. An
+ * id that cannot be a job id is refused. Array children (`<id>:<index>`) are described like any job.
+ */
+function describeJobs(body: JsonObject, { store, scheduler, now }: OperationContext): object {
   const ids = requireStringList(body, 'jobs');
   if (ids.length > DESCRIBE_JOBS_LIMIT) {
     throw clientError(`jobs holds ${ids.length} ids; DescribeJobs takes at most ${DESCRIBE_JOBS_LIMIT}`);
   }
+  for (const id of ids) {
+    const problem = jobIdProblem(id);
+    if (problem) throw clientError(problem);
+  }
   const known = [...new Set(ids)].map((id) => store.get(id)).filter((job) => job !== undefined);
-  return { jobs: known.map((job) => describeJob(job, now)) };
-}
-
-/**
- * ListJobs page sizes (Batch API reference, ListJobs.maxResults): with `filters` up to 100 jobs a page,
- * otherwise up to 1000.
- */
-export const LIST_JOBS_PAGE_LIMIT = { filtered: 100, unfiltered: 1000 } as const;
-
-/**
- * ListJobs by job queue. Newest first (the reference states it for filtered lists and the emulator uses it
- * for all). With a filter, jobStatus is ignored and every status is listed; without one, jobStatus
- * defaults to RUNNING.
- */
-function listJobs(body: JsonObject, { store, now }: OperationContext): object {
-  const query = readListQuery(body, store);
-  const afterSeq =
-    query.nextToken === undefined ? Number.POSITIVE_INFINITY : decodeNextToken(query.nextToken);
-  const candidates = store
-    .all()
-    .filter((job) => job.jobQueue === query.jobQueue && job.seq < afterSeq && query.nameMatches(job.jobName))
-    .sort((a, b) => b.seq - a.seq);
-  const page: { job: JobRecord; state: JobState }[] = [];
-  let more = false;
-  for (const job of candidates) {
-    const state = jobStateAt(job, now);
-    if (query.status !== undefined && state.status !== query.status) continue;
-    if (page.length === query.pageSize) {
-      more = true;
-      break;
-    }
-    page.push({ job, state });
-  }
-  const last = page.at(-1);
-  return {
-    jobSummaryList: page.map(({ job, state }) => summarizeJob(job, state)),
-    ...(more && last ? { nextToken: encodeNextToken(last.job.seq) } : {}),
-  };
-}
-
-interface ListQuery {
-  /** The queue's ARN. */
-  readonly jobQueue: string;
-  /** The status to list, or undefined for all (a filter was given). */
-  readonly status: string | undefined;
-  readonly pageSize: number;
-  readonly nextToken: string | undefined;
-  nameMatches(jobName: string): boolean;
-}
-
-function readListQuery(body: JsonObject, store: JobStore): ListQuery {
-  for (const unsupported of ['arrayJobId', 'multiNodeJobId']) {
-    if (optionalString(body, unsupported) !== undefined) {
-      throw clientError(`${unsupported} is not supported by the Batch emulator; list by jobQueue`);
-    }
-  }
-  const jobQueue = optionalString(body, 'jobQueue');
-  if (jobQueue === undefined || jobQueue === '') {
-    throw clientError('one of jobQueue, arrayJobId or multiNodeJobId is required');
-  }
-  const filters = optionalObjectList(body, 'filters') ?? [];
-  const jobStatus = optionalString(body, 'jobStatus');
-  if (jobStatus !== undefined && !(JOB_STATUSES as readonly string[]).includes(jobStatus)) {
-    throw clientError(`jobStatus must be one of ${JOB_STATUSES.join(', ')}, got ${jobStatus}`);
-  }
-  const limit = filters.length > 0 ? LIST_JOBS_PAGE_LIMIT.filtered : LIST_JOBS_PAGE_LIMIT.unfiltered;
-  const maxResults = optionalInteger(body, 'maxResults');
-  if (maxResults !== undefined && maxResults < 1)
-    throw clientError(`maxResults must be at least 1, got ${maxResults}`);
-  return {
-    jobQueue: store.arns.jobQueue(jobQueue),
-    status: filters.length > 0 ? undefined : (jobStatus ?? 'RUNNING'),
-    pageSize: Math.min(maxResults ?? limit, limit),
-    nextToken: optionalString(body, 'nextToken'),
-    nameMatches: jobNameFilter(filters),
-  };
-}
-
-/**
- * The JOB_NAME filter (Batch API reference, ListJobs.filters): a case-insensitive match on the job name,
- * and a value ending in `*` matches names beginning with what comes before it. Only one filter at a time.
- */
-function jobNameFilter(filters: readonly JsonObject[]): (jobName: string) => boolean {
-  const [filter, ...others] = filters;
-  if (filter === undefined) return () => true;
-  if (others.length > 0) throw clientError('only one filter can be used at a time');
-  const name = optionalString(filter, 'name');
-  if (name !== 'JOB_NAME') {
-    throw clientError(`filter ${String(name)} is not supported by the Batch emulator; it supports JOB_NAME`);
-  }
-  const values = requireStringList(filter, 'values');
-  const [value, ...extra] = values;
-  if (value === undefined || extra.length > 0)
-    throw clientError('the JOB_NAME filter takes exactly one value');
-  const wanted = value.toLowerCase();
-  if (wanted.endsWith('*')) {
-    const prefix = wanted.slice(0, -1);
-    return (jobName) => jobName.toLowerCase().startsWith(prefix);
-  }
-  return (jobName) => jobName.toLowerCase() === wanted;
-}
-
-/** An opaque token: the page continues with jobs created before the last one listed. */
-function encodeNextToken(lastSeq: number): string {
-  return Buffer.from(JSON.stringify({ before: lastSeq })).toString('base64url');
-}
-
-function decodeNextToken(token: string): number {
-  try {
-    const decoded: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    const before = (decoded as { before?: unknown } | null)?.before;
-    if (typeof before === 'number' && Number.isInteger(before)) return before;
-  } catch {
-    // Falls through to the error below.
-  }
-  throw clientError('invalid nextToken');
+  return { jobs: known.map((job) => describeJob(job, scheduler, now)) };
 }
 
 /** Batch caps TerminateJob's and CancelJob's reason at 1024 characters. */
 const REASON_LIMIT = 1024;
 
-function readInterruption(body: JsonObject, store: JobStore): { job: JobRecord; reason: string } {
+/** The job a TerminateJob or CancelJob names (undefined if Batch has none) and the reason it gives. */
+function readInterruption(body: JsonObject, store: JobStore): { job: JobRecord | undefined; reason: string } {
   const jobId = requireString(body, 'jobId');
   const reason = requireString(body, 'reason');
   if (reason.length > REASON_LIMIT) throw clientError(`reason is longer than ${REASON_LIMIT} characters`);
-  const job = store.get(jobId);
-  if (!job) throw clientError(`job ${jobId} not found`);
-  return { job, reason };
+  return { job: store.get(jobId), reason };
 }
 
+/** The statuses in which a job has not reached STARTING, where Batch cancels rather than terminates. */
+const NOT_STARTED = new Set(['SUBMITTED', 'PENDING', 'RUNNABLE']);
+
+type Request = 'terminate' | 'cancel';
+
 /**
- * TerminateJob: a job in any unfinished status becomes FAILED with the reason as its statusReason; a
- * running container is killed. A finished job is left as it was. Decisions here and in CancelJob look at
- * where the job really is, not at a status forced for display.
+ * TerminateJob: "Jobs that are in the STARTING or RUNNING state are terminated, which causes them to
+ * transition to FAILED. Jobs that have not progressed to the STARTING state are cancelled" (Batch API
+ * reference); a running container is killed, and no attempt follows. A finished job is left as it was,
+ * and an id Batch does not know is answered like any other (200, `{}`).
  */
-function terminateJob(body: JsonObject, { store, now }: OperationContext): object {
-  const { job, reason } = readInterruption(body, store);
-  if (!isFinished(underlyingStateAt(job, now).status))
-    job.interruption = { kind: 'terminated', at: now, reason };
+function terminateJob(body: JsonObject, context: OperationContext): object {
+  const { job, reason } = readInterruption(body, context.store);
+  if (job) interrupt(job, 'terminate', reason, context);
   return {};
 }
 
 /**
  * CancelJob: SUBMITTED, PENDING and RUNNABLE jobs become FAILED with the reason. Jobs that reached STARTING
- * or RUNNING are not cancelled, "however, the API operation still succeeds" (Batch API reference).
+ * or RUNNING are not cancelled, "however, the API operation still succeeds" (Batch API reference); so does
+ * a CancelJob of an id Batch does not know.
  */
-function cancelJob(body: JsonObject, { store, now }: OperationContext): object {
-  const { job, reason } = readInterruption(body, store);
-  const { status } = underlyingStateAt(job, now);
-  if (status === 'SUBMITTED' || status === 'PENDING' || status === 'RUNNABLE') {
-    job.interruption = { kind: 'cancelled', at: now, reason };
-  }
+function cancelJob(body: JsonObject, context: OperationContext): object {
+  const { job, reason } = readInterruption(body, context.store);
+  if (job) interrupt(job, 'cancel', reason, context);
   return {};
+}
+
+/**
+ * Applies a TerminateJob or CancelJob to a job that has not finished, looking at where it really is (not
+ * at a status forced for display). On an array job's parent it applies to each unfinished child ("Batch
+ * attempts to cancel all child jobs"); the parent, marked like its children, ends when they have.
+ */
+function interrupt(job: JobRecord, request: Request, reason: string, context: OperationContext): void {
+  const { store, scheduler, now } = context;
+  const targets = job.array?.kind === 'parent' ? store.children(job) : [job];
+  const decided: { target: JobRecord; kind: Interruption['kind'] }[] = [];
+  for (const target of targets) {
+    const { status } = scheduler.underlyingState(target, now);
+    if (isFinished(status) || target.interruption !== undefined) continue;
+    if (NOT_STARTED.has(status)) decided.push({ target, kind: 'cancelled' });
+    else if (request === 'terminate') decided.push({ target, kind: 'terminated' });
+  }
+  if (decided.length === 0) return;
+  if (job.array?.kind === 'parent' && job.interruption === undefined) {
+    const kind = decided.some((entry) => entry.kind === 'terminated') ? 'terminated' : 'cancelled';
+    decided.push({ target: job, kind });
+  }
+  for (const { target, kind } of decided) target.interruption = { kind, at: now, reason };
+  scheduler.invalidate();
 }

@@ -65,3 +65,23 @@ export function optionalObjectList(body: JsonObject, field: string): JsonObject[
     throw clientError(`${field} must be a list of objects`);
   return value;
 }
+
+export function optionalObject(body: JsonObject, field: string): JsonObject | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (!isJsonObject(value)) throw clientError(`${field} must be an object`);
+  return value;
+}
+
+export function optionalBoolean(body: JsonObject, field: string): boolean | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw clientError(`${field} must be a boolean`);
+  return value;
+}
+
+export function optionalStringList(body: JsonObject, field: string): string[] | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  return requireStringList(body, field);
+}

@@ -1,84 +1,33 @@
 import {
   BatchClient,
   CancelJobCommand,
+  CreateJobQueueCommand,
   DescribeJobQueuesCommand,
   DescribeJobsCommand,
-  type JobDetail,
   ListJobsCommand,
   type ListJobsCommandInput,
+  RegisterJobDefinitionCommand,
   SubmitJobCommand,
   type SubmitJobCommandInput,
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BatchEmulator, type BatchEmulatorOptions } from '../../../lib/local/batch-emulator';
-import { VirtualClock } from '../../../lib/local/virtual-clock';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { describe, expect, it } from 'vitest';
+import {
+  ACCOUNT_PREFIX,
+  DEFINITION,
+  describeOne,
+  listNames,
+  QUEUE,
+  type SdkError,
+  START,
+  sdkError,
+  submit,
+  UUID,
+  useEmulator,
+} from './batch-emulator-harness';
 
-const START = Date.UTC(2026, 0, 1);
-const ACCOUNT_PREFIX = 'arn:aws:batch:us-east-1:123456789012';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The shape the SDK gives a service error; checked field by field in the tests. */
-interface SdkError {
-  name: string;
-  message: string;
-  $fault?: string;
-  $metadata: { httpStatusCode?: number; requestId?: string };
-}
-
-let emulator: BatchEmulator | undefined;
-let client: BatchClient | undefined;
-
-async function setUp(options: Partial<BatchEmulatorOptions> = {}) {
-  const clock = new VirtualClock(START);
-  const started = await BatchEmulator.start({ clock, ...options });
-  emulator = started;
-  const batch = new BatchClient({
-    region: 'us-east-1',
-    endpoint: started.endpoint,
-    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  client = batch;
-  return { clock, emulator: started, batch };
-}
-
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await emulator?.stop();
-  emulator = undefined;
-});
-
-async function sdkError(promise: Promise<unknown>): Promise<SdkError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SdkError;
-  }
-  throw new Error('expected the SDK call to fail, but it succeeded');
-}
-
-async function describeOne(batch: BatchClient, jobId: string): Promise<JobDetail> {
-  const { jobs } = await batch.send(new DescribeJobsCommand({ jobs: [jobId] }));
-  expect(jobs).toHaveLength(1);
-  const [job] = jobs ?? [];
-  if (!job) throw new Error(`job ${jobId} not described`);
-  return job;
-}
-
-async function submit(batch: BatchClient, overrides: Partial<SubmitJobCommandInput> = {}): Promise<string> {
-  const { jobId } = await batch.send(
-    new SubmitJobCommand({ jobName: 'report', jobQueue: 'my-queue', jobDefinition: 'my-def', ...overrides }),
-  );
-  if (!jobId) throw new Error('SubmitJob returned no jobId');
-  return jobId;
-}
-
-async function listNames(batch: BatchClient, input: ListJobsCommandInput): Promise<string[]> {
-  const { jobSummaryList } = await batch.send(new ListJobsCommand(input));
-  return (jobSummaryList ?? []).map((summary) => summary.jobName ?? '');
-}
+const setUp = useEmulator();
 
 describe('BatchEmulator: SubmitJob and DescribeJobs through the lifecycle', () => {
   const durations = { submitted: 1, pending: 1, runnable: 120, starting: 10, running: 7200 };
@@ -235,6 +184,270 @@ describe('BatchEmulator: SubmitJob and DescribeJobs through the lifecycle', () =
   });
 });
 
+describe('BatchEmulator: job queues and job definitions', () => {
+  it('refuses a queue or definition it does not know, in Batch words, and creates no job', async () => {
+    const { batch, emulator } = await setUp();
+    const noQueue = await sdkError(submit(batch, { jobQueue: 'no-such-queue' }));
+    expect([noQueue.name, noQueue.$metadata.httpStatusCode, noQueue.message]).toEqual([
+      'ClientException',
+      400,
+      'JobQueue no-such-queue not found.',
+    ]);
+    const noDefinition = await sdkError(submit(batch, { jobDefinition: 'no-such-def' }));
+    expect([noDefinition.name, noDefinition.$metadata.httpStatusCode, noDefinition.message]).toEqual([
+      'ClientException',
+      400,
+      'JobDefinition name no-such-def does not exist or is not in ACTIVE status',
+    ]);
+    // A revision that was never registered, and ARNs of another account or of the wrong kind.
+    for (const jobDefinition of [
+      'my-def:2',
+      'arn:aws:batch:us-east-1:999999999999:job-definition/my-def:1',
+      `${ACCOUNT_PREFIX}:job-queue/my-def`,
+    ]) {
+      expect((await sdkError(submit(batch, { jobDefinition }))).message, jobDefinition).toMatch(
+        /does not exist or is not in ACTIVE status/,
+      );
+    }
+    expect((await sdkError(submit(batch, { jobQueue: `${ACCOUNT_PREFIX}:job-queue/other` }))).message).toBe(
+      `JobQueue ${ACCOUNT_PREFIX}:job-queue/other not found.`,
+    );
+    expect(emulator.jobs()).toEqual([]);
+  });
+
+  it('refuses a DISABLED queue and an INACTIVE revision', async () => {
+    const { batch, emulator } = await setUp({
+      jobQueues: [QUEUE, { name: 'closed', state: 'DISABLED' }],
+      jobDefinitions: [DEFINITION, { name: 'retired', status: 'INACTIVE' }],
+    });
+    expect((await sdkError(submit(batch, { jobQueue: 'closed' }))).message).toMatch(/closed is DISABLED/);
+    for (const jobDefinition of ['retired', 'retired:1', `${ACCOUNT_PREFIX}:job-definition/retired:1`]) {
+      const error = await sdkError(submit(batch, { jobDefinition }));
+      expect([error.name, error.message], jobDefinition).toEqual([
+        'ClientException',
+        `JobDefinition name ${jobDefinition} does not exist or is not in ACTIVE status`,
+      ]);
+    }
+    expect(emulator.jobs()).toEqual([]);
+  });
+
+  it('runs the latest ACTIVE revision for a bare name, the named one otherwise, and reports it', async () => {
+    const { batch, emulator } = await setUp({
+      jobDefinitions: [
+        'etl:1',
+        { name: 'etl', revision: 2 },
+        { name: 'etl', revision: 3, status: 'INACTIVE' },
+      ],
+    });
+    const expected: [string, number][] = [
+      ['etl', 2],
+      ['etl:1', 1],
+      [`${ACCOUNT_PREFIX}:job-definition/etl`, 2],
+      [`${ACCOUNT_PREFIX}:job-definition/etl:1`, 1],
+    ];
+    for (const [jobDefinition, revision] of expected) {
+      const jobId = await submit(batch, { jobDefinition });
+      expect((await describeOne(batch, jobId)).jobDefinition, jobDefinition).toBe(
+        `${ACCOUNT_PREFIX}:job-definition/etl:${revision}`,
+      );
+    }
+    // A queue ARN works like its name.
+    const byArn = await submit(batch, {
+      jobQueue: `${ACCOUNT_PREFIX}:job-queue/${QUEUE}`,
+      jobDefinition: 'etl',
+    });
+    expect((await describeOne(batch, byArn)).jobQueue).toBe(`${ACCOUNT_PREFIX}:job-queue/${QUEUE}`);
+    // Registering the same name again adds the next revision, which bare names then run.
+    expect(emulator.registerJobDefinition('etl')).toMatchObject({ revision: 4, status: 'ACTIVE' });
+    const latest = await submit(batch, { jobDefinition: 'etl' });
+    expect((await describeOne(batch, latest)).jobDefinition).toBe(`${ACCOUNT_PREFIX}:job-definition/etl:4`);
+    expect(emulator.jobDefinition('etl')?.revision).toBe(4);
+    expect(emulator.jobDefinition('etl:3')?.status).toBe('INACTIVE');
+  });
+
+  it('learns queues and definitions registered after it started, and refuses bad registrations', async () => {
+    const { batch, emulator } = await setUp({ jobQueues: [], jobDefinitions: [] });
+    expect((await sdkError(submit(batch))).message).toBe('JobQueue my-queue not found.');
+    expect(emulator.registerJobQueue(`${ACCOUNT_PREFIX}:job-queue/${QUEUE}`)).toEqual({
+      name: QUEUE,
+      arn: `${ACCOUNT_PREFIX}:job-queue/${QUEUE}`,
+      state: 'ENABLED',
+    });
+    expect(emulator.registerJobDefinition(`${DEFINITION}:7`)).toMatchObject({
+      name: DEFINITION,
+      revision: 7,
+      arn: `${ACCOUNT_PREFIX}:job-definition/${DEFINITION}:7`,
+      type: 'container',
+    });
+    const jobId = await submit(batch);
+    expect((await describeOne(batch, jobId)).jobDefinition).toBe(`${ACCOUNT_PREFIX}:job-definition/my-def:7`);
+
+    expect(() => emulator.registerJobQueue(QUEUE)).toThrow(RangeError);
+    expect(() => emulator.registerJobDefinition(`${DEFINITION}:7`)).toThrow(/already exists/);
+    expect(() => emulator.registerJobQueue('bad name')).toThrow(RangeError);
+    expect(() => emulator.registerJobQueue('arn:aws:batch:eu-west-1:123456789012:job-queue/q')).toThrow(
+      RangeError,
+    );
+    expect(() => emulator.registerJobDefinition({ name: 'x:2', revision: 3 })).toThrow(RangeError);
+    expect(() => emulator.registerJobDefinition({ name: 'x', type: 'fargate' as 'container' })).toThrow(
+      RangeError,
+    );
+  });
+
+  it('refuses a multinode definition, whose jobs it does not emulate', async () => {
+    const { batch } = await setUp({ jobDefinitions: [{ name: 'mpi', type: 'multinode' }] });
+    const error = await sdkError(submit(batch, { jobDefinition: 'mpi' }));
+    expect([error.name, error.message]).toEqual([
+      'ClientException',
+      `${ACCOUNT_PREFIX}:job-definition/mpi:1 is a multinode job definition; the Batch emulator runs container jobs only`,
+    ]);
+  });
+
+  it('registers what a seeded job names, unless it exists and SubmitJob would refuse it', async () => {
+    const { batch, emulator } = await setUp({
+      jobQueues: [{ name: 'closed', state: 'DISABLED' }],
+      jobDefinitions: [{ name: 'retired', status: 'INACTIVE' }],
+    });
+    const jobId = emulator.addJob({ jobQueue: 'seed-queue', jobDefinition: 'seed-def:4' });
+    expect(emulator.job(jobId)).toMatchObject({
+      jobQueue: `${ACCOUNT_PREFIX}:job-queue/seed-queue`,
+      jobDefinition: `${ACCOUNT_PREFIX}:job-definition/seed-def:4`,
+    });
+    // Now known, so SubmitJob takes them too.
+    await submit(batch, { jobQueue: 'seed-queue', jobDefinition: 'seed-def' });
+    expect(() => emulator.addJob({ jobQueue: 'closed' })).toThrow(/DISABLED/);
+    expect(() => emulator.addJob({ jobDefinition: 'retired' })).toThrow(/not in ACTIVE status/);
+  });
+});
+
+describe('BatchEmulator: CreateJobQueue and RegisterJobDefinition', () => {
+  it('creates a queue and registers revisions that SubmitJob then runs, as a client would set Batch up', async () => {
+    const { batch } = await setUp({ jobQueues: [], jobDefinitions: [] });
+    const queue = await batch.send(
+      new CreateJobQueueCommand({
+        jobQueueName: 'api-queue',
+        priority: 1,
+        computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'ce' }],
+      }),
+    );
+    expect([queue.jobQueueName, queue.jobQueueArn]).toEqual([
+      'api-queue',
+      `${ACCOUNT_PREFIX}:job-queue/api-queue`,
+    ]);
+    const register = (command: string[]) =>
+      batch.send(
+        new RegisterJobDefinitionCommand({
+          jobDefinitionName: 'api-def',
+          type: 'container',
+          containerProperties: { image: 'busybox', command },
+          timeout: { attemptDurationSeconds: 90 },
+        }),
+      );
+    expect((await register(['echo', '1'])).revision).toBe(1);
+    const second = await register(['echo', '2']);
+    expect([second.jobDefinitionName, second.jobDefinitionArn, second.revision]).toEqual([
+      'api-def',
+      `${ACCOUNT_PREFIX}:job-definition/api-def:2`,
+      2,
+    ]);
+    const jobId = await submit(batch, { jobQueue: 'api-queue', jobDefinition: 'api-def' });
+    expect(await describeOne(batch, jobId)).toMatchObject({
+      jobDefinition: `${ACCOUNT_PREFIX}:job-definition/api-def:2`,
+      container: { image: 'busybox', command: ['echo', '2'] },
+      timeout: { attemptDurationSeconds: 90 },
+    });
+    const again = await sdkError(
+      batch.send(
+        new CreateJobQueueCommand({
+          jobQueueName: 'api-queue',
+          priority: 1,
+          computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'ce' }],
+        }),
+      ),
+    );
+    expect([again.name, again.message]).toEqual([
+      'ClientException',
+      'Object already exists: job queue api-queue',
+    ]);
+  });
+
+  it('refuses what the model requires but is missing, and what the emulator does not run', async () => {
+    const { batch } = await setUp();
+    const queue = {
+      jobQueueName: 'q2',
+      priority: 1,
+      computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'ce' }],
+    };
+    const definition = {
+      jobDefinitionName: 'd2',
+      type: 'container',
+      containerProperties: { image: 'busybox' },
+    };
+    const cases: [string, Promise<unknown>, RegExp][] = [
+      [
+        'no priority',
+        batch.send(new CreateJobQueueCommand({ ...queue, priority: undefined } as never)),
+        /priority/,
+      ],
+      [
+        'four environments',
+        batch.send(
+          new CreateJobQueueCommand({
+            ...queue,
+            computeEnvironmentOrder: [1, 2, 3, 4].map((order) => ({
+              order,
+              computeEnvironment: `ce${order}`,
+            })),
+          }),
+        ),
+        /1 to 3/,
+      ],
+      [
+        'fair share',
+        batch.send(new CreateJobQueueCommand({ ...queue, schedulingPolicyArn: 'arn:x' })),
+        /fair-share/,
+      ],
+      [
+        'a name with a revision',
+        batch.send(new RegisterJobDefinitionCommand({ ...definition, jobDefinitionName: 'd2:3' } as never)),
+        /jobDefinitionName/,
+      ],
+      [
+        'no image',
+        batch.send(new RegisterJobDefinitionCommand({ ...definition, containerProperties: {} } as never)),
+        /image is required/,
+      ],
+      [
+        'multinode',
+        batch.send(new RegisterJobDefinitionCommand({ ...definition, type: 'multinode' } as never)),
+        /multi-node/,
+      ],
+      [
+        'Fargate',
+        batch.send(
+          new RegisterJobDefinitionCommand({ ...definition, platformCapabilities: ['FARGATE'] } as never),
+        ),
+        /EC2 jobs only/,
+      ],
+      [
+        'a short timeout',
+        batch.send(
+          new RegisterJobDefinitionCommand({
+            ...definition,
+            timeout: { attemptDurationSeconds: 10 },
+          } as never),
+        ),
+        /at least 60/,
+      ],
+    ];
+    for (const [label, call, message] of cases) {
+      const error = await sdkError(call);
+      expect([error.name, error.$metadata.httpStatusCode], label).toEqual(['ClientException', 400]);
+      expect(error.message, label).toMatch(message);
+    }
+  });
+});
+
 describe('BatchEmulator: DescribeJobs', () => {
   it('leaves unknown ids out of the list without an error', async () => {
     const { batch } = await setUp();
@@ -244,6 +457,24 @@ describe('BatchEmulator: DescribeJobs', () => {
     expect(none.$metadata.httpStatusCode).toBe(200);
     const mixed = await batch.send(new DescribeJobsCommand({ jobs: ['no-such-job', known, known] }));
     expect(mixed.jobs?.map((job) => job.jobId)).toEqual([known]);
+  });
+
+  it('refuses an id that cannot be a job id, as Batch does, but takes array child and node ids', async () => {
+    const { batch, emulator } = await setUp();
+    const jobId = await submit(batch);
+    for (const bad of ['', 'has space', 'a,b', `${jobId} ${jobId}`, 'x'.repeat(129), 'a:b', 'a#', 'ünï']) {
+      const error = await sdkError(batch.send(new DescribeJobsCommand({ jobs: [jobId, bad] })));
+      expect([error.name, error.$metadata.httpStatusCode, error.message], bad).toEqual([
+        'ClientException',
+        400,
+        `Provided name ${bad} is not supported pattern[a-zA-Z_0-9-]{1,128}`,
+      ]);
+    }
+    const valid = [jobId, `${jobId}:0`, `${jobId}:9999`, `${jobId}#3`, 'x'.repeat(128), 'A_b-9'];
+    expect(
+      (await batch.send(new DescribeJobsCommand({ jobs: valid }))).jobs?.map((job) => job.jobId),
+    ).toEqual([jobId]);
+    expect(() => emulator.addJob({ jobId: 'not an id' })).toThrow(/not supported pattern/);
   });
 
   it('takes at most 100 ids', async () => {
@@ -284,14 +515,14 @@ describe('BatchEmulator: DescribeJobs', () => {
 });
 
 describe('BatchEmulator: ListJobs', () => {
-  it('needs a jobQueue', async () => {
+  it('needs one of jobQueue or arrayJobId, and does not list multi-node jobs', async () => {
     const { batch } = await setUp();
     const error = await sdkError(batch.send(new ListJobsCommand({})));
     expect(error.name).toBe('ClientException');
     expect(error.$metadata.httpStatusCode).toBe(400);
-    const arrayJob = await sdkError(batch.send(new ListJobsCommand({ arrayJobId: 'parent' })));
-    expect(arrayJob.name).toBe('ClientException');
-    expect(arrayJob.message).toMatch(/arrayJobId/);
+    const multiNode = await sdkError(batch.send(new ListJobsCommand({ multiNodeJobId: 'parent' })));
+    expect(multiNode.name).toBe('ClientException');
+    expect(multiNode.message).toMatch(/multiNodeJobId/);
   });
 
   it('lists only RUNNING jobs of the queue without a filter, or the jobStatus asked for', async () => {
@@ -411,11 +642,59 @@ describe('BatchEmulator: ListJobs', () => {
     expect(badSize.name).toBe('ClientException');
   });
 
+  it('matches JOB_DEFINITION by name (any revision), prefix or ARN (that revision), case-sensitively', async () => {
+    const { clock, batch, emulator } = await setUp({
+      jobDefinitions: ['etl:1', 'etl:2', 'etl-full', 'load'],
+    });
+    const ran: Record<string, string> = {};
+    for (const [jobName, jobDefinition] of [
+      ['first', 'etl:1'],
+      ['second', 'etl:2'],
+      ['full', 'etl-full'],
+      ['loaded', 'load'],
+    ] as const) {
+      ran[jobName] = emulator.addJob({ jobName, jobQueue: QUEUE, jobDefinition });
+      clock.advanceSeconds(1);
+    }
+    const byDefinition = (value: string) =>
+      listNames(batch, { jobQueue: QUEUE, filters: [{ name: 'JOB_DEFINITION', values: [value] }] });
+    expect(await byDefinition('etl')).toEqual(['second', 'first']);
+    expect(await byDefinition('etl*')).toEqual(['full', 'second', 'first']);
+    expect(await byDefinition('ETL')).toEqual([]);
+    expect(await byDefinition(`${ACCOUNT_PREFIX}:job-definition/etl:1`)).toEqual(['first']);
+    expect(await byDefinition(`${ACCOUNT_PREFIX}:job-definition/etl`)).toEqual(['second', 'first']);
+    expect(await byDefinition('arn:aws:batch:us-east-1:999999999999:job-definition/etl:1')).toEqual([]);
+  });
+
+  it('takes BEFORE_CREATED_AT and AFTER_CREATED_AT as epoch milliseconds, as the reference words them', async () => {
+    const { clock, batch, emulator } = await setUp();
+    for (const jobName of ['t0', 't10', 't20']) {
+      emulator.addJob({ jobName, jobQueue: QUEUE });
+      clock.advanceSeconds(10);
+    }
+    const byTime = (name: string, offsetMs: number) =>
+      listNames(batch, { jobQueue: QUEUE, filters: [{ name, values: [String(START + offsetMs)] }] });
+    // "The value for the filter is the time that's before the job was created": jobs created after it.
+    expect(await byTime('BEFORE_CREATED_AT', 10_000)).toEqual(['t20']);
+    expect(await byTime('BEFORE_CREATED_AT', 9_999)).toEqual(['t20', 't10']);
+    // "The value for the filter is the time that's after the job was created": jobs created before it.
+    expect(await byTime('AFTER_CREATED_AT', 10_000)).toEqual(['t0']);
+    expect(await byTime('AFTER_CREATED_AT', 10_001)).toEqual(['t10', 't0']);
+  });
+
   it('refuses filters it does not emulate, more than one filter, and unknown statuses', async () => {
     const { batch } = await setUp();
     const cases: ListJobsCommandInput[] = [
-      { jobQueue: 'q', filters: [{ name: 'JOB_DEFINITION', values: ['d'] }] },
+      { jobQueue: 'q', filters: [{ name: 'SHARE_IDENTIFIER', values: ['d'] }] },
       { jobQueue: 'q', filters: [{ name: 'JOB_NAME', values: ['a', 'b'] }] },
+      { jobQueue: 'q', filters: [{ name: 'JOB_DEFINITION', values: [] }] },
+      {
+        jobQueue: 'q',
+        filters: [{ name: 'JOB_DEFINITION', values: [`${ACCOUNT_PREFIX}:job-definition/d*`] }],
+      },
+      { jobQueue: 'q', filters: [{ name: 'BEFORE_CREATED_AT', values: ['2026-01-01T00:00:00Z'] }] },
+      { jobQueue: 'q', filters: [{ name: 'AFTER_CREATED_AT', values: ['-1'] }] },
+      { jobQueue: 'q', arrayJobId: 'parent' },
       {
         jobQueue: 'q',
         filters: [
@@ -453,13 +732,19 @@ describe('BatchEmulator: TerminateJob and CancelJob', () => {
     expect(job.attempts).toHaveLength(1);
   });
 
-  it('terminates a queued job without start time or exit code, and leaves a finished job alone', async () => {
+  it('cancels a queued job it terminates, without start time or exit code, and leaves a finished job alone', async () => {
     const { clock, batch } = await setUp({ defaultJobSpec: { durations } });
     const queued = await submit(batch);
     clock.advanceSeconds(50);
     await batch.send(new TerminateJobCommand({ jobId: queued, reason: 'not needed' }));
     const job = await describeOne(batch, queued);
-    expect(job).toMatchObject({ status: 'FAILED', statusReason: 'not needed', stoppedAt: START + 50_000 });
+    expect(job).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'not needed',
+      stoppedAt: START + 50_000,
+      isCancelled: true,
+    });
+    expect(job.isTerminated).toBeUndefined();
     expect(job.startedAt).toBeUndefined();
     expect(job.container?.exitCode).toBeUndefined();
     expect(job.attempts).toEqual([]);
@@ -498,24 +783,43 @@ describe('BatchEmulator: TerminateJob and CancelJob', () => {
     expect(done.isCancelled).toBeUndefined();
   });
 
-  it('refuses an unknown job id or a missing reason', async () => {
-    const { batch } = await setUp();
+  it('answers 200 {} for an id Batch does not know, as AWS does, but refuses a missing reason', async () => {
+    const { batch, emulator } = await setUp();
     const jobId = await submit(batch);
-    const unknownTerminate = await sdkError(
-      batch.send(new TerminateJobCommand({ jobId: 'no-such-job', reason: 'x' })),
-    );
-    expect([unknownTerminate.name, unknownTerminate.$metadata.httpStatusCode]).toEqual([
-      'ClientException',
-      400,
-    ]);
-    const unknownCancel = await sdkError(
-      batch.send(new CancelJobCommand({ jobId: 'no-such-job', reason: 'x' })),
-    );
-    expect([unknownCancel.name, unknownCancel.$metadata.httpStatusCode]).toEqual(['ClientException', 400]);
+    for (const command of [
+      new TerminateJobCommand({ jobId: 'no-such-job', reason: 'x' }),
+      new CancelJobCommand({ jobId: 'no-such-job', reason: 'x' }),
+    ]) {
+      const response = await batch.send(command as TerminateJobCommand);
+      expect(response.$metadata.httpStatusCode).toBe(200);
+    }
+    expect(emulator.calls.slice(-2).map((call) => call.outcome)).toEqual(['ok', 'ok']);
     const noReason = await sdkError(
       batch.send(new CancelJobCommand({ jobId } as { jobId: string; reason: string })),
     );
-    expect(noReason.name).toBe('ClientException');
+    expect([noReason.name, noReason.message]).toEqual(['ClientException', 'reason is required']);
+    expect((await describeOne(batch, jobId)).status).toBe('SUBMITTED');
+  });
+
+  it('cancels, not terminates, a job TerminateJob reaches before STARTING, in every such status', async () => {
+    const { clock, batch } = await setUp({
+      defaultJobSpec: { durations: { submitted: 10, pending: 10, runnable: 10, starting: 10, running: 100 } },
+    });
+    const jobs = [await submit(batch, { jobName: 'a' }), await submit(batch, { jobName: 'b' })];
+    jobs.push(await submit(batch, { jobName: 'c' }));
+    const expected = ['SUBMITTED', 'PENDING', 'RUNNABLE'];
+    for (const [index, jobId] of jobs.entries()) {
+      expect((await describeOne(batch, jobId)).status).toBe(expected[index]);
+      await batch.send(new TerminateJobCommand({ jobId, reason: 'not needed' }));
+      const job = await describeOne(batch, jobId);
+      expect(job, expected[index]).toMatchObject({
+        status: 'FAILED',
+        statusReason: 'not needed',
+        isCancelled: true,
+      });
+      expect(job.isTerminated).toBeUndefined();
+      clock.advanceSeconds(10);
+    }
   });
 });
 
@@ -623,6 +927,75 @@ describe('BatchEmulator: injected faults', () => {
     expect(() => emulator.setFaults({ throttleProbability: 1.5 })).toThrow(RangeError);
     expect(() => emulator.setFaults({ serverErrorBurst: -1 })).toThrow(RangeError);
     expect(() => emulator.setFaults({ throttleRequestsPerSecond: 0.5 })).toThrow(RangeError);
+    expect(() => emulator.setFaults({ dropResponses: { SubmitJob: -1 } })).toThrow(RangeError);
+    expect(() => emulator.setFaults({ dropResponses: { DescribeJobQueues: 1 } as never })).toThrow(
+      /no operation/,
+    );
+    expect(() => emulator.setFaults({ listJobsLagSeconds: -5 })).toThrow(RangeError);
+  });
+
+  it('loses a response after Batch acted: the job exists, the SDK gets a network error', async () => {
+    const { batch, emulator } = await setUp({ faults: { dropResponses: { SubmitJob: 1 } } });
+    const error = await sdkError(submit(batch, { jobName: 'lost' }));
+    // A network error, not a service error: no HTTP status ever arrived.
+    expect(error.message).toMatch(/socket hang up|ECONNRESET/);
+    expect(error.$metadata?.httpStatusCode).toBeUndefined();
+    expect(emulator.jobs().map((job) => job.jobName)).toEqual(['lost']);
+    expect(emulator.calls).toEqual([
+      { operation: 'SubmitJob', at: START, outcome: 'dropped', httpStatus: 200 },
+    ]);
+    expect(emulator.faults.dropResponses).toEqual({ SubmitJob: 0 });
+    // Used up: the next response arrives; other operations were never affected.
+    await submit(batch, { jobName: 'answered' });
+    expect(emulator.jobs().map((job) => job.jobName)).toEqual(['lost', 'answered']);
+  });
+
+  it('makes a retrying SDK client submit twice when the first response is lost', async () => {
+    const { emulator } = await setUp({ faults: { dropResponses: { SubmitJob: 1 } } });
+    const retrying = new BatchClient({
+      region: 'us-east-1',
+      endpoint: emulator.endpoint,
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+      maxAttempts: 2,
+      retryStrategy: new ConfiguredRetryStrategy(2, 0),
+    });
+    try {
+      const { jobId } = await retrying.send(
+        new SubmitJobCommand({ jobName: 'twice', jobQueue: QUEUE, jobDefinition: DEFINITION }),
+      );
+      const jobs = emulator.jobs();
+      expect(jobs.map((job) => job.jobName)).toEqual(['twice', 'twice']);
+      expect(jobs[1]?.jobId).toBe(jobId);
+      expect(emulator.calls.map((call) => call.outcome)).toEqual(['dropped', 'ok']);
+    } finally {
+      retrying.destroy();
+    }
+  });
+
+  it('answers a lost response only after processing it, never for a throttled request', async () => {
+    const { batch, emulator } = await setUp({
+      faults: { throttleProbability: 1, operations: ['SubmitJob'], dropResponses: { SubmitJob: 1 } },
+    });
+    expect((await sdkError(submit(batch))).name).toBe('TooManyRequestsException');
+    expect(emulator.faults.dropResponses).toEqual({ SubmitJob: 1 });
+    expect(emulator.jobs()).toEqual([]);
+  });
+
+  it('keeps a new job out of ListJobs for listJobsLagSeconds, while DescribeJobs sees it at once', async () => {
+    const { clock, batch } = await setUp({
+      faults: { listJobsLagSeconds: 30 },
+      defaultJobSpec: { durations: { submitted: 0, pending: 0, runnable: 1000 } },
+    });
+    const jobId = await submit(batch, { jobName: 'fresh' });
+    const byName = () =>
+      listNames(batch, { jobQueue: QUEUE, filters: [{ name: 'JOB_NAME', values: ['fresh'] }] });
+    expect((await describeOne(batch, jobId)).jobName).toBe('fresh');
+    expect(await byName()).toEqual([]);
+    clock.advanceSeconds(29.999);
+    expect(await byName()).toEqual([]);
+    clock.advanceSeconds(0.001);
+    expect(await byName()).toEqual(['fresh']);
+    expect(await listNames(batch, { jobQueue: QUEUE, jobStatus: 'RUNNABLE' })).toEqual(['fresh']);
   });
 });
 
