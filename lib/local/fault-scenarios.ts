@@ -45,6 +45,10 @@ export type FaultExpectation =
   | 'unknown-status'
   /** StepWait.SegmentFailed naming the segment execution that was stopped, and saying so. */
   | 'segment-failed'
+  /** SUCCEEDED, the machine having submitted exactly one job with the business key. */
+  | 'submitted-once'
+  /** StepWait.SubmitFailed with Batch's message, and no job submitted. */
+  | 'submit-failed'
   /** A wait, or StepWait.InvalidInput naming the broken field. */
   | 'wait-or-invalid-input';
 
@@ -72,9 +76,25 @@ export interface FaultScenario {
   startExecutionFaults?: { probability: number; faults: readonly StartExecutionFault[] };
   /** The first segment execution is stopped (StopExecution) after this many poller invocations, drawn. */
   stopSegment?: { minInvocations: number; maxInvocations: number };
+  /**
+   * Submit-and-wait (the waiter submits the job by its business key), and what goes wrong with SubmitJob:
+   * `throttled-or-5xx` (the first call refused, in turn 429 and 500), `lost-answer` (the first call creates
+   * the job but its answer is lost, and ListJobs lists a job 10 s late), `refused` (the job definition is
+   * INACTIVE: Batch's ClientException).
+   */
+  submitFault?: 'throttled-or-5xx' | 'lost-answer' | 'refused';
   /** Props of the StepWaitStack the scenario runs on (default: the app's). */
   waiterProps?: StepWaitStackProps;
 }
+
+const QUEUE = 'stepwait-faults';
+/** The job definition the submit rows' waiter submits. */
+const FAULT_JOB_DEFINITION = 'stepwait-faults-job';
+/** The app's stack, its waiter submitting the job of each wait's business key. */
+const SUBMITTING: StepWaitStackProps = {
+  examples: false,
+  waiter: { submit: { jobDefinition: FAULT_JOB_DEFINITION, jobQueue: QUEUE } },
+};
 
 /** The longest deadline the random-input machine allows; a valid wait for a missing job ends by then. */
 export const RANDOM_INPUT_MAX_TIMEOUT_SECONDS = 3_600;
@@ -171,8 +191,35 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     expect: 'segment-failed',
     waits: { small: 2, full: 50 },
     attemptsMustBeZero: false,
-    stopSegment: { minInvocations: 1, maxInvocations: 8 },
+    stopSegment: { minInvocations: 1, maxInvocations: 4 },
     waiterProps: { waiter: { pollBudget: 10 } },
+  },
+  {
+    id: 'submit-transient',
+    fault: 'SubmitJob throttled (429) or failing (500) at first',
+    expect: 'submitted-once',
+    waits: { small: 2, full: 50 },
+    attemptsMustBeZero: true,
+    submitFault: 'throttled-or-5xx',
+    waiterProps: SUBMITTING,
+  },
+  {
+    id: 'submit-lost',
+    fault: 'SubmitJob answer lost after Batch created the job (ListJobs 10 s behind)',
+    expect: 'submitted-once',
+    waits: { small: 2, full: 50 },
+    attemptsMustBeZero: true,
+    submitFault: 'lost-answer',
+    waiterProps: SUBMITTING,
+  },
+  {
+    id: 'submit-refused',
+    fault: 'SubmitJob refused (job definition INACTIVE)',
+    expect: 'submit-failed',
+    waits: { small: 2, full: 50 },
+    attemptsMustBeZero: false,
+    submitFault: 'refused',
+    waiterProps: SUBMITTING,
   },
   {
     id: 'job-vanishes',
@@ -240,9 +287,11 @@ export interface FaultRunOptions {
 }
 
 const FAILURES_KEPT = 5;
-const QUEUE = 'stepwait-faults';
-/** Polls whose Batch call was throttled or failed transiently: backed off in a Wait, never an attempt. */
-const BACKED_OFF_OBSERVATIONS = new Set(['throttled', 'transient']);
+/**
+ * Polls that backed off in a Wait without an attempt: the status call was throttled or failed
+ * transiently, or the poll judged a failed SubmitJob (it makes no Batch call).
+ */
+const BACKED_OFF_OBSERVATIONS = new Set(['throttled', 'transient', 'submitFailed']);
 /** A poll that leaves the stage undecided: `retry`, or `continue` (the same, in the next segment execution). */
 const MID_STAGE_STATES = new Set(['retry', 'continue']);
 
@@ -361,6 +410,8 @@ interface WaitRun {
   startFaults: StartExecutionFault[];
   /** The segment execution stopped, if one was. */
   stoppedSegment?: string;
+  /** Submit-and-wait: the jobs Batch holds with the business key at the end (ids), and the SubmitJob calls. */
+  submitted?: { jobIds: string[]; calls: number };
 }
 
 interface WaitFaults {
@@ -373,10 +424,23 @@ interface WaitFaults {
   startExecutionFaults?: FaultScenario['startExecutionFaults'];
   /** Stop the first segment execution after this many of its poller invocations. */
   stopSegmentAfter?: number;
+  /** Submit-and-wait: the machine submits the spec's job; what goes wrong with SubmitJob. */
+  submit?: { fault?: FaultScenario['submitFault'] };
 }
 
 function isPollLine(line: Record<string, unknown>): boolean {
   return typeof line.stage === 'string' && typeof line.attempt === 'number';
+}
+
+/** The emulator faults of a submit row: the first SubmitJob refused (429 or 500, in turn) or its answer lost. */
+function submitFaultsFor(fault: FaultScenario['submitFault'], index: number): BatchFaults | undefined {
+  if (fault === 'throttled-or-5xx') {
+    return index % 2 === 0
+      ? { throttleProbability: 1, operations: ['SubmitJob'] }
+      : { serverErrorBurst: 1, operations: ['SubmitJob'] };
+  }
+  if (fault === 'lost-answer') return { dropResponses: { SubmitJob: 1 }, listJobsLagSeconds: 10 };
+  return undefined;
 }
 
 function namedError(name: string, message: string): Error {
@@ -390,14 +454,11 @@ async function runWait(
   faultRandom: () => number,
 ): Promise<WaitRun> {
   const clock = new VirtualClock();
-  const emulator = await BatchEmulator.start({ clock, random: faultRandom });
-  try {
-    registerSubmitTargets(emulator, synthesized);
-    for (const job of spec.jobs) {
-      emulator.addJob({
-        jobId: job.jobId,
-        jobName: job.jobName,
-        jobQueue: QUEUE,
+  // A submitted job (submit rows) runs as the spec's job of that name would.
+  const jobSpecFor = ({ jobName }: { jobName: string }) => {
+    const job = spec.jobs.find((candidate) => candidate.jobName === jobName);
+    return (
+      job && {
         durations: {
           submitted: 1,
           pending: 1,
@@ -405,11 +466,37 @@ async function runWait(
           starting: 10,
           running: job.runSeconds,
         },
-        outcome: 'SUCCEEDED',
-      });
+      }
+    );
+  };
+  const emulator = await BatchEmulator.start({ clock, random: faultRandom, jobSpecFor });
+  try {
+    const durationsOf = (job: FaultJob) => ({
+      submitted: 1,
+      pending: 1,
+      runnable: job.queueSeconds - 12,
+      starting: 10,
+      running: job.runSeconds,
+    });
+    if (faults.submit?.fault === 'refused') {
+      emulator.registerJobDefinition({ name: FAULT_JOB_DEFINITION, status: 'INACTIVE' });
+    }
+    registerSubmitTargets(emulator, synthesized);
+    if (faults.submit === undefined) {
+      for (const job of spec.jobs) {
+        emulator.addJob({
+          jobId: job.jobId,
+          jobName: job.jobName,
+          jobQueue: QUEUE,
+          durations: durationsOf(job),
+          outcome: 'SUCCEEDED',
+        });
+      }
     }
     const startedAt = clock.now();
     if (faults.batchFaults) emulator.setFaults(faults.batchFaults);
+    const submitFaults = submitFaultsFor(faults.submit?.fault, spec.index);
+    if (submitFaults) emulator.setFaults(submitFaults);
 
     const span = Math.max(...spec.jobs.map((job) => job.queueSeconds + job.runSeconds)) * 1_000;
     const bursts: { at: number; length: number }[] = [];
@@ -483,6 +570,9 @@ async function runWait(
     };
 
     const log = (raw: Record<string, unknown>) => {
+      // The refused SubmitJob has been judged: Batch answers again.
+      if (raw.observation === 'submitFailed' && faults.submit?.fault === 'throttled-or-5xx')
+        emulator.setFaults({});
       if (!isPollLine(raw)) return;
       const line: PollLine = {
         stage: raw.stage as string,
@@ -523,10 +613,11 @@ async function runWait(
         startFaults.push(fault);
         return fault;
       },
-      stopAfterInvocations: (name) => {
-        if (faults.stopSegmentAfter === undefined || stoppedSegment !== undefined) return undefined;
+      // The first segment is stopped after that many invocations, unless it ends first.
+      stopAfterInvocations: (name) =>
+        faults.stopSegmentAfter !== undefined && name.endsWith('-2') ? faults.stopSegmentAfter : undefined,
+      onStop: (name) => {
         stoppedSegment = name;
-        return faults.stopSegmentAfter;
       },
     };
     const waiter = new LocalWaiter({
@@ -538,8 +629,20 @@ async function runWait(
       beforeInvoke,
       handOver,
     });
-    const result = await waiter.run(inputFor(spec));
+    const result = await waiter.run(faults.submit ? { jobName: spec.jobs[0]?.jobName } : inputFor(spec));
+    const name = spec.jobs[0]?.jobName;
     return {
+      ...(faults.submit
+        ? {
+            submitted: {
+              jobIds: emulator
+                .jobs()
+                .filter((job) => job.jobName === name)
+                .map((job) => job.jobId),
+              calls: emulator.callCount('SubmitJob'),
+            },
+          }
+        : {}),
       startFaults,
       ...(stoppedSegment ? { stoppedSegment } : {}),
       result,
@@ -707,11 +810,69 @@ function segmentNameProblem(run: WaitRun): string | undefined {
   return isDeepStrictEqual(names, expected) ? undefined : `segment executions ${names.join(', ')}`;
 }
 
-/** StepWait.SegmentFailed naming the stopped segment, saying it was stopped; nothing ran after it. */
-function judgeStoppedSegment(run: WaitRun): WaitVerdict {
-  const { result, stoppedSegment } = run;
+/**
+ * Submit-and-wait under SubmitJob faults: exactly one job with the business key, the one the output
+ * reports, with the fault-free twin's statuses and stages; no attempt spent on the failed call.
+ */
+function judgeSubmittedOnce(run: WaitRun, twin: WaitRun): WaitVerdict {
+  const output = run.result.output as WaitOutput | undefined;
+  const expected = twin.result.output as WaitOutput | undefined;
   const problems: string[] = [];
-  if (stoppedSegment === undefined) problems.push('no segment was stopped');
+  if (run.result.status !== 'SUCCEEDED' || output?.status !== 'SUCCEEDED') {
+    problems.push(`ended ${run.result.status} ${run.result.error ?? ''} ${run.result.cause ?? ''}`.trim());
+  }
+  const jobIds = run.submitted?.jobIds ?? [];
+  if (jobIds.length !== 1) problems.push(`${jobIds.length} jobs submitted with the business key`);
+  const lost =
+    output?.jobs?.[0]?.jobId !== jobIds[0] || output?.jobs?.[0]?.status !== expected?.jobs?.[0]?.status;
+  if (lost)
+    problems.push(`the output reports ${JSON.stringify(output?.jobs)}, Batch holds ${jobIds.join(', ')}`);
+  const stages = (output?.stages ?? []).map((stage) => stage.waiter).join(',');
+  const twinStages = (expected?.stages ?? []).map((stage) => stage.waiter).join(',');
+  if (stages !== twinStages) problems.push(`stages ${stages}, twin ${twinStages}`);
+  const sequence = attemptSequenceProblem(run.lines);
+  if (sequence) problems.push(sequence);
+  // ListJobs is eventually consistent: the lookup after a failed submit waits 30 s or more.
+  const judged = run.lines.filter((line) => line.observation === 'submitFailed');
+  if (judged.length === 0) problems.push('no failed SubmitJob was judged');
+  if (judged.some((line) => line.delaySeconds < 30))
+    problems.push('a lookup followed a failed submit within 30 s');
+  return {
+    correct: problems.length === 0,
+    ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
+    dataLost: lost,
+    attemptsConsumed: Math.max(0, attemptsIn(output) - realPolls(run.lines)),
+  };
+}
+
+/** A refused SubmitJob: StepWait.SubmitFailed naming Batch's error and keeping its message; no job. */
+function judgeSubmitFailed(run: WaitRun): WaitVerdict {
+  const { result } = run;
+  const problems: string[] = [];
+  if (result.status !== 'FAILED' || result.error !== 'StepWait.SubmitFailed') {
+    problems.push(`ended ${result.status} ${result.error ?? ''}, expected StepWait.SubmitFailed`);
+  }
+  const reason = String(parseCause(result.cause)?.reason ?? '');
+  const named = reason.includes('Batch.ClientException') && reason.includes(FAULT_JOB_DEFINITION);
+  if (!named) problems.push(`the cause does not keep Batch's error and message: ${reason}`);
+  if ((run.submitted?.jobIds.length ?? 0) !== 0) problems.push('a job was submitted');
+  if (run.submitted?.calls !== 1) problems.push(`${run.submitted?.calls} SubmitJob calls instead of 1`);
+  return {
+    correct: problems.length === 0,
+    ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
+    dataLost: !named,
+    attemptsConsumed: null,
+  };
+}
+
+/**
+ * StepWait.SegmentFailed naming the stopped segment, saying it was stopped; nothing ran after it. A wait
+ * whose first segment ended before it was due to be stopped must end as its fault-free twin did.
+ */
+function judgeStoppedSegment(scenario: FaultScenario, run: WaitRun, twin: WaitRun): WaitVerdict {
+  const { result, stoppedSegment } = run;
+  if (stoppedSegment === undefined) return judgeTransient(scenario, run, twin);
+  const problems: string[] = [];
   if (result.status !== 'FAILED' || result.error !== 'StepWait.SegmentFailed') {
     problems.push(`ended ${result.status} ${result.error ?? ''}, expected StepWait.SegmentFailed`);
   }
@@ -784,7 +945,11 @@ function judgeAltered(scenario: FaultScenario, run: WaitRun): WaitVerdict {
 const twinCache = new WeakMap<SynthesizedWaiter, Map<string, Promise<WaitRun>>>();
 
 /** The same wait without any fault; shared by every row that runs the same spec on the same machine. */
-function faultFreeTwin(synthesized: SynthesizedWaiter, spec: FaultWaitSpec): Promise<WaitRun> {
+function faultFreeTwin(
+  synthesized: SynthesizedWaiter,
+  spec: FaultWaitSpec,
+  submit: boolean,
+): Promise<WaitRun> {
   let cache = twinCache.get(synthesized);
   if (cache === undefined) {
     cache = new Map();
@@ -792,7 +957,7 @@ function faultFreeTwin(synthesized: SynthesizedWaiter, spec: FaultWaitSpec): Pro
   }
   let twin = cache.get(spec.key);
   if (twin === undefined) {
-    twin = runWait(synthesized, spec, {}, seededRandom(0));
+    twin = runWait(synthesized, spec, submit ? { submit: {} } : {}, seededRandom(0));
     cache.set(spec.key, twin);
   }
   return twin;
@@ -804,6 +969,7 @@ function faultsFor(scenario: FaultScenario, spec: FaultWaitSpec, random: () => n
   if (scenario.serverErrorBursts) faults.serverErrorBursts = scenario.serverErrorBursts;
   if (scenario.lambdaFailures) faults.lambdaFailures = scenario.lambdaFailures;
   if (scenario.startExecutionFaults) faults.startExecutionFaults = scenario.startExecutionFaults;
+  if (scenario.submitFault) faults.submit = { fault: scenario.submitFault };
   if (scenario.stopSegment) {
     const { minInvocations, maxInvocations } = scenario.stopSegment;
     faults.stopSegmentAfter = minInvocations + Math.floor(random() * (maxInvocations - minInvocations + 1));
@@ -992,7 +1158,11 @@ export async function runFaultScenario(scenario: FaultScenario, options: FaultRu
     const random = seededRandom(deriveSeed(options.seed, scenario.id, spec.index));
     const run = await runWait(synthesized, spec, faultsFor(scenario, spec, random), random);
     const twin =
-      scenario.expect === 'same-as-fault-free' ? await faultFreeTwin(synthesized, spec) : undefined;
+      scenario.expect === 'same-as-fault-free' ||
+      scenario.expect === 'submitted-once' ||
+      scenario.expect === 'segment-failed'
+        ? await faultFreeTwin(synthesized, spec, scenario.submitFault !== undefined)
+        : undefined;
     options.onProgress?.(++done, specs.length);
     return { run, twin };
   });
@@ -1004,13 +1174,31 @@ export async function runFaultScenario(scenario: FaultScenario, options: FaultRu
     return row(scenario, verdicts, transientNotes(scenario, stats), stats, startedMs);
   }
   const runs = outcomes.map((outcome) => outcome.run);
+  if (scenario.expect === 'submitted-once') {
+    const verdicts = outcomes.map(({ run, twin }) => judgeSubmittedOnce(run, twin as WaitRun));
+    const stats = {
+      submitCalls: sum(runs.map((run) => run.submitted?.calls ?? 0)),
+      jobs: sum(runs.map((run) => run.submitted?.jobIds.length ?? 0)),
+      lookupsAfterFailure: sum(
+        runs.map((run) => run.lines.filter((line) => line.observation === 'submitFailed').length),
+      ),
+    };
+    const notes = `${stats.submitCalls} SubmitJob calls for ${runs.length} waits; each failed call was followed by a lookup at least 30 s later (${stats.lookupsAfterFailure}); ${stats.jobs} jobs submitted, one per business key`;
+    return row(scenario, verdicts, notes, stats, startedMs);
+  }
+  if (scenario.expect === 'submit-failed') {
+    const verdicts = runs.map(judgeSubmitFailed);
+    const stats = { submitFailed: runs.filter((run) => run.result.error === 'StepWait.SubmitFailed').length };
+    const notes = `${stats.submitFailed} StepWait.SubmitFailed at the first refusal, keeping Batch's ClientException and message; no job submitted`;
+    return row(scenario, verdicts, notes, stats, startedMs);
+  }
   if (scenario.expect === 'segment-failed') {
-    const verdicts = runs.map(judgeStoppedSegment);
+    const verdicts = outcomes.map(({ run, twin }) => judgeStoppedSegment(scenario, run, twin as WaitRun));
     const stats = {
       stopped: runs.filter((run) => run.stoppedSegment !== undefined).length,
       segmentFailed: runs.filter((run) => run.result.error === 'StepWait.SegmentFailed').length,
     };
-    const notes = `${stats.segmentFailed} StepWait.SegmentFailed, each naming the stopped segment execution and saying it was stopped`;
+    const notes = `${stats.stopped} segments stopped: ${stats.segmentFailed} StepWait.SegmentFailed, each naming the stopped segment execution and saying it was stopped; the other ${runs.length - stats.stopped} waits ended before their first segment was due to be stopped, as their fault-free twins did`;
     return row(scenario, verdicts, notes, stats, startedMs);
   }
   const verdicts = outcomes.map(({ run }) => judgeAltered(scenario, run));

@@ -51,6 +51,8 @@ export interface NestedExecutionOptions {
    * the child's name when it starts, undefined lets it run.
    */
   readonly stopAfterInvocations?: (name: string) => number | undefined;
+  /** Told when a child is stopped (a child that ends before its limit is not). */
+  readonly onStop?: (name: string) => void;
 }
 
 /**
@@ -154,7 +156,13 @@ export function startExecutionSync2(
       const result = await child.machine.run(execution.input, {
         ...child.runtime,
         lambdas:
-          limit === undefined ? child.runtime.lambdas : stopping(child.runtime.lambdas, limit, controller),
+          limit === undefined
+            ? child.runtime.lambdas
+            : stopping(child.runtime.lambdas, limit, () => {
+                if (controller.signal.aborted) return;
+                options.onStop?.(execution.name);
+                controller.abort();
+              }),
         signal: controller.signal,
         context: {
           Execution: {
@@ -224,8 +232,9 @@ export function startExecutionSync2(
         closed: false,
       };
       started.set(arn, execution);
-      if (fault === 'lostResponse') throw lostResponse();
     }
+    // The call did its work (started the execution, or found it running); only the answer is lost.
+    if (fault === 'lostResponse') throw lostResponse();
 
     const result = await run(execution, child);
     const description = {
@@ -251,7 +260,7 @@ export function startExecutionSync2(
 function stopping(
   lambdas: Record<string, LocalLambda>,
   limit: number,
-  controller: AbortController,
+  stop: () => void,
 ): Record<string, LocalLambda> {
   let invocations = 0;
   return Object.fromEntries(
@@ -259,7 +268,7 @@ function stopping(
       id,
       async (payload: unknown, context: { stateName: string }) => {
         invocations++;
-        if (invocations > limit) controller.abort();
+        if (invocations > limit) stop();
         return lambda(payload, context);
       },
     ]),
