@@ -220,6 +220,21 @@ describe('a segment machine started by someone else', () => {
 });
 
 describe('waits that fail or time out inside a segment', () => {
+  it('ends a 100-job wait that succeeds in a segment with all 100 summaries', async () => {
+    const jobIds = Array.from({ length: 100 }, () =>
+      emulator.addJob({
+        durations: { runnable: 5, running: 2.5 * BUDGET * 60 },
+        statusReason: 'z'.repeat(300),
+      }),
+    );
+    const result = await waiter().run({ jobIds, overrides: everyMinute });
+    expect(result.segments.length).toBeGreaterThanOrEqual(2);
+    expect(result.status).toBe('SUCCEEDED');
+    const { jobs } = result.output as { jobs: { jobId: string; status: string }[] };
+    expect(jobs.map((job) => job.jobId).sort()).toEqual([...jobIds].sort());
+    expect(jobs.every((job) => job.status === 'SUCCEEDED')).toBe(true);
+  });
+
   it('raises a job failure of a 100-job wait as StepWait.JobFailed with a whole, bounded cause', async () => {
     const failing = longJob(1, 'FAILED');
     const others = Array.from({ length: 99 }, () =>
