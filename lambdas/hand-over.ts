@@ -93,7 +93,8 @@ function checkRequestFields(state: WaitState, parsed: ParsedPollerConfig): void 
     request.parameters = state.submitRequest.parameters;
   }
   try {
-    parseWaitRequest(request, config.stages, config.maxTimeoutSeconds, config.submit);
+    // The overrides were accepted when the wait began, perhaps under the looser rules of an earlier version.
+    parseWaitRequest(request, config.stages, config.maxTimeoutSeconds, config.submit, 'in-flight');
   } catch (error) {
     prefixed(error);
   }

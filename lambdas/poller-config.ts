@@ -1,4 +1,5 @@
 import {
+  type DelayRules,
   type DelayStrategy,
   DelayStrategyError,
   validateDelayStrategy,
@@ -61,8 +62,15 @@ function fail(field: string, detail: string): never {
   throw new InvalidInputError(field === '' ? 'config' : `config.${field}`, detail);
 }
 
-/** Checks a config object; the construct calls this at synth time, the poller on its first event. */
-export function checkPollerConfig(config: PollerConfig): ParsedPollerConfig {
+/**
+ * Checks a config object; the construct calls this at synth time (`current` rules), the poller on the
+ * first event that carries it (`in-flight`: the config of a definition deployed earlier may hold delays
+ * the rules of that time allowed).
+ */
+export function checkPollerConfig(
+  config: PollerConfig,
+  delayRules: DelayRules = 'current',
+): ParsedPollerConfig {
   let model: WaiterModel;
   try {
     model = new WaiterModel(config.model);
@@ -76,7 +84,7 @@ export function checkPollerConfig(config: PollerConfig): ParsedPollerConfig {
     if (!model.hasWaiter(stage))
       fail('stages', `unknown waiter ${JSON.stringify(stage)} (known: ${model.listWaiters().join(', ')})`);
     try {
-      validateDelayStrategy(config.delays[stage], `delays.${stage}`);
+      validateDelayStrategy(config.delays[stage], `delays.${stage}`, delayRules);
     } catch (error) {
       if (error instanceof DelayStrategyError) fail(error.field, error.detail);
       throw error;
@@ -114,7 +122,7 @@ export function parsePollerConfig(json: unknown): ParsedPollerConfig {
     } catch (error) {
       fail('', `not JSON: ${(error as Error).message}`);
     }
-    parsed = checkPollerConfig(config);
+    parsed = checkPollerConfig(config, 'in-flight');
     parsedConfigs.set(json, parsed);
   }
   return parsed;

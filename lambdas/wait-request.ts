@@ -1,4 +1,4 @@
-import { type DelayStrategy, DelayStrategyError, validateDelayStrategy } from '../waiters';
+import { type DelayRules, type DelayStrategy, DelayStrategyError, validateDelayStrategy } from '../waiters';
 import { InvalidInputError } from './invalid-input';
 
 /**
@@ -171,7 +171,11 @@ function parameters(value: unknown, submit: SubmitDefaults | undefined): Record<
   return value as Record<string, string>;
 }
 
-function overrides(value: unknown, stages: readonly string[]): Record<string, StageOverride> {
+function overrides(
+  value: unknown,
+  stages: readonly string[],
+  delayRules: DelayRules,
+): Record<string, StageOverride> {
   if (value === undefined) return {};
   if (!isRecord(value)) throw InvalidInputError.expected('overrides', 'an object keyed by stage name', value);
   const result: Record<string, StageOverride> = {};
@@ -187,7 +191,7 @@ function overrides(value: unknown, stages: readonly string[]): Record<string, St
     const stageOverride: StageOverride = {};
     if (override.delay !== undefined) {
       try {
-        validateDelayStrategy(override.delay, `${field}.delay`);
+        validateDelayStrategy(override.delay, `${field}.delay`, delayRules);
       } catch (error) {
         if (error instanceof DelayStrategyError) {
           throw new InvalidInputError(error.field, error.detail);
@@ -217,12 +221,14 @@ function overrides(value: unknown, stages: readonly string[]): Record<string, St
  * @param stages the waiter's stages, which overrides may name
  * @param maxTimeoutSeconds the longest deadline this waiter allows
  * @param submit set when the waiter submits jobs: the job queue then defaults, and parameters are allowed
+ * @param delayRules `in-flight` for a handed-over wait, whose overrides an earlier version may have accepted
  */
 export function parseWaitRequest(
   request: unknown,
   stages: readonly string[],
   maxTimeoutSeconds: number,
   submit?: SubmitDefaults,
+  delayRules: DelayRules = 'current',
 ): WaitRequest {
   if (!isRecord(request))
     throw InvalidInputError.expected('(input)', 'an object such as {"jobId": "..."}', request);
@@ -236,7 +242,7 @@ export function parseWaitRequest(
   }
   const parsed: WaitRequest = {
     target: target(request, submit),
-    overrides: overrides(request.overrides, stages),
+    overrides: overrides(request.overrides, stages, delayRules),
   };
   const submitParameters = parameters(request.parameters, submit);
   if (submitParameters !== undefined) parsed.parameters = submitParameters;

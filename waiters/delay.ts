@@ -41,19 +41,31 @@ function requireWholeSeconds(value: unknown, min: number, field: string): void {
   }
 }
 
+/**
+ * Which rules a strategy must meet. `current`: what new configs and requests must meet. `in-flight`: also
+ * what stepwait 0.1.0 accepted (a fixed delay of 0, a jitter above the delay), for the configs and carried
+ * overrides of waits started before the rules tightened: refusing them would end those waits at their next
+ * poll. `nextDelaySeconds` keeps such delays at 1 s or more.
+ */
+export type DelayRules = 'current' | 'in-flight';
+
 /** Checks a strategy from untrusted input; `field` prefixes the names in the error. */
-export function validateDelayStrategy(strategy: unknown, field = 'delay'): asserts strategy is DelayStrategy {
+export function validateDelayStrategy(
+  strategy: unknown,
+  field = 'delay',
+  rules: DelayRules = 'current',
+): asserts strategy is DelayStrategy {
   if (typeof strategy !== 'object' || strategy === null) {
     throw new DelayStrategyError(`expected a delay strategy object, got ${JSON.stringify(strategy)}`, field);
   }
   const value = strategy as Record<string, unknown>;
   if (value.kind === 'fixed') {
-    requireWholeSeconds(value.delay, 1, `${field}.delay`);
+    requireWholeSeconds(value.delay, rules === 'current' ? 1 : 0, `${field}.delay`);
     if (value.jitter !== undefined) {
       requireWholeSeconds(value.jitter, 0, `${field}.jitter`);
       // Past the delay, the low end max(1, delay - jitter) sticks at 1 s while the high end keeps growing:
       // not the +/- spread the numbers say.
-      if ((value.jitter as number) > (value.delay as number)) {
+      if (rules === 'current' && (value.jitter as number) > (value.delay as number)) {
         throw new DelayStrategyError(
           `must be <= delay (${value.delay}), got ${value.jitter}`,
           `${field}.jitter`,

@@ -13,6 +13,7 @@ export { BATCH_STAGES, batchWaiterModel } from './batch/model';
 export { type JobSummary, summarizeJob } from './batch/summary';
 export {
   DEFAULT_JITTER_SECONDS,
+  type DelayRules,
   type DelayStrategy,
   DelayStrategyError,
   defaultDelayStrategy,

@@ -135,3 +135,42 @@ describe('handing a wait over to a segment execution', () => {
     expect(refusal(await segmentPoll(h, { handOver: state })).field).toBe('handOver');
   });
 });
+
+describe('waits in flight when the delay rules tightened', () => {
+  it('keeps polling with a config and overrides stepwait 0.1.0 accepted (delay 0, jitter above the delay)', async () => {
+    const h = createHarness({
+      pollBudget: 10,
+      acceptsHandOver: true,
+      delays: {
+        JobExists: { kind: 'fixed', delay: 0 },
+        JobRunning: { kind: 'fixed', delay: 5, jitter: 10 },
+        JobComplete: { kind: 'fixed', delay: 60, jitter: 2 },
+      },
+    });
+    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(ID, 'RUNNABLE')));
+    const started = await h.start({ jobId: ID });
+    expect(isWaitState(started)).toBe(true);
+    const state = {
+      ...(started as WaitState),
+      overrides: { JobRunning: { delay: { kind: 'fixed', delay: 0, jitter: 4 } } },
+    };
+    const next = await h.next(state as WaitState);
+    // Still at least 1 s, whatever the numbers.
+    expect(next.delaySeconds).toBeGreaterThanOrEqual(1);
+    // Handed over with those overrides, the wait goes on too.
+    const resumed = await segmentPoll(h, {
+      handOver: { ...next, state: 'continue' },
+      handOverVersion: HAND_OVER_CONTRACT,
+    });
+    expect(isWaitState(resumed)).toBe(true);
+  });
+
+  it('still refuses such delays in a new request', async () => {
+    const h = createHarness();
+    const refused = await h.start({
+      jobId: ID,
+      overrides: { JobRunning: { delay: { kind: 'fixed', delay: 0 } } },
+    });
+    expect(refusal(refused).field).toBe('overrides.JobRunning.delay.delay');
+  });
+});
