@@ -3,6 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import fc from 'fast-check';
 import { REQUEST_FIELDS } from '../../lambdas/wait-request';
 import { BATCH_STAGES } from '../../waiters';
+import { HAND_OVER_FAILURE_REASONS } from '../hand-over-states';
 import type { StepWaitStackProps } from '../stepwait-stack';
 import { BatchEmulator, type BatchFaults, type CallRecord } from './batch-emulator';
 import { inPool } from './in-pool';
@@ -880,7 +881,7 @@ function judgeStoppedSegment(scenario: FaultScenario, run: WaitRun, twin: WaitRu
   if (cause?.segmentExecution !== stoppedSegment) {
     problems.push(`the cause names segment ${String(cause?.segmentExecution)}, not ${stoppedSegment}`);
   }
-  if (typeof cause?.reason !== 'string' || !/stopped/.test(cause.reason)) {
+  if (cause?.reason !== HAND_OVER_FAILURE_REASONS.stopped) {
     problems.push(`the cause does not say the segment was stopped: ${String(cause?.reason)}`);
   }
   const segments = result.segments ?? [];

@@ -19,8 +19,7 @@ import {
   type ChildExecution,
   type ChildMachine,
   type NestedExecutionOptions,
-  START_EXECUTION_SYNC_2,
-  startExecutionSync2,
+  nestedExecutionIntegrations,
 } from './nested-executions';
 import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, placeholderArn, stateMachinesIn } from './template';
 import type { VirtualClock } from './virtual-clock';
@@ -242,10 +241,13 @@ export class LocalWaiter {
       random,
     };
     this.segment = { machine: localSegmentMachineFor(synthesized), runtime: this.runtime };
-    integrations[START_EXECUTION_SYNC_2] = startExecutionSync2(
-      { [synthesized.segment.stateMachineArn]: this.segment },
-      { push: (execution) => this.segments.push(execution) },
-      options.handOver,
+    Object.assign(
+      integrations,
+      nestedExecutionIntegrations(
+        { [synthesized.segment.stateMachineArn]: this.segment },
+        { push: (execution) => this.segments.push(execution) },
+        options.handOver,
+      ),
     );
   }
 

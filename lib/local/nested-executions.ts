@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_CAUSE_LENGTH } from '../../waiters';
 import type {
   LocalExecutionResult,
   LocalIntegration,
@@ -24,6 +25,8 @@ export interface ChildExecution {
 }
 
 export const START_EXECUTION_SYNC_2 = 'arn:aws:states:::states:startExecution.sync:2';
+/** The AWS SDK integration a machine uses to look at an execution it started. */
+export const DESCRIBE_EXECUTION = 'arn:aws:states:::aws-sdk:sfn:describeExecution';
 
 /**
  * What may go wrong with one StartExecution call, as the Step Functions integration reports it:
@@ -32,14 +35,17 @@ export const START_EXECUTION_SYNC_2 = 'arn:aws:states:::states:startExecution.sy
  *   StartExecution (`StepFunctions.AWSStepFunctionsException`).
  * - `serviceError`: refused with a 500 (`StepFunctions.AWSStepFunctionsException`).
  * - `accessDenied`: the machine's role may not start it (AccessDeniedException, HTTP 400, unmodelled).
- * - `lostResponse`: the execution WAS started, but the answer never arrived (`StepFunctions.SdkClientException`).
+ * - `lostResponse`: the execution WAS started, but the answer never arrived (`StepFunctions.SdkClientException`);
+ *   a retry soon after finds it running.
+ * - `lostResponseAfterEnd`: the same, but the execution ended before the call was retried.
  */
 export type StartExecutionFault =
   | 'executionLimitExceeded'
   | 'throttled'
   | 'serviceError'
   | 'accessDenied'
-  | 'lostResponse';
+  | 'lostResponse'
+  | 'lostResponseAfterEnd';
 
 export interface NestedExecutionOptions {
   /** Faults for the next StartExecution calls, in order; each is used once. */
@@ -59,7 +65,7 @@ export interface NestedExecutionOptions {
  * The longest Cause Step Functions keeps on a failed task (TaskFailedEventDetails.cause): longer ones are
  * cut, so a child's DescribeExecution JSON holding a large input is no longer valid JSON in its parent.
  */
-export const TASK_CAUSE_LIMIT = 32_768;
+export const TASK_CAUSE_LIMIT = MAX_CAUSE_LENGTH;
 /**
  * StartExecution's name rule (Step Functions API reference, StartExecution.name): 1-80 characters, none of
  * whitespace, brackets, wildcards, `" # % \ ^ | ~ ` $ & , ; : /`, nor control characters.
@@ -85,7 +91,7 @@ function apiError(name: string, code: string, status: number, message: string): 
   return Object.assign(new Error(cause), { name: `StepFunctions.${name}` });
 }
 
-function refusal(fault: Exclude<StartExecutionFault, 'lostResponse'>): Error {
+function refusal(fault: Exclude<StartExecutionFault, 'lostResponse' | 'lostResponseAfterEnd'>): Error {
   switch (fault) {
     case 'executionLimitExceeded':
       return apiError(
@@ -121,31 +127,70 @@ interface Started {
   readonly stateMachineArn: string;
   readonly input: unknown;
   readonly inputJson: string;
-  readonly startDate: string;
+  readonly startDate: number;
+  stopDate?: number;
   /** The run, started on first use (so a lost response's retry attaches to it before it has gone far). */
   run?: Promise<LocalExecutionResult>;
-  closed: boolean;
+  result?: LocalExecutionResult;
+}
+
+/** Step Functions' own status of an ended child (stepwait calls a Fail with StepWait.Timeout TIMED_OUT). */
+function statusOf(result: LocalExecutionResult): 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' {
+  if (result.status === 'SUCCEEDED' || result.status === 'ABORTED') return result.status;
+  return result.error === 'States.Timeout' ? 'TIMED_OUT' : 'FAILED';
 }
 
 /**
- * Answers `states:startExecution.sync:2` by running the child's own synthesized ASL to its end, on the
- * parent's clock, with a context object carrying the child's execution id and name, as AWS documents it:
- * - The response has the DescribeExecution shape, `Output` parsed as JSON (the `:2` flavour).
+ * An execution as DescribeExecution shows it, keys in the order Step Functions writes them into a failed
+ * `.sync` task's Cause (alphabetical: `Cause` and `Error` first, `Input` before `Status`), as seen in real
+ * causes. Only a FAILED execution has `Error` and `Cause`; `Input` and `Output` are JSON strings.
+ */
+function description(execution: Started): Record<string, unknown> {
+  const { result } = execution;
+  const status = result === undefined ? 'RUNNING' : statusOf(result);
+  return {
+    ...(status === 'FAILED' && result?.cause !== undefined ? { Cause: result.cause } : {}),
+    ...(status === 'FAILED' && result?.error !== undefined ? { Error: result.error } : {}),
+    ExecutionArn: execution.arn,
+    Input: execution.inputJson,
+    InputDetails: { Included: true },
+    Name: execution.name,
+    ...(status === 'SUCCEEDED'
+      ? { Output: JSON.stringify(result?.output ?? null), OutputDetails: { Included: true } }
+      : {}),
+    RedriveCount: 0,
+    ...(status === 'FAILED' || status === 'TIMED_OUT' || status === 'ABORTED'
+      ? { RedriveStatus: 'REDRIVABLE' }
+      : {}),
+    StartDate: execution.startDate,
+    StateMachineArn: execution.stateMachineArn,
+    Status: status,
+    ...(execution.stopDate === undefined ? {} : { StopDate: execution.stopDate }),
+  };
+}
+
+/**
+ * The Step Functions integrations a machine uses on the executions it starts, run here:
+ * `states:startExecution.sync:2` runs the child's own synthesized ASL to its end, on the parent's clock,
+ * with a context object carrying the child's execution id and name; `aws-sdk:sfn:describeExecution`
+ * describes any execution started so far. As AWS documents them:
+ * - The `.sync:2` response has the DescribeExecution shape, `Input` and `Output` parsed as JSON.
  * - A child that does not succeed fails the task with `States.TaskFailed` and its DescribeExecution JSON as
  *   the Cause, cut at 32,768 characters; only a FAILED child has `Error` and `Cause` in it (a TIMED_OUT or
- *   ABORTED one has none).
+ *   ABORTED one has none), and its status comes after its (possibly huge) input.
  * - API errors carry their real names and plain-text causes: an unknown machine
  *   (`StepFunctions.StateMachineDoesNotExist`), a bad name (`StepFunctions.InvalidName`), a name already
- *   used (`StepFunctions.ExecutionAlreadyExists`), and the injected faults.
+ *   used (`StepFunctions.ExecutionAlreadyExists`), an unknown execution
+ *   (`Sfn.ExecutionDoesNotExistException`, the SDK integration's naming), and the injected faults.
  * - StartExecution is idempotent for a running Standard execution: the same name with the same input
  *   returns that execution, so the task attaches to it; a different input, or a closed execution, is
  *   ExecutionAlreadyExists (names stay taken for 90 days).
  */
-export function startExecutionSync2(
+export function nestedExecutionIntegrations(
   children: Record<string, ChildMachine>,
   executions: Pick<ChildExecution[], 'push'>,
   options: NestedExecutionOptions = {},
-): LocalIntegration {
+): Record<string, LocalIntegration> {
   const started = new Map<string, Started>();
   let unnamed = 0;
 
@@ -169,11 +214,12 @@ export function startExecutionSync2(
             Id: execution.arn,
             Name: execution.name,
             Input: execution.input,
-            StartTime: execution.startDate,
+            StartTime: new Date(execution.startDate).toISOString(),
           },
         },
       });
-      execution.closed = true;
+      execution.result = result;
+      execution.stopDate = child.runtime.clock.now();
       executions.push({
         executionArn: execution.arn,
         name: execution.name,
@@ -186,14 +232,15 @@ export function startExecutionSync2(
     return execution.run;
   };
 
-  return async (rawInput) => {
+  const startSync2: LocalIntegration = async (rawInput) => {
     const { StateMachineArn, Input, Name } = rawInput as {
       StateMachineArn: string;
       Input?: unknown;
       Name?: string;
     };
     const fault = options.faults?.length ? options.faults.shift() : options.nextFault?.();
-    if (fault !== undefined && fault !== 'lostResponse') throw refusal(fault);
+    if (fault !== undefined && fault !== 'lostResponse' && fault !== 'lostResponseAfterEnd')
+      throw refusal(fault);
     const child = children[StateMachineArn];
     if (child === undefined) {
       throw apiError(
@@ -213,7 +260,7 @@ export function startExecutionSync2(
     const inputJson = JSON.stringify(input);
 
     let execution = started.get(arn);
-    if (execution !== undefined && (execution.closed || execution.inputJson !== inputJson)) {
+    if (execution !== undefined && (execution.result !== undefined || execution.inputJson !== inputJson)) {
       throw apiError(
         'ExecutionAlreadyExists',
         'ExecutionAlreadyExists',
@@ -228,32 +275,36 @@ export function startExecutionSync2(
         stateMachineArn: StateMachineArn,
         input,
         inputJson,
-        startDate: new Date(child.runtime.clock.now()).toISOString(),
-        closed: false,
+        startDate: child.runtime.clock.now(),
       };
       started.set(arn, execution);
     }
     // The call did its work (started the execution, or found it running); only the answer is lost.
-    if (fault === 'lostResponse') throw lostResponse();
+    if (fault === 'lostResponseAfterEnd') await run(execution, child);
+    if (fault === 'lostResponse' || fault === 'lostResponseAfterEnd') throw lostResponse();
 
     const result = await run(execution, child);
-    const description = {
-      ExecutionArn: arn,
-      StateMachineArn,
-      Name: name,
-      StartDate: execution.startDate,
-      StopDate: new Date(child.runtime.clock.now()).toISOString(),
-    };
+    const described = description(execution);
     if (result.status === 'SUCCEEDED') {
-      return { ...description, Status: 'SUCCEEDED', Input: input, Output: result.output };
+      return { ...described, Input: input, Output: result.output };
     }
-    // Step Functions' own status: stepwait calls a Fail with StepWait.Timeout TIMED_OUT, Step Functions FAILED.
-    const status =
-      result.status === 'ABORTED' ? 'ABORTED' : result.error === 'States.Timeout' ? 'TIMED_OUT' : 'FAILED';
-    const failure = status === 'FAILED' ? { Error: result.error, Cause: result.cause } : {};
-    const cause = JSON.stringify({ ...description, Status: status, Input: inputJson, ...failure });
-    throw Object.assign(new Error(cause.slice(0, TASK_CAUSE_LIMIT)), { name: 'States.TaskFailed' });
+    throw Object.assign(new Error(JSON.stringify(described).slice(0, TASK_CAUSE_LIMIT)), {
+      name: 'States.TaskFailed',
+    });
   };
+
+  const describe: LocalIntegration = async (rawInput) => {
+    const { ExecutionArn } = rawInput as { ExecutionArn?: string };
+    const execution = ExecutionArn === undefined ? undefined : started.get(ExecutionArn);
+    if (execution === undefined) {
+      throw Object.assign(new Error(`Execution Does Not Exist: '${ExecutionArn}'`), {
+        name: 'Sfn.ExecutionDoesNotExistException',
+      });
+    }
+    return description(execution);
+  };
+
+  return { [START_EXECUTION_SYNC_2]: startSync2, [DESCRIBE_EXECUTION]: describe };
 }
 
 /** The child's Lambdas, counted: past `limit` invocations the child is stopped, as a person would stop it. */

@@ -42,6 +42,15 @@ function resolve(template: CfnTemplate, value: CfnValue): string {
     }
     if ('Fn::GetAtt' in value)
       return placeholderArn(template, (value['Fn::GetAtt'] as string[])[0] as string);
+    if ('Fn::Select' in value) {
+      // Fn::Select of an Fn::Split, as CDK writes a name taken out of an ARN token.
+      const [index, list] = value['Fn::Select'] as [number, CfnValue];
+      const items = resolveList(template, list);
+      const item = items[Number(index)];
+      if (item === undefined)
+        throw new Error(`Fn::Select index ${index} is outside ${JSON.stringify(items)}`);
+      return item;
+    }
     if ('Ref' in value) {
       const ref = value.Ref as string;
       if (ref === 'AWS::Region') return LOCAL_REGION;
@@ -52,6 +61,15 @@ function resolve(template: CfnTemplate, value: CfnValue): string {
     }
   }
   throw new Error(`cannot resolve ${JSON.stringify(value).slice(0, 200)} in a state machine definition`);
+}
+
+function resolveList(template: CfnTemplate, value: CfnValue): string[] {
+  if (Array.isArray(value)) return value.map((item) => resolve(template, item));
+  if (value !== null && typeof value === 'object' && 'Fn::Split' in value) {
+    const [separator, source] = value['Fn::Split'] as [string, CfnValue];
+    return resolve(template, source).split(separator);
+  }
+  throw new Error(`cannot resolve ${JSON.stringify(value).slice(0, 200)} to a list`);
 }
 
 /** Every state machine in the template, with its concrete ASL. */

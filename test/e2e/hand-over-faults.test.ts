@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPollHandler } from '../../lambdas/poll';
+import { HAND_OVER_FAILURE_REASONS } from '../../lib/hand-over-states';
 import { BatchEmulator } from '../../lib/local/batch-emulator';
 import { type AslDefinition, type LocalLambda, LocalStateMachine } from '../../lib/local/local-state-machine';
 import {
@@ -14,9 +15,9 @@ import {
 } from '../../lib/local/local-waiter';
 import {
   type ChildExecution,
+  nestedExecutionIntegrations,
   START_EXECUTION_SYNC_2,
   type StartExecutionFault,
-  startExecutionSync2,
   TASK_CAUSE_LIMIT,
 } from '../../lib/local/nested-executions';
 import { seededRandom } from '../../lib/local/seeded-random';
@@ -119,7 +120,7 @@ describe('hand-overs that AWS refuses or loses', () => {
         ...local.runtime,
         integrations: {
           ...local.runtime.integrations,
-          [START_EXECUTION_SYNC_2]: startExecutionSync2({}, executions),
+          ...nestedExecutionIntegrations({}, executions),
         },
         context: {
           Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:Main:gone', Name: 'gone' },
@@ -133,60 +134,77 @@ describe('hand-overs that AWS refuses or loses', () => {
   });
 });
 
+/** 1 job, or 100 with long status reasons: a handed-over state large enough that causes are cut. */
+function jobsOf(count: 1 | 100, runSeconds: number): Record<string, unknown> {
+  const ids = Array.from({ length: count }, () =>
+    emulator.addJob({ durations: { runnable: 5, running: runSeconds }, statusReason: 'x'.repeat(200) }),
+  );
+  return count === 1 ? { jobId: ids[0] } : { jobIds: ids };
+}
+
+/** Records what the main machine's Hand Over caught, as the local startExecution.sync:2 raised it. */
+function catchesOf(local: LocalWaiter): Error[] {
+  const caught: Error[] = [];
+  const integrations = local.runtime.integrations as NonNullable<typeof local.runtime.integrations>;
+  const start = integrations[START_EXECUTION_SYNC_2] as NonNullable<(typeof integrations)[string]>;
+  integrations[START_EXECUTION_SYNC_2] = async (input, context) => {
+    try {
+      return await start(input, context);
+    } catch (error) {
+      caught.push(error as Error);
+      throw error;
+    }
+  };
+  return caught;
+}
+
 describe('segments that end without a result', () => {
-  it('names a segment stopped by a person StepWait.SegmentFailed, saying it was stopped', async () => {
-    const local = waiter({
-      handOver: { stopAfterInvocations: (name) => (name.endsWith('-2') ? 3 : undefined) },
-    });
-    const result = await local.run({ jobId: longJob(3), overrides: everyMinute });
-    expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.SegmentFailed' });
-    expect(result.segments[0]?.result.status).toBe('ABORTED');
-    const cause = causeOf(result);
-    expect(cause).toMatchObject({
-      caughtError: 'States.TaskFailed',
-      segmentExecution: result.segments[0]?.name,
-    });
-    expect(cause.reason).toMatch(/stopped/);
-  });
-
-  it('names a segment that ran past its backstop StepWait.SegmentFailed, saying it timed out', async () => {
-    const local = waiter();
-    local.segment.machine = new LocalStateMachine({ ...synthesized.segment.definition, TimeoutSeconds: 180 });
-    const result = await local.run({ jobId: longJob(3), overrides: everyMinute });
-    expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.SegmentFailed' });
-    expect(result.segments[0]?.result).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
-    expect(causeOf(result).reason).toMatch(/TimeoutSeconds/);
-  });
-
-  it('tells a stopped segment of a 100-job wait from its cut cause, which is no longer JSON', async () => {
-    const jobIds = Array.from({ length: 100 }, () =>
-      emulator.addJob({
-        durations: { runnable: 5, running: 4 * BUDGET * 60 },
-        statusReason: 'x'.repeat(200),
-      }),
-    );
-    const local = waiter({
-      handOver: { stopAfterInvocations: (name) => (name.endsWith('-2') ? 2 : undefined) },
-    });
-    // What the main machine's Hand Over caught, as the local startExecution.sync:2 raised it.
-    const caught: Error[] = [];
-    const integrations = local.runtime.integrations as NonNullable<typeof local.runtime.integrations>;
-    const start = integrations[START_EXECUTION_SYNC_2] as NonNullable<(typeof integrations)[string]>;
-    integrations[START_EXECUTION_SYNC_2] = async (input, context) => {
-      try {
-        return await start(input, context);
-      } catch (error) {
-        caught.push(error as Error);
-        throw error;
+  for (const count of [1, 100] as const) {
+    it(`names a segment stopped by a person StepWait.SegmentFailed, saying it was stopped (${count} jobs)`, async () => {
+      const local = waiter({
+        handOver: { stopAfterInvocations: (name) => (name.endsWith('-2') ? 2 : undefined) },
+      });
+      const caught = catchesOf(local);
+      const result = await local.run({ ...jobsOf(count, 4 * BUDGET * 60), overrides: everyMinute });
+      expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.SegmentFailed' });
+      expect(result.segments[0]?.result.status).toBe('ABORTED');
+      expect(causeOf(result)).toEqual({
+        error: 'StepWait.SegmentFailed',
+        reason: HAND_OVER_FAILURE_REASONS.stopped,
+        caughtError: 'States.TaskFailed',
+        segmentExecution: result.segments[0]?.name,
+      });
+      expect(caught[0]?.name).toBe('States.TaskFailed');
+      if (count === 100) {
+        // The Cause the main machine caught holds the handed-over state: cut, no longer JSON, and its
+        // Status (which comes after Input) gone. DescribeExecution told what happened instead.
+        expect(caught[0]?.message.length).toBe(TASK_CAUSE_LIMIT);
+        expect(() => JSON.parse(caught[0]?.message ?? '')).toThrow();
+        expect(caught[0]?.message).not.toContain('"Status"');
       }
-    };
-    const result = await local.run({ jobIds, overrides: everyMinute });
-    expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.SegmentFailed' });
-    expect(causeOf(result).reason).toMatch(/stopped/);
-    expect(result.segments[0]?.result.status).toBe('ABORTED');
-    expect(caught[0]?.name).toBe('States.TaskFailed');
-    expect(caught[0]?.message.length).toBe(TASK_CAUSE_LIMIT);
-    expect(() => JSON.parse(caught[0]?.message ?? '')).toThrow();
+    });
+
+    it(`names a segment that ran past its backstop StepWait.SegmentFailed, saying it timed out (${count} jobs)`, async () => {
+      const local = waiter();
+      local.segment.machine = new LocalStateMachine({
+        ...synthesized.segment.definition,
+        TimeoutSeconds: 180,
+      });
+      const result = await local.run({ ...jobsOf(count, 4 * BUDGET * 60), overrides: everyMinute });
+      expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.SegmentFailed' });
+      expect(result.segments[0]?.result).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+      expect(causeOf(result).reason).toBe(HAND_OVER_FAILURE_REASONS.timedOut);
+    });
+  }
+
+  it('goes on with the output of a segment that ended before a start retried after a lost answer', async () => {
+    const jobId = longJob(1);
+    const local = waiter({ handOver: { faults: ['lostResponseAfterEnd'] } });
+    const result = await local.run({ jobId, overrides: everyMinute });
+    // The retry found the name taken (ExecutionAlreadyExists); DescribeExecution gave the segment's output.
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { status: 'SUCCEEDED', jobs: [{ jobId }] } });
+    expect(result.entered['Take Segment Output']).toBe(1);
+    expect(result.segments).toHaveLength(1);
   });
 });
 
@@ -307,9 +325,12 @@ async function runDeployedMain(input: unknown, segment: AslDefinition) {
     random: seededRandom(9),
   };
   const segments: ChildExecution[] = [];
-  runtime.integrations[START_EXECUTION_SYNC_2] = startExecutionSync2(
-    { [deployed.segment.stateMachineArn]: { machine: new LocalStateMachine(segment), runtime } },
-    segments,
+  Object.assign(
+    runtime.integrations,
+    nestedExecutionIntegrations(
+      { [deployed.segment.stateMachineArn]: { machine: new LocalStateMachine(segment), runtime } },
+      segments,
+    ),
   );
   const result = await new LocalStateMachine(deployed.main.definition).run(input, {
     ...runtime,

@@ -7,11 +7,7 @@ import {
   type SynthesizedWaiter,
   synthesizeWaiter,
 } from '../../lib/local/local-waiter';
-import {
-  type ChildExecution,
-  START_EXECUTION_SYNC_2,
-  startExecutionSync2,
-} from '../../lib/local/nested-executions';
+import { type ChildExecution, nestedExecutionIntegrations } from '../../lib/local/nested-executions';
 import { seededRandom } from '../../lib/local/seeded-random';
 import { VirtualClock } from '../../lib/local/virtual-clock';
 
@@ -47,7 +43,7 @@ async function runPipeline(input: unknown) {
     ...waiter.runtime,
     integrations: {
       ...waiter.runtime.integrations,
-      [START_EXECUTION_SYNC_2]: startExecutionSync2(
+      ...nestedExecutionIntegrations(
         {
           [synthesized.stateMachineArn]: { machine: localMachineFor(synthesized), runtime: waiter.runtime },
           [synthesized.segment.stateMachineArn]: {

@@ -196,10 +196,15 @@ describe('JobWaiter in the example stack', () => {
       'events:DescribeRule,events:PutRule,events:PutTargets',
       'lambda:InvokeFunction',
       'logs:CreateLogDelivery,logs:DeleteLogDelivery,logs:DescribeLogGroups,logs:DescribeResourcePolicies,logs:GetLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:UpdateLogDelivery',
+      'states:DescribeExecution',
       'states:DescribeExecution,states:StopExecution',
       'states:StartExecution',
     ]);
     expect(JSON.stringify(byAction['lambda:InvokeFunction'])).toContain('BatchJobWaiterPoller');
+    // Describe Segment looks at the segment machine's executions, exactly those .sync already follows.
+    expect(byAction['states:DescribeExecution']).toEqual(
+      byAction['states:DescribeExecution,states:StopExecution'],
+    );
     expect(byAction['states:StartExecution']).toEqual({
       Ref: expect.stringMatching(/^BatchJobWaiterSegmentStateMachine/),
     });
@@ -256,8 +261,13 @@ describe('JobWaiter in the example stack', () => {
       IsPresent: true,
       Next: 'Failed',
     });
-    // Nothing is parsed out of a caught Cause: it may be plain text, or JSON cut at 32,768 characters.
-    expect(JSON.stringify(definition)).not.toContain('States.StringToJson');
+    // Nothing is parsed out of a caught Cause (plain text, or JSON cut at 32,768 characters): the only
+    // parse is of a segment's own output, as DescribeExecution returns it.
+    const parsed = [...JSON.stringify(definition).matchAll(/States\.StringToJson\(([^)]*)\)/g)].map(
+      (m) => m[1],
+    );
+    expect(parsed).toEqual(['$.segmentDescription.Output']);
+    expect(states['Why Did The Hand-Over Fail?']?.Choices?.[0]).toMatchObject({ Next: 'Describe Segment' });
     const payload = states['JobComplete Poll']?.Parameters?.Payload as Record<string, unknown>;
     expect(JSON.parse(payload.config as string).pollBudget).toBe(1_800);
   });
@@ -511,7 +521,8 @@ describe('the example app: schedule and pipeline', () => {
       Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Extract Error?' }],
     });
     // The child's error is matched in the Cause, never parsed out of it (it may be cut, or plain text).
-    expect(JSON.stringify(pipeline)).not.toContain('States.StringToJson');
+    expect(JSON.stringify(pipeline.States['Extract Error?'])).not.toContain('States.StringToJson');
+    expect(JSON.stringify(pipeline.States['Extract Error?'])).toContain('"Error\\":\\"StepWait.Timeout');
     const branch = pipeline.States['Wait For Load']?.Branches?.[0]?.States ?? {};
     expect(Object.keys(branch).every((name) => name.startsWith('Load: '))).toBe(true);
     const actions = policyStatements(template, 'EtlPipelineStateMachineRoleDefaultPolicy').map(
@@ -523,6 +534,7 @@ describe('the example app: schedule and pipeline', () => {
       ['states:DescribeExecution', 'states:StopExecution'],
       ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
       'lambda:InvokeFunction',
+      'states:DescribeExecution',
       'states:StartExecution',
       ['states:DescribeExecution', 'states:StopExecution'],
     ]);
@@ -530,7 +542,7 @@ describe('the example app: schedule and pipeline', () => {
     expect(pipelineStatements[0]?.Resource).toEqual({
       Ref: expect.stringMatching(/^BatchJobWaiterStateMachine/),
     });
-    expect(pipelineStatements[4]?.Resource).toEqual({
+    expect(pipelineStatements[5]?.Resource).toEqual({
       Ref: expect.stringMatching(/^EtlPipelineLoadWaitSegmentStateMachine/),
     });
     const events = pipelineStatements[2];

@@ -116,6 +116,7 @@ const EXPECTED_STATEMENTS: string[] = [
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: xray:PutTraceSegments,xray:PutTelemetryRecords,xray:GetSamplingRules,xray:GetSamplingTargets on "*"',
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: batch:SubmitJob on {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-definition/etl-job:*"]]} + {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-definition/etl-job"]]} + {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-queue/etl-queue"]]}',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: lambda:InvokeFunction on {"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]} + {"Fn::Join":["",[{"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]},":*"]]}',
+  'BatchJobWaiterStateMachineRoleDefaultPolicy: states:DescribeExecution on {"Fn::Join":["",["arn:",<Partition>,":states:",<Region>,":",<AccountId>,":execution:",{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"BatchJobWaiterSegmentStateMachine"}]}]},"*"]]}',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: states:StartExecution on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: states:DescribeExecution,states:StopExecution on {"Fn::Join":["",["arn:",<Partition>,":states:",<Region>,":",<AccountId>,":execution:",{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"BatchJobWaiterSegmentStateMachine"}]}]},"*"]]}',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: events:PutTargets,events:PutRule,events:DescribeRule on {"Fn::Join":["",["arn:",<Partition>,":events:",<Region>,":",<AccountId>,":rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"]]}',
@@ -131,6 +132,7 @@ const EXPECTED_STATEMENTS: string[] = [
   'EtlPipelineStateMachineRoleDefaultPolicy: states:DescribeExecution,states:StopExecution on {"Fn::Join":["",["arn:",<Partition>,":states:",<Region>,":",<AccountId>,":execution:",{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"BatchJobWaiterStateMachine"}]}]},"*"]]}',
   'EtlPipelineStateMachineRoleDefaultPolicy: events:PutTargets,events:PutRule,events:DescribeRule on {"Fn::Join":["",["arn:",<Partition>,":events:",<Region>,":",<AccountId>,":rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"]]}',
   'EtlPipelineStateMachineRoleDefaultPolicy: lambda:InvokeFunction on {"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]} + {"Fn::Join":["",[{"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]},":*"]]}',
+  'EtlPipelineStateMachineRoleDefaultPolicy: states:DescribeExecution on {"Fn::Join":["",["arn:",<Partition>,":states:",<Region>,":",<AccountId>,":execution:",{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"EtlPipelineLoadWaitSegmentStateMachine"}]}]},"*"]]}',
   'EtlPipelineStateMachineRoleDefaultPolicy: states:StartExecution on {"Ref":"EtlPipelineLoadWaitSegmentStateMachine"}',
   'EtlPipelineStateMachineRoleDefaultPolicy: states:DescribeExecution,states:StopExecution on {"Fn::Join":["",["arn:",<Partition>,":states:",<Region>,":",<AccountId>,":execution:",{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"EtlPipelineLoadWaitSegmentStateMachine"}]}]},"*"]]}',
 ];
