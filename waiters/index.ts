@@ -11,6 +11,7 @@ export {
 } from './batch/describe-jobs';
 export { BATCH_STAGES, batchWaiterModel } from './batch/model';
 export { type JobSummary, summarizeJob } from './batch/summary';
+export { CAUSE_BUDGET, causeOf, shrinkCause } from './cause';
 export {
   DEFAULT_JITTER_SECONDS,
   type DelayRules,
@@ -25,7 +26,6 @@ export { WaiterConfigError } from './errors';
 export { WaiterModel, type WaiterOverrides } from './model';
 export {
   advanceProgress,
-  causeOf,
   MAX_SUBMIT_FAILURES,
   type PollObservation,
   type PollState,

@@ -1,8 +1,9 @@
 import type { DescribeJobsInterpretation } from './batch/describe-jobs';
 import { type JobSummary, summarizeJob } from './batch/summary';
+import { causeOf } from './cause';
 import { type DelayStrategy, nextDelaySeconds } from './delay';
 import type { WaiterModel } from './model';
-import { MAX_CAUSE_LENGTH, StepWaitError, type StepWaitErrorName } from './stepwait-errors';
+import { StepWaitError, type StepWaitErrorName } from './stepwait-errors';
 import { isErrorOutcome, type PollOutcome } from './types';
 
 /**
@@ -141,40 +142,6 @@ export function startProgress(
     segmentPolls: 0,
     segments: 1,
   };
-}
-
-type JobCause = Pick<JobSummary, 'status' | 'statusReason' | 'exitCode' | 'logStreamName'>;
-
-/** Reasons are short; one cut here leaves the rest of the cause its room. */
-const MAX_REASON_LENGTH = 4_096;
-
-/**
- * The Cause of a wait that ended badly: `{ reason, jobs: { [jobId]: { status, statusReason, exitCode,
- * logStreamName } } }`, always valid JSON within MAX_CAUSE_LENGTH. With many jobs (up to 100, with long
- * reasons) the per-job part may not fit: jobs that did not succeed come first, and those left out are
- * counted in `omittedJobs` (their summaries are in the state and the output).
- */
-export function causeOf(reason: string, jobs: readonly JobSummary[]): string {
-  const shortReason =
-    reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 3)}...` : reason;
-  const failingFirst = [...jobs].sort(
-    (a, b) => Number(a.status === 'SUCCEEDED') - Number(b.status === 'SUCCEEDED'),
-  );
-  const byJob: Record<string, JobCause> = {};
-  let omitted = 0;
-  for (const { jobId, status, statusReason, exitCode, logStreamName } of failingFirst) {
-    byJob[jobId] = { status, statusReason, exitCode, logStreamName };
-    // Room for `"omittedJobs":100,` once anything is left out.
-    if (JSON.stringify({ reason: shortReason, jobs: byJob }).length > MAX_CAUSE_LENGTH - 20) {
-      delete byJob[jobId];
-      omitted++;
-    }
-  }
-  return JSON.stringify({
-    reason: shortReason,
-    jobs: byJob,
-    ...(omitted > 0 ? { omittedJobs: omitted } : {}),
-  });
 }
 
 function ended(

@@ -7,9 +7,14 @@ import {
   type SynthesizedWaiter,
   synthesizeWaiter,
 } from '../../lib/local/local-waiter';
-import { type ChildExecution, nestedExecutionIntegrations } from '../../lib/local/nested-executions';
+import {
+  type ChildExecution,
+  nestedExecutionIntegrations,
+  START_EXECUTION_SYNC_2,
+} from '../../lib/local/nested-executions';
 import { seededRandom } from '../../lib/local/seeded-random';
 import { VirtualClock } from '../../lib/local/virtual-clock';
+import { CAUSE_BUDGET } from '../../waiters';
 
 /**
  * The example pipeline machine from the CDK app, run here: its "Wait For Extract" task starts the waiter's
@@ -127,5 +132,38 @@ describe('a parent machine using the waiter nested and inline', () => {
     const { result, children } = await runPipeline({ extractJobId, load: { jobId: 'never-needed' } });
     expect(children[0]?.result).toMatchObject({ status: 'TIMED_OUT', error: 'StepWait.Timeout' });
     expect(result.error).toBe('Pipeline.ExtractTimedOut');
+  });
+
+  it('sees the child’s StepWait error name in the Cause of a nested 100-job failure, within the 32,768 cut', async () => {
+    const failing = emulator.addJob({
+      durations: { runnable: 5, running: 300 },
+      outcome: 'FAILED',
+      exitCode: 4,
+    });
+    const others = Array.from({ length: 99 }, () =>
+      emulator.addJob({ durations: { runnable: 5, running: 100_000 }, statusReason: 'r'.repeat(300) }),
+    );
+    const local = new LocalWaiter({
+      synthesized,
+      batchEndpoint: emulator.endpoint,
+      clock,
+      random: seededRandom(5),
+    });
+    const children: ChildExecution[] = [];
+    const start = nestedExecutionIntegrations(
+      { [synthesized.stateMachineArn]: { machine: localMachineFor(synthesized), runtime: local.runtime } },
+      children,
+    )[START_EXECUTION_SYNC_2] as NonNullable<ReturnType<typeof nestedExecutionIntegrations>[string]>;
+    const caught = await start(
+      { StateMachineArn: synthesized.stateMachineArn, Input: { jobIds: [...others, failing] } },
+      { stateName: 'Wait For Extract' },
+    ).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(caught?.name).toBe('States.TaskFailed');
+    // The child's cause keeps to its budget, so its Error (right after Cause) survives the 32,768 cut.
+    expect(children[0]?.result.cause?.length).toBeLessThanOrEqual(CAUSE_BUDGET);
+    expect(caught?.message).toContain('"Error":"StepWait.JobFailed"');
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { causeOf, type JobSummary, MAX_CAUSE_LENGTH } from '../../waiters';
+import { CAUSE_BUDGET, causeOf, type JobSummary, shrinkCause } from '../../waiters';
 
 /** A job summary with a reason as long as Batch allows and a log stream name as long as CloudWatch's. */
 function summary(index: number, status: string, reasonLength = 1_000): JobSummary {
@@ -15,12 +15,12 @@ function summary(index: number, status: string, reasonLength = 1_000): JobSummar
 }
 
 describe('the cause of a wait that ended badly', () => {
-  it('is whole JSON within 32,768 characters for 100 jobs with long reasons, failed jobs first', () => {
+  it('is whole JSON within its budget (16,384 characters) for 100 jobs with long reasons, failed jobs first', () => {
     const jobs = Array.from({ length: 100 }, (_, index) =>
       summary(index, index === 99 ? 'FAILED' : 'SUCCEEDED'),
     );
     const cause = causeOf('JobComplete: job d0...99 failed', jobs);
-    expect(cause.length).toBeLessThanOrEqual(MAX_CAUSE_LENGTH);
+    expect(cause.length).toBeLessThanOrEqual(CAUSE_BUDGET);
     const parsed = JSON.parse(cause);
     // The failed job is the one a person needs, though it came last.
     expect(parsed.jobs[jobs[99]?.jobId as string]).toMatchObject({ status: 'FAILED', exitCode: 1 });
@@ -46,12 +46,27 @@ describe('the cause of a wait that ended badly', () => {
             reason,
             specs.map(([status, length], index) => summary(index, status, length)),
           );
-          expect(cause.length).toBeLessThanOrEqual(MAX_CAUSE_LENGTH);
+          expect(cause.length).toBeLessThanOrEqual(CAUSE_BUDGET);
           const parsed = JSON.parse(cause);
           expect(Object.keys(parsed.jobs).length + (parsed.omittedJobs ?? 0)).toBe(specs.length);
         },
       ),
       { numRuns: 50, seed: 7 },
     );
+  });
+
+  it('shrinks, still whole JSON, keeping the failed jobs and counting the rest', () => {
+    const jobs = Array.from({ length: 100 }, (_, index) =>
+      summary(index, index === 50 ? 'FAILED' : 'SUCCEEDED'),
+    );
+    const cause = causeOf('job 50 failed', jobs);
+    const small = shrinkCause(cause, 2_000);
+    expect(small.length).toBeLessThanOrEqual(2_000);
+    const parsed = JSON.parse(small);
+    expect(parsed.reason).toBe('job 50 failed');
+    expect(parsed.jobs[jobs[50]?.jobId as string]).toMatchObject({ status: 'FAILED' });
+    expect(Object.keys(parsed.jobs).length + parsed.omittedJobs).toBe(100);
+    expect(shrinkCause('plain text '.repeat(500), 300).length).toBeLessThanOrEqual(300);
+    expect(shrinkCause('{"short":true}', 300)).toBe('{"short":true}');
   });
 });
