@@ -1,3 +1,4 @@
+import { StepWaitError, type StepWaitErrorName, shrinkCause } from '../waiters';
 import { InvalidInputError } from './invalid-input';
 import type { ParsedPollerConfig } from './poller-config';
 import { JOB_ID_PATTERN, MAX_JOB_IDS, parseWaitRequest } from './wait-request';
@@ -18,6 +19,53 @@ import { checkCarriedState, type WaitState } from './wait-state';
  * `{ error, cause }` in its output, which the starting machine raises again; a Cause is never parsed.
  */
 export const HAND_OVER_CONTRACT = 2;
+
+/**
+ * How long a failure relayed to a contract-1 machine may be. That machine parses the relaying segment's
+ * DescribeExecution JSON from its task's Cause (cut at 32,768 characters), where the cause appears twice:
+ * as `Cause` (escaped once) and inside `Input` (escaped twice). 6,144 characters leave room for both.
+ */
+export const RELAY_CAUSE_BUDGET = 6_144;
+
+/** The failure a relaying segment ends with: the relayed error and cause, failing as contract 1 expects. */
+export interface RelayedFailure {
+  state: 'failure';
+  status: 'FAILED';
+  error: StepWaitErrorName;
+  cause: string;
+  /** This segment only relays: its failure goes to the Fail state, not to another relay. */
+  relayed: true;
+}
+
+const STEPWAIT_ERRORS: readonly string[] = Object.values(StepWaitError);
+
+/**
+ * The failure a contract-1 segment handed on (`handOver: { continued, delaySeconds, relay: { error, cause } }`),
+ * or undefined for an ordinary hand-over. Only a StepWait error can be relayed.
+ * @throws InvalidInputError for a relay that is not one
+ */
+export function relayedFailureOf(request: Record<string, unknown>): RelayedFailure | undefined {
+  const { handOver } = request;
+  if (!isRecord(handOver) || handOver.relay === undefined) return undefined;
+  const { relay } = handOver;
+  if (!isRecord(relay) || typeof relay.error !== 'string' || !STEPWAIT_ERRORS.includes(relay.error)) {
+    throw InvalidInputError.expected(
+      'handOver.relay.error',
+      `one of ${STEPWAIT_ERRORS.join(', ')}`,
+      isRecord(relay) ? relay.error : relay,
+    );
+  }
+  if (typeof relay.cause !== 'string') {
+    throw InvalidInputError.expected('handOver.relay.cause', 'a string', relay.cause);
+  }
+  return {
+    state: 'failure',
+    status: 'FAILED',
+    error: relay.error as StepWaitErrorName,
+    cause: shrinkCause(relay.cause, RELAY_CAUSE_BUDGET),
+    relayed: true,
+  };
+}
 
 /** A segment's input: the state, the contract, and what Step Functions adds for `associateWithParent`. */
 const SEGMENT_INPUT_FIELDS: readonly string[] = [

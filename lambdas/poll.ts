@@ -5,10 +5,18 @@ import {
   describeJobsOutcome,
   type PollObservation,
   StepWaitError,
+  shrinkCause,
   startProgress,
 } from '../waiters';
 import { describeJobs, findJobsNamed } from './batch-status';
-import { continuedState, handOverVersionOf, segmentExecutionName } from './hand-over';
+import {
+  continuedState,
+  handOverVersionOf,
+  RELAY_CAUSE_BUDGET,
+  type RelayedFailure,
+  relayedFailureOf,
+  segmentExecutionName,
+} from './hand-over';
 import { InvalidInputError } from './invalid-input';
 import { type PollerConfig, parsePollerConfig, planFor } from './poller-config';
 import { classifySubmitError } from './submit-error';
@@ -65,7 +73,10 @@ export interface PollDependencies {
   newWaitId?: () => string;
 }
 
-export type PollHandler = (event: unknown) => Promise<WaitState | InvalidInputResult>;
+/** What one poll returns: the next state, or a wait that cannot begin (refused) or only relays a failure. */
+export type PollResult = WaitState | InvalidInputResult | RelayedFailure;
+
+export type PollHandler = (event: unknown) => Promise<PollResult>;
 
 /** A request refused before the wait began: the machine fails with StepWait.InvalidInput. */
 export interface InvalidInputResult {
@@ -234,6 +245,8 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     if (config.acceptsHandOver && isRecord(request) && request.handOver !== undefined) {
       // Only a segment machine takes a handed-over state; anywhere else `handOver` is an unknown field.
       try {
+        const relayed = relayedFailureOf(request);
+        if (relayed !== undefined) return relayed;
         state = continuedState(request, parsed);
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;
@@ -288,6 +301,10 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     if (result.state === 'timeout' && config.cancelJobOnTimeout) result = withTermination(result);
     if (result.state === 'continue') {
       result.segmentExecutionName = segmentExecutionName(result.waitId as string, result.segments + 1);
+    }
+    // A contract-1 segment relays its failure through a small segment's input (see the fragment's Relay Failure).
+    if (config.acceptsHandOver && result.handOverVersion === undefined && result.cause !== undefined) {
+      result.cause = shrinkCause(result.cause, RELAY_CAUSE_BUDGET);
     }
 
     deps.log({

@@ -90,7 +90,13 @@ export function handOverStates(
     maxDelay: Duration.minutes(5),
     jitterStrategy: sfn.JitterType.FULL,
   });
+  // A relay is for machines of contract 1; should a segment send one anyway, its failure is raised all the same.
+  const raiseRelayed = new sfn.Pass(scope, 'Raise Relayed Failure', {
+    parameters: { 'error.$': '$.relay.error', 'cause.$': '$.relay.cause' },
+  });
+  raiseRelayed.next(targets.failed);
   const ended = new sfn.Choice(scope, 'Segment Ended How?')
+    .when(sfn.Condition.isPresent('$.relay'), raiseRelayed)
     .when(
       sfn.Condition.and(
         sfn.Condition.isPresent('$.continued'),

@@ -13,6 +13,7 @@ import {
   batchWaiterModel,
   type DelayStrategy,
   defaultDelayStrategy,
+  StepWaitError,
   type WaiterModel,
 } from '../waiters';
 import { acknowledge, executionsWildcard, functionVersionsWildcard } from './acknowledgements';
@@ -303,25 +304,53 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       errorPath: '$.error',
       causePath: '$.cause',
     });
-    // A segment started by a machine of hand-over contract 2 ends normally with the error in its output, for
-    // that machine to raise (a Cause is never parsed); one started by an older machine fails, as it expects.
+    // How a segment whose wait failed ends depends on the machine that started it. Contract 2: normally, with
+    // { error, cause } for that machine to raise (a Cause is never parsed). Contract 1 (stepwait 0.1.0, no
+    // handOverVersion): that machine parses the failed segment's Cause, which holds the whole handed-over
+    // state and is cut at 32,768 characters; so the failure is relayed through one more, small segment
+    // (`continued: true` with only `relay`), which fails with it (`relayed`) where the cut cannot reach.
     const endWithError = props.endsSegment
       ? new sfn.Pass(this, 'End Segment With Error', {
           comment: 'The wait failed: end with { error, cause } for the starting machine to raise.',
           parameters: { 'error.$': '$.error', 'cause.$': '$.cause' },
         })
       : undefined;
-    const fail = endWithError
-      ? new sfn.Choice(this, 'Report Failure As Output?')
-          .when(
-            sfn.Condition.and(
-              sfn.Condition.isPresent('$.handOverVersion'),
-              sfn.Condition.numberGreaterThanEquals('$.handOverVersion', HAND_OVER_CONTRACT),
-            ),
-            endWithError,
-          )
-          .otherwise(failed)
-      : failed;
+    const relayFailure = props.endsSegment
+      ? new sfn.Pass(this, 'Relay Failure', {
+          comment:
+            'A contract-1 machine started this segment: hand the failure to a small segment that fails with it.',
+          parameters: {
+            continued: true,
+            delaySeconds: 0,
+            relay: { 'error.$': '$.error', 'cause.$': '$.cause' },
+          },
+        })
+      : undefined;
+    const fail =
+      endWithError && relayFailure
+        ? new sfn.Choice(this, 'Report Failure How?')
+            .when(
+              sfn.Condition.or(
+                // A wait's state carries it; a failure at the segment's first poll has only the request.
+                ...['$.handOverVersion', '$.request.handOverVersion'].map((path) =>
+                  sfn.Condition.and(
+                    sfn.Condition.isPresent(path),
+                    sfn.Condition.numberGreaterThanEquals(path, HAND_OVER_CONTRACT),
+                  ),
+                ),
+              ),
+              endWithError,
+            )
+            // A relaying segment fails, whatever failed in it: it never relays again.
+            .when(
+              sfn.Condition.or(
+                sfn.Condition.isPresent('$.relayed'),
+                sfn.Condition.isPresent('$.request.handOver.relay'),
+              ),
+              failed,
+            )
+            .otherwise(relayFailure)
+        : failed;
     const timedOut = endWithError
       ? fail
       : new sfn.Fail(this, 'Timed Out', { error: 'StepWait.Timeout', causePath: '$.cause' });
@@ -340,6 +369,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
           })
         : undefined;
 
+    const pollerFailed = this.pollerFailure(fail);
     const polls = stages.map(
       (stage) =>
         new tasks.LambdaInvoke(this, `${stage} Poll`, {
@@ -377,6 +407,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
         backoffRate: 2,
         jitterStrategy: sfn.JitterType.FULL,
       });
+      poll.addCatch(pollerFailed, { errors: ['States.ALL'], resultPath: '$.pollError' });
       const decide = new sfn.Choice(this, `${stages[index]} Decide`)
         .when(sfn.Condition.stringEquals('$.state', 'success'), done)
         .when(sfn.Condition.stringEquals('$.state', 'timeout'), onTimeout);
@@ -432,9 +463,44 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       done,
       ...(continuation instanceof sfn.Pass ? [continuation] : []),
       ...(endWithError ? [endWithError] : []),
+      ...(relayFailure ? [relayFailure] : []),
     ];
     if (props.statePrefix) this.prefixStates(props.statePrefix);
     this.checkStateNames(props.statePrefix ?? '');
+  }
+
+  /**
+   * A poller that still fails after its retries (throttled past them, crashing, refusing its event) ends the
+   * wait with StepWait.PollerFailed, naming the caught error (its message, with a stack trace, stays in the
+   * poller's log). The failure joins the rest of the state, so a segment still knows how to report it.
+   */
+  private pollerFailure(fail: sfn.State): sfn.Pass {
+    const describe = new sfn.Pass(this, 'Poller Failed', {
+      parameters: {
+        error: StepWaitError.PollerFailed,
+        reason: 'The poller Lambda kept failing past its retries: see its log.',
+        'caughtError.$': '$.pollError.Error',
+      },
+      resultPath: '$.pollerFailure',
+    });
+    describe
+      .next(
+        new sfn.Pass(this, 'Name Poller Failure', {
+          parameters: {
+            'error.$': '$.pollerFailure.error',
+            'cause.$': 'States.JsonToString($.pollerFailure)',
+          },
+          resultPath: '$.raised',
+        }),
+      )
+      .next(
+        new sfn.Pass(this, 'Raise Poller Failure', {
+          parameters: { 'state.$': 'States.JsonMerge($, $.raised, false)' },
+          outputPath: '$.state',
+        }),
+      )
+      .next(fail);
+    return describe;
   }
 
   /** Every state name within MAX_STATE_NAME_LENGTH, or the prefix that made one too long is refused now. */

@@ -18,8 +18,8 @@ const cut = (text: string, length: number) =>
   text.length > length ? `${text.slice(0, length - 3)}...` : text;
 
 /**
- * `{ reason, jobs: { [jobId]: details }, ...extra }` as JSON of at most `maxLength` characters: jobs that
- * did not succeed first, and those that do not fit counted in `omittedJobs` (their summaries are in the
+ * `{ reason, jobs: { [jobId]: details }, ...extra }` as JSON of at most `maxLength` characters: failed jobs
+ * first, then unfinished, then succeeded ones, and those that do not fit counted in `omittedJobs` (their summaries are in the
  * state and the output).
  */
 function fitted(
@@ -29,9 +29,9 @@ function fitted(
   maxLength: number,
 ): string {
   const shortReason = cut(reason, Math.min(MAX_REASON_LENGTH, maxLength / 4));
-  const failingFirst = [...jobs].sort(
-    ([, a], [, b]) => Number(a.status === 'SUCCEEDED') - Number(b.status === 'SUCCEEDED'),
-  );
+  // What a person needs first: failed jobs, then unfinished ones, then those that succeeded.
+  const rank = (status: string | undefined) => (status === 'FAILED' ? 0 : status === 'SUCCEEDED' ? 2 : 1);
+  const failingFirst = [...jobs].sort(([, a], [, b]) => rank(a.status) - rank(b.status));
   const byJob: Record<string, JobCause> = {};
   let omitted = 0;
   for (const [jobId, details] of failingFirst) {

@@ -21,6 +21,8 @@ export const StepWaitError = {
   HandOverFailed: 'StepWait.HandOverFailed',
   /** A segment execution ended without a result: timed out, stopped, or failed at run time. */
   SegmentFailed: 'StepWait.SegmentFailed',
+  /** The poller Lambda kept failing past its retries (throttled, crashing, or refusing its event). */
+  PollerFailed: 'StepWait.PollerFailed',
 } as const;
 
 /**

@@ -208,6 +208,34 @@ describe('segments that end without a result', () => {
   });
 });
 
+describe('a poller that keeps failing', () => {
+  it('ends the wait with StepWait.PollerFailed, naming what was caught, in the main machine or a segment', async () => {
+    for (const inSegment of [false, true]) {
+      let polls = 0;
+      const local = waiter({
+        beforeInvoke: () => {
+          polls++;
+          if (!inSegment || polls > BUDGET)
+            throw Object.assign(new Error('out of memory'), { name: 'Runtime.OutOfMemory' });
+        },
+      });
+      const result = await local.run({ jobId: longJob(2), overrides: everyMinute });
+      expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.PollerFailed' });
+      expect(causeOf(result)).toMatchObject({
+        error: 'StepWait.PollerFailed',
+        caughtError: 'Runtime.OutOfMemory',
+      });
+      // In a segment (contract 2) the failure is the segment's output, raised by the main machine.
+      if (inSegment)
+        expect(result.segments[0]?.result).toMatchObject({
+          status: 'SUCCEEDED',
+          output: { error: 'StepWait.PollerFailed' },
+        });
+      else expect(result.segments).toEqual([]);
+    }
+  });
+});
+
 describe('a segment machine started by someone else', () => {
   it('refuses a handed-over state no poll produced, the way its starter expects', async () => {
     const local = waiter();
@@ -230,10 +258,17 @@ describe('a segment machine started by someone else', () => {
     const asOutput = await segment.run({ handOver, handOverVersion: 2 }, { ...local.runtime, context });
     expect(asOutput).toMatchObject({ status: 'SUCCEEDED', output: { error: 'StepWait.InvalidInput' } });
     expect(JSON.parse((asOutput.output as { cause: string }).cause).field).toBe('handOver.deadline');
-    // Contract 1 (no version): the segment fails, as machines deployed before contract 2 expect.
-    const asFailure = await segment.run({ handOver }, { ...local.runtime, context });
+    // Contract 1 (no version): the refusal is relayed through a small segment, which fails with it, as
+    // machines deployed before contract 2 expect, where the cut of a large cause cannot reach.
+    const relaying = await segment.run({ handOver }, { ...local.runtime, context });
+    expect(relaying).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { continued: true, delaySeconds: 0, relay: { error: 'StepWait.InvalidInput' } },
+    });
+    const asFailure = await segment.run({ handOver: relaying.output }, { ...local.runtime, context });
     expect(asFailure).toMatchObject({ status: 'FAILED', error: 'StepWait.InvalidInput' });
-    expect(asOutput.lambdaInvocations + asFailure.lambdaInvocations).toBe(2);
+    expect(JSON.parse(asFailure.cause as string).field).toBe('handOver.deadline');
+    expect(asOutput.lambdaInvocations + relaying.lambdaInvocations + asFailure.lambdaInvocations).toBe(3);
   });
 });
 
@@ -310,14 +345,24 @@ const deployed = JSON.parse(
 };
 
 /** A wait started on stepwait 0.1.0's main machine, after a deploy brought the new poller (and segment). */
-async function runDeployedMain(input: unknown, segment: AslDefinition) {
+async function runDeployedMain(
+  input: unknown,
+  segment: AslDefinition,
+  faults: { failSegmentPolls?: boolean } = {},
+) {
   const poll = createPollHandler({
     batch: localBatchClient(emulator.endpoint),
     now: () => clock.now(),
     random: seededRandom(9),
     log: () => {},
   });
-  const poller: LocalLambda = async (payload) => poll(payload);
+  const poller: LocalLambda = async (payload) => {
+    // A segment's polls carry the schema version of the new definitions; the old main's carry 2.
+    if (faults.failSegmentPolls && (payload as { schemaVersion?: number }).schemaVersion !== 2) {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+    }
+    return poll(payload);
+  };
   const runtime = {
     clock,
     lambdas: { [deployed.pollerLogicalId]: poller, [synthesized.pollerLogicalId]: poller },
@@ -360,6 +405,38 @@ describe('a wait started before the deploy that brought hand-over contract 2', (
     expect(segments.at(-1)?.result).toMatchObject({ status: 'FAILED', error: 'StepWait.JobFailed' });
     expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.JobFailed' });
     expect((causeOf(result).jobs as Record<string, unknown>)[jobId]).toMatchObject({ status: 'FAILED' });
+  });
+
+  it('ends with the named error for 100 jobs too, relayed through a small segment the cut cannot reach', async () => {
+    const failing = longJob(1, 'FAILED');
+    const others = Array.from({ length: 99 }, () =>
+      emulator.addJob({ durations: { runnable: 5, running: 100_000 }, statusReason: 'y'.repeat(300) }),
+    );
+    const { result, segments } = await runDeployedMain(
+      { jobIds: [...others, failing], overrides: everyMinute },
+      synthesized.segment.definition,
+    );
+    expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.JobFailed' });
+    expect((causeOf(result).jobs as Record<string, unknown>)[failing]).toMatchObject({ status: 'FAILED' });
+    // The segment that failed the wait ended with `continued` and the relay; the next one failed with it.
+    const [relaying, relayed] = segments.slice(-2);
+    expect(relaying?.result).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { continued: true, relay: { error: 'StepWait.JobFailed' } },
+    });
+    expect(relayed?.result).toMatchObject({ status: 'FAILED', error: 'StepWait.JobFailed' });
+  });
+
+  it('ends with StepWait.PollerFailed when the poller keeps failing in a segment', async () => {
+    const { result } = await runDeployedMain(
+      { jobId: longJob(2), overrides: everyMinute },
+      synthesized.segment.definition,
+      {
+        failSegmentPolls: true,
+      },
+    );
+    expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.PollerFailed' });
+    expect(causeOf(result)).toMatchObject({ caughtError: 'Lambda.TooManyRequestsException' });
   });
 
   it('ends with the named error when its deadline passes in a segment', async () => {

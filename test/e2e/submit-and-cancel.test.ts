@@ -96,7 +96,9 @@ describe('submit and wait', () => {
         throw Object.assign(new Error('container crashed'), { name: 'Runtime.ExitError' });
     });
     const crashed = await crashing.run({ jobName: 'etl-2026-11-03' });
-    expect(crashed).toMatchObject({ status: 'FAILED', error: 'Runtime.ExitError' });
+    // Past its retries the crash is named, with what was caught.
+    expect(crashed).toMatchObject({ status: 'FAILED', error: 'StepWait.PollerFailed' });
+    expect(JSON.parse(crashed.cause as string).caughtError).toBe('Runtime.ExitError');
     expect(submitted('etl-2026-11-03')).toHaveLength(1);
 
     // A re-run with the same key (a new execution: the CLI gives it a fresh name) attaches to that job.

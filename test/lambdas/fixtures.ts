@@ -9,8 +9,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   createPollHandler,
-  type InvalidInputResult,
   POLL_EVENT_SCHEMA_VERSION,
+  type PollResult,
   type WaitState,
 } from '../../lambdas/poll';
 import type { PollerConfig } from '../../lambdas/poller-config';
@@ -75,7 +75,7 @@ export function serviceError(name: string, httpStatusCode: number, message = `${
   });
 }
 
-export function isWaitState(result: WaitState | InvalidInputResult): result is WaitState {
+export function isWaitState(result: PollResult): result is WaitState {
   return 'deadline' in result;
 }
 
@@ -113,7 +113,7 @@ export function createHarness(changes: Partial<PollerConfig> = {}) {
       newWaitId: () => `wait-${++waits}`,
     }),
     /** The raw result of a first poll for `request`. */
-    start(request: unknown): Promise<WaitState | InvalidInputResult> {
+    start(request: unknown): Promise<PollResult> {
       return harness.handler({
         schemaVersion: POLL_EVENT_SCHEMA_VERSION,
         config: harness.config,

@@ -1,7 +1,12 @@
 import { DescribeJobsCommand } from '@aws-sdk/client-batch';
 import { describe, expect, it } from 'vitest';
-import { HAND_OVER_CONTRACT, segmentExecutionName } from '../../lambdas/hand-over';
-import { type InvalidInputResult, POLL_EVENT_SCHEMA_VERSION, type WaitState } from '../../lambdas/poll';
+import { HAND_OVER_CONTRACT, RELAY_CAUSE_BUDGET, segmentExecutionName } from '../../lambdas/hand-over';
+import {
+  type InvalidInputResult,
+  POLL_EVENT_SCHEMA_VERSION,
+  type PollResult,
+  type WaitState,
+} from '../../lambdas/poll';
 import { createHarness, describeOutput, type Harness, isWaitState, job, parseCause } from './fixtures';
 
 const ID = 'f3b1c0de-0000-4000-8000-00000000000b';
@@ -22,7 +27,7 @@ function segmentPoll(h: Harness, input: Record<string, unknown>) {
   return h.handler({ schemaVersion: POLL_EVENT_SCHEMA_VERSION, config: h.config, state: { request: input } });
 }
 
-function refusal(result: WaitState | InvalidInputResult): { field?: string; reason: string } {
+function refusal(result: PollResult): { field?: string; reason: string } {
   expect(isWaitState(result)).toBe(false);
   expect(result).toMatchObject({ state: 'failure', error: 'StepWait.InvalidInput' });
   return parseCause(result.cause);
@@ -172,5 +177,44 @@ describe('waits in flight when the delay rules tightened', () => {
       overrides: { JobRunning: { delay: { kind: 'fixed', delay: 0 } } },
     });
     expect(refusal(refused).field).toBe('overrides.JobRunning.delay.delay');
+  });
+});
+
+describe('relaying a failure to a machine of contract 1', () => {
+  it('fails a relaying segment with the relayed StepWait error, its cause within the relay budget', async () => {
+    const h = createHarness({ pollBudget: 10, acceptsHandOver: true });
+    const long = JSON.stringify({
+      reason: 'job failed',
+      jobs: { a: { status: 'FAILED', statusReason: 'x'.repeat(20_000) } },
+    });
+    const result = await segmentPoll(h, {
+      handOver: { continued: true, delaySeconds: 0, relay: { error: 'StepWait.JobFailed', cause: long } },
+    });
+    expect(result).toMatchObject({
+      state: 'failure',
+      status: 'FAILED',
+      error: 'StepWait.JobFailed',
+      relayed: true,
+    });
+    expect((result as { cause: string }).cause.length).toBeLessThanOrEqual(RELAY_CAUSE_BUDGET);
+    expect(JSON.parse((result as { cause: string }).cause).reason).toBe('job failed');
+    expect(h.batchMock.calls()).toHaveLength(0);
+  });
+
+  it('relays only StepWait errors, naming the field', async () => {
+    const h = createHarness({ pollBudget: 10, acceptsHandOver: true });
+    const result = await segmentPoll(h, { handOver: { relay: { error: 'States.Runtime', cause: 'x' } } });
+    expect(refusal(result).field).toBe('handOver.relay.error');
+  });
+
+  it('keeps the causes of a contract-1 segment within the relay budget', async () => {
+    const h = createHarness({ pollBudget: 10, acceptsHandOver: true });
+    const state = await spentBudget(h);
+    h.batchMock
+      .on(DescribeJobsCommand)
+      .resolves(describeOutput(job(ID, 'FAILED', { statusReason: 'z'.repeat(10_000) })));
+    const failed = await segmentPoll(h, { handOver: state });
+    expect(failed).toMatchObject({ state: 'failure', error: 'StepWait.JobFailed' });
+    expect((failed as WaitState).cause?.length).toBeLessThanOrEqual(RELAY_CAUSE_BUDGET);
   });
 });
