@@ -44,6 +44,11 @@ export interface PollerConfig {
 /** Submit-and-wait: the business key is the job name; an active or succeeded job is attached to. */
 export interface SubmitConfig {
   jobQueue: string;
+  /**
+   * What the machine's `Submit Job` task submits (a name, `name:revision` or ARN). The poller does not use it;
+   * it is here so that a segment machine submitting another definition is told apart at synth.
+   */
+  jobDefinition?: string;
   /** Submit again when the newest job with the name FAILED (else attach to it, and the wait fails). */
   resubmitFailed: boolean;
   /** SubmitJob parameters; an execution's `parameters` are merged over them. */

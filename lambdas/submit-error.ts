@@ -38,6 +38,8 @@ export function classifySubmitError(
   const permanent =
     errorName === 'Batch.ClientException' ||
     (status !== undefined && status >= 400 && status < 500 && status !== 429);
+  // A throttle (429, TooManyRequestsException) refused the request before it created anything.
+  const throttled = status === 429 || /TooManyRequests|Throttl/.test(`${errorName} ${cause}`);
   const message = cause.length > MAX_MESSAGE_LENGTH ? `${cause.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : cause;
-  return { kind: 'submitFailed', permanent, errorName, message };
+  return { kind: 'submitFailed', permanent, throttled, errorName, message };
 }

@@ -68,16 +68,20 @@ export function acknowledgeWaitMachine(machine: sfn.StateMachine, options: WaitM
   }
 }
 
-const segmentConfigs = new WeakMap<object, PollerConfig>();
+/**
+ * Where a segment machine carries its wait's config: a global symbol, so that two copies of stepwait in one
+ * app (say, a library of constructs bundling its own) still recognise each other's segment machines.
+ */
+const SEGMENT_CONFIG = Symbol.for('stepwait.segmentConfig');
 
 /** Records that `machine` is a segment machine running waits with `config`. */
 export function registerSegmentMachine(machine: sfn.IStateMachine, config: PollerConfig): void {
-  segmentConfigs.set(machine, config);
+  Object.defineProperty(machine, SEGMENT_CONFIG, { value: config, enumerable: false });
 }
 
 /** The config of a segment machine built by stepwait, or undefined for any other machine. */
 export function segmentConfigOf(machine: sfn.IStateMachine): PollerConfig | undefined {
-  return segmentConfigs.get(machine);
+  return (machine as unknown as Record<symbol, PollerConfig | undefined>)[SEGMENT_CONFIG];
 }
 
 /**

@@ -237,6 +237,7 @@ export function pollerConfigFor(options: WaitOptions, defaultName: string): Poll
   if (options.submit !== undefined) {
     config.submit = {
       jobQueue: options.submit.jobQueue,
+      jobDefinition: options.submit.jobDefinition,
       resubmitFailed: options.submit.resubmitFailed ?? false,
       parameters: { ...options.submit.parameters },
     };

@@ -27,6 +27,7 @@ export { WaiterModel, type WaiterOverrides } from './model';
 export {
   advanceProgress,
   MAX_SUBMIT_FAILURES,
+  MAX_SUBMIT_THROTTLES,
   type PollObservation,
   type PollState,
   type StageRecord,

@@ -77,6 +77,8 @@ export interface WaitProgress {
   continued?: boolean;
   /** SubmitJob calls that failed so far (submit-and-wait); each is followed by a fresh business-key lookup. */
   submitFailures?: number;
+  /** SubmitJob calls throttled so far (429: nothing was created); counted apart, with a limit of their own. */
+  submitThrottles?: number;
   error?: StepWaitErrorName;
   /** JSON: `{ reason, jobs: { [jobId]: { status, statusReason, exitCode, logStreamName } } }`. */
   cause?: string;
@@ -96,7 +98,7 @@ export type PollObservation =
    * The machine's SubmitJob failed. `permanent`: Batch refused the request (it will refuse it again).
    * Otherwise the job may or may not exist (a lost response): the next poll looks the business key up again.
    */
-  | { kind: 'submitFailed'; permanent: boolean; errorName: string; message: string };
+  | { kind: 'submitFailed'; permanent: boolean; throttled: boolean; errorName: string; message: string };
 
 /** Backoff after throttles and transient errors, in the state machine rather than in the Lambda. */
 export const TRANSIENT_BACKOFF: DelayStrategy = { kind: 'exponential', minDelay: 2, maxDelay: 64 };
@@ -110,6 +112,13 @@ export const SUBMIT_LOOKUP_BACKOFF: DelayStrategy = { kind: 'exponential', minDe
 
 /** SubmitJob failures (each followed by a lookup) before the wait gives up with StepWait.SubmitFailed. */
 export const MAX_SUBMIT_FAILURES = 5;
+
+/**
+ * Throttled SubmitJob calls before the wait gives up: a throttle created nothing, and a nightly burst of
+ * submits may be throttled for a while, so they do not use up MAX_SUBMIT_FAILURES. 20, backing off up to
+ * 4 minutes each, is about an hour of being refused.
+ */
+export const MAX_SUBMIT_THROTTLES = 20;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -388,9 +397,23 @@ function submitFailed(
   nowMs: number,
   random: () => number,
 ): WaitProgress {
+  const what = `SubmitJob failed with ${observation.errorName}: ${observation.message}`;
+  if (observation.throttled && !observation.permanent) {
+    const throttles = (progress.submitThrottles ?? 0) + 1;
+    const counted = { ...progress, submitThrottles: throttles };
+    if (throttles >= MAX_SUBMIT_THROTTLES) {
+      return ended(
+        counted,
+        nowMs,
+        'failure',
+        StepWaitError.SubmitFailed,
+        `${what} (throttled ${throttles} times)`,
+      );
+    }
+    return keepWaiting(counted, nowMs, nextDelaySeconds(SUBMIT_LOOKUP_BACKOFF, throttles, random));
+  }
   const failures = (progress.submitFailures ?? 0) + 1;
   const counted = { ...progress, submitFailures: failures };
-  const what = `SubmitJob failed with ${observation.errorName}: ${observation.message}`;
   if (observation.permanent) {
     return ended(counted, nowMs, 'failure', StepWaitError.SubmitFailed, what);
   }

@@ -10,7 +10,7 @@ import {
 import { seededRandom } from '../../lib/local/seeded-random';
 import { registerSubmitTargets } from '../../lib/local/submit-targets';
 import { VirtualClock } from '../../lib/local/virtual-clock';
-import { MAX_SUBMIT_FAILURES } from '../../waiters';
+import { MAX_SUBMIT_FAILURES, MAX_SUBMIT_THROTTLES } from '../../waiters';
 
 /**
  * Submit-and-wait and cancel-on-timeout on the synthesized ASL: the machine's own `Submit Job` and
@@ -232,13 +232,23 @@ describe('submit faults', () => {
     expect(submitted('etl-lagging-list')).toHaveLength(2);
   });
 
-  it('gives up with StepWait.SubmitFailed when every SubmitJob is throttled, after five lookups', async () => {
+  it('gives up with StepWait.SubmitFailed when every SubmitJob fails, after five lookups', async () => {
+    emulator.setFaults({ serverErrorProbability: 1, operations: ['SubmitJob'] });
+    const before = emulator.callCount('SubmitJob');
+    const result = await waiter().run({ jobName: 'etl-always-failing' });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.SubmitFailed' });
+    expect(emulator.callCount('SubmitJob') - before).toBe(MAX_SUBMIT_FAILURES);
+    expect(submitted('etl-always-failing')).toEqual([]);
+    const { reason } = JSON.parse(result.cause as string);
+    expect(reason).toContain('Batch.ServerException');
+  });
+
+  it('gives up on a SubmitJob throttled without end only after MAX_SUBMIT_THROTTLES tries', async () => {
     emulator.setFaults({ throttleProbability: 1, operations: ['SubmitJob'] });
     const before = emulator.callCount('SubmitJob');
     const result = await waiter().run({ jobName: 'etl-always-throttled' });
     expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.SubmitFailed' });
-    expect(emulator.callCount('SubmitJob') - before).toBe(MAX_SUBMIT_FAILURES);
-    expect(submitted('etl-always-throttled')).toEqual([]);
+    expect(emulator.callCount('SubmitJob') - before).toBe(MAX_SUBMIT_THROTTLES);
     const { reason } = JSON.parse(result.cause as string);
     expect(reason).toContain('Batch.AWSBatchException');
     expect(reason).toContain('TooManyRequestsException');

@@ -2,7 +2,7 @@ import { DescribeJobsCommand, ListJobsCommand } from '@aws-sdk/client-batch';
 import { describe, expect, it } from 'vitest';
 import type { WaitState } from '../../lambdas/poll';
 import { classifySubmitError } from '../../lambdas/submit-error';
-import { MAX_SUBMIT_FAILURES } from '../../waiters';
+import { MAX_SUBMIT_FAILURES, MAX_SUBMIT_THROTTLES } from '../../waiters';
 import { createHarness, describeOutput, type Harness, job, listed, parseCause, QUEUE } from './fixtures';
 
 const NAME = 'etl-2026-11-25';
@@ -16,6 +16,7 @@ const THROTTLED = {
   Cause: sdkCause('Too Many Requests', 429, 'TooManyRequestsException'),
 };
 const LOST = { Error: 'Batch.SdkClientException', Cause: 'Unable to execute HTTP request: socket hang up' };
+const FAILING = { Error: 'Batch.ServerException', Cause: sdkCause('Internal error', 500, 'ServerException') };
 const REFUSED = {
   Error: 'Batch.ClientException',
   Cause: sdkCause('Job Queue etl-queue does not exist', 400, 'ClientException'),
@@ -49,8 +50,8 @@ describe('a SubmitJob that failed', () => {
       Cause: sdkCause('User is not authorized to perform: batch:SubmitJob', 403, 'AccessDeniedException'),
     };
     expect(classifySubmitError(denied).permanent).toBe(true);
-    expect(classifySubmitError(THROTTLED).permanent).toBe(false);
-    expect(classifySubmitError(LOST).permanent).toBe(false);
+    expect(classifySubmitError(THROTTLED)).toMatchObject({ permanent: false, throttled: true });
+    expect(classifySubmitError(LOST)).toMatchObject({ permanent: false, throttled: false });
     expect(
       classifySubmitError({ Error: 'Batch.ServerException', Cause: sdkCause('x', 500, 'ServerException') }),
     ).toMatchObject({ permanent: false });
@@ -74,7 +75,9 @@ describe('a SubmitJob that failed', () => {
       const state = await toSubmit(h);
       const calls = h.batchMock.calls().length;
       const backedOff = await h.next(caught(state, failure));
-      expect(backedOff).toMatchObject({ state: 'retry', submitFailures: 1, attempt: state.attempt });
+      expect(backedOff).toMatchObject({ state: 'retry', attempt: state.attempt });
+      // A throttle is counted apart from the failures that may have created the job.
+      expect(failure === THROTTLED ? backedOff.submitThrottles : backedOff.submitFailures).toBe(1);
       expect(backedOff.delaySeconds).toBeGreaterThanOrEqual(30);
       expect(backedOff.submitError).toBeUndefined();
       // No Batch call in the poll that judged the failure: ListJobs may not list the job yet.
@@ -98,14 +101,29 @@ describe('a SubmitJob that failed', () => {
     const h = submitter();
     let state = await toSubmit(h);
     for (let failure = 1; failure < MAX_SUBMIT_FAILURES; failure++) {
-      state = await h.next(caught(state, THROTTLED));
+      state = await h.next(caught(state, failure % 2 === 0 ? LOST : FAILING));
       expect(state).toMatchObject({ state: 'retry', submitFailures: failure });
       h.advance(state.delaySeconds);
       state = await h.next(state);
       expect(state.state).toBe('submit');
     }
-    const given = await h.next(caught(state, THROTTLED));
+    const given = await h.next(caught(state, FAILING));
     expect(given).toMatchObject({ state: 'failure', error: 'StepWait.SubmitFailed' });
     expect(parseCause(given.cause).reason).toContain(`${MAX_SUBMIT_FAILURES} failures in a row`);
+  });
+
+  it('counts throttles apart: they created nothing, and a burst of them may last a while', async () => {
+    const h = submitter();
+    let state = await toSubmit(h);
+    for (let throttle = 1; throttle < MAX_SUBMIT_THROTTLES; throttle++) {
+      state = await h.next(caught(state, THROTTLED));
+      expect(state).toMatchObject({ state: 'retry', submitThrottles: throttle });
+      expect(state.submitFailures).toBeUndefined();
+      h.advance(state.delaySeconds);
+      state = await h.next(state);
+    }
+    const given = await h.next(caught(state, THROTTLED));
+    expect(given).toMatchObject({ state: 'failure', error: 'StepWait.SubmitFailed' });
+    expect(parseCause(given.cause).reason).toContain(`throttled ${MAX_SUBMIT_THROTTLES} times`);
   });
 });

@@ -61,6 +61,23 @@ describe('continueIn: the segment machine must run the wait with the fragment’
     });
   });
 
+  it('refuses a segment machine that would submit another job definition', () => {
+    const stack = newStack();
+    const waiter = new JobWaiter(stack, 'Waiter', {
+      waiterName: 'etl',
+      submit: { jobDefinition: 'etl-job', jobQueue: 'etl-queue' },
+    });
+    expect(
+      () =>
+        new JobWaitFragment(stack, 'Inline', {
+          poller: waiter.pollerFunction,
+          waiterName: 'etl',
+          submit: { jobDefinition: 'other-job', jobQueue: 'etl-queue' },
+          continueIn: waiter.segmentStateMachine,
+        }),
+    ).toThrowError(/runs waits with other options \(submit\)/);
+  });
+
   it('refuses continueIn together with ownSegmentMachine', () => {
     const stack = newStack();
     const waiter = new JobWaiter(stack, 'Waiter');

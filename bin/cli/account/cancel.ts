@@ -11,7 +11,7 @@ import { printJson, rows } from './io';
 import { COMMON_OPTIONS, machineOptions, parseCommandArgs, stringOption } from './options';
 import { isRecord, parseJson } from './outcome';
 import { findExecution } from './state-machine';
-import { readWaitState } from './wait-state';
+import { readWaitLocation } from './wait-location';
 
 export const CANCEL_USAGE = `Usage: stepwait cancel EXECUTION [options]
 
@@ -53,7 +53,7 @@ export async function jobIdsOfWait(
     if (typeof input.jobId === 'string') return [input.jobId];
     if (Array.isArray(input.jobIds)) return [...new Set(input.jobIds.filter((id) => typeof id === 'string'))];
   }
-  return (await readWaitState(sfn, executionArn)).poll?.jobIds ?? [];
+  return (await readWaitLocation(sfn, executionArn)).poll?.jobIds ?? [];
 }
 
 /** Runs `stepwait cancel`; returns the exit code. */

@@ -24,7 +24,7 @@ export function progressLine(report: ExecutionReport, nowMs: number): string {
 /**
  * Follows an execution until it ends and returns its final report. Each round is one DescribeExecution
  * (plus, while it runs, a GetExecutionHistory page of it for the stage and jobs, and after a hand-over one
- * of its newest segment: see readWaitState), then `context.sleep`. With
+ * of its newest segment: see readWaitLocation), then `context.sleep`. With
  * `show`, a status line goes to stderr: redrawn in place on a terminal; elsewhere (CI logs) a new line
  * only when the stage or a job's status changes, not every round.
  */

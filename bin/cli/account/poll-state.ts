@@ -118,7 +118,7 @@ export function newestPollState(events: readonly HistoryEvent[]): PollStateView 
 
 /**
  * The newest poll state of one execution's own history, newest first within MAX_HISTORY_PAGES pages;
- * undefined before the first poll. It does not follow hand-overs: readWaitState (wait-state.ts) does.
+ * undefined before the first poll. It does not follow hand-overs: readWaitLocation (wait-location.ts) does.
  */
 export async function latestPollState(
   sfn: SFNClient,

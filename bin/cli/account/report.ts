@@ -3,7 +3,7 @@ import { formatDuration } from '../usage-error';
 import { isoSeconds, rows } from './io';
 import { isRecord, outcomeOf, parseJson, reasonOf, type WaitOutcome } from './outcome';
 import { type JobView, jobViews, type StageView, stageViews } from './poll-state';
-import { readWaitState, type SegmentRef } from './wait-state';
+import { readWaitLocation, type SegmentRef } from './wait-location';
 
 /** One wait as `stepwait status` reports it; also the JSON of `status --json` and `start --wait --json`. */
 export interface ExecutionReport {
@@ -74,7 +74,7 @@ export async function buildReport(
     jobs = jobViews(output.jobs);
     stateSource = 'output';
   } else {
-    const wait = await readWaitState(sfn, executionArn);
+    const wait = await readWaitLocation(sfn, executionArn);
     ({ handOvers, segment, segmentNotRead } = wait);
     stateSource = wait.source;
     const { poll } = wait;

@@ -11,7 +11,7 @@ export interface SegmentRef {
 }
 
 /** Where a wait is, as its execution's history (and its newest segment's) tell. */
-export interface WaitState {
+export interface WaitLocation {
   /** The newest poll state; undefined before the first poll or when none was within the pages read. */
   poll: PollStateView | undefined;
   /** Which history `poll` came from: the execution asked about, or its newest segment. */
@@ -101,7 +101,7 @@ async function segmentPollState(
  * (the main execution starts every one of them), so this goes one level deep. If the segment cannot be
  * read, the execution's own newest poll stands in, and `segmentNotRead` says why.
  */
-export async function readWaitState(sfn: SFNClient, executionArn: string): Promise<WaitState> {
+export async function readWaitLocation(sfn: SFNClient, executionArn: string): Promise<WaitLocation> {
   const history = new HistoryNewestFirst(sfn, executionArn);
   const found = await newestPollOrHandOver(history);
   const { handOver } = found;
