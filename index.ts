@@ -3,12 +3,15 @@
  * and the waiter model. The local runtime (lib/local) is not part of it: it needs development-only packages.
  */
 export type { PollerConfig } from './lambdas/poller-config';
+export type { StageOverride, WaitInput, WaitInputOptions } from './lambdas/wait-request';
 export { HAND_OVER_RETRY_ERRORS, HAND_OVER_RETRY_REASONS } from './lib/hand-over-states';
-export { JobWaiter, type JobWaiterProps } from './lib/job-waiter';
+export { JobWaiter, type JobWaiterProps, type WaitSchedule } from './lib/job-waiter';
 export { PollerFunction, type PollerFunctionProps } from './lib/poller-function';
 export { StepWaitStack, type StepWaitStackProps } from './lib/stepwait-stack';
+export { StepWaitValidationError } from './lib/validation-error';
 export {
   DEFAULT_DELAYS,
+  Delay,
   JobWaitFragment,
   type JobWaitFragmentProps,
   MAX_STATE_NAME_LENGTH,

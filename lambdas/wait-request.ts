@@ -27,6 +27,36 @@ export interface StageOverride {
   maxAttempts?: number;
 }
 
+/** The options any wait's input may carry, whatever names its jobs. */
+export interface WaitInputOptions {
+  /** The deadline, counted from the first poll. @default the waiter's `timeout` (24 h) */
+  readonly timeoutSeconds?: number;
+  /** End a passed deadline normally with `timedOut: true` instead of failing with StepWait.Timeout. */
+  readonly failOnTimeout?: boolean;
+  /** Per stage, a delay strategy and an attempt limit for this execution only. */
+  readonly overrides?: Readonly<Record<string, StageOverride>>;
+  /** SubmitJob parameters, merged over the construct's; only for a waiter that submits. */
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An execution's input, as a caller writes it (parseWaitRequest checks it and says which field is wrong):
+ * exactly one way of naming the jobs, plus options. `scheduledTime` is added by stepwait to a schedule's
+ * input that has a `jobNamePrefix`.
+ */
+export type WaitInput = WaitInputOptions &
+  (
+    | { readonly jobId: string }
+    | { readonly jobIds: readonly string[] }
+    | { readonly jobName: string; readonly jobQueue?: string; readonly newest?: boolean }
+    | {
+        readonly jobNamePrefix: string;
+        readonly scheduledTime?: string;
+        readonly jobQueue?: string;
+        readonly newest?: boolean;
+      }
+  );
+
 export const MAX_JOB_IDS = 100;
 export const MAX_TIMEOUT_SECONDS = 31_536_000;
 const MAX_ATTEMPTS_LIMIT = 1_000_000;
@@ -34,7 +64,7 @@ const MAX_ATTEMPTS_LIMIT = 1_000_000;
 /** Batch job ids are UUIDs; array children add `:index` and multi-node children `#node`. */
 export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:#_-]{0,127}$/;
 export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-const JOB_QUEUE_ARN_PATTERN =
+export const JOB_QUEUE_ARN_PATTERN =
   /^arn:aws[a-z-]*:batch:[a-z0-9-]+:\d{12}:job-queue\/[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** The fields a wait request may have; any other is refused by name. */

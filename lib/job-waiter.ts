@@ -1,4 +1,4 @@
-import { Duration, Names } from 'aws-cdk-lib';
+import { Duration, Names, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,6 +7,8 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { InvalidInputError } from '../lambdas/invalid-input';
+import { parseWaitRequest, type WaitInput } from '../lambdas/wait-request';
 import { acknowledge } from './acknowledgements';
 import { PollerFunction } from './poller-function';
 import {
@@ -15,18 +17,21 @@ import {
   type WaitMachineOptions,
   waitMachineProps,
 } from './segment-machine';
-import { JobWaitFragment, type WaitOptions } from './wait-fragment';
+import { StepWaitValidationError } from './validation-error';
+import { JobWaitFragment } from './wait-fragment';
+import { DEFAULT_POLL_BUDGET, pollerConfigFor, type WaitOptions } from './wait-options';
 
 /** A wait started on a schedule by EventBridge Scheduler. */
 export interface WaitSchedule {
   /** When, e.g. `scheduler.ScheduleExpression.cron({ minute: '0', hour: '2' })` for 02:00 UTC daily. */
   readonly schedule: scheduler.ScheduleExpression;
   /**
-   * The execution input. With `jobNamePrefix` (and `jobQueue`) each run waits for that night's business key:
-   * the machine appends the scheduled date, since `<aws.scheduler.scheduled-time>`, which stepwait adds as
-   * `scheduledTime`, has colons that job and execution names refuse.
+   * The execution input, checked at synth by the parser the poller uses. With `jobNamePrefix` (and
+   * `jobQueue`) each run waits for that night's business key: the machine appends the scheduled date, since
+   * `<aws.scheduler.scheduled-time>`, which stepwait adds as `scheduledTime`, has colons that job and
+   * execution names refuse.
    */
-  readonly input: Record<string, unknown>;
+  readonly input: WaitInput;
   readonly description?: string;
 }
 
@@ -103,6 +108,13 @@ export class JobWaiter extends Construct {
       inputPath: '$$.Execution.Input',
     };
 
+    // Mistakes in the props are reported against this construct, before the fragments are built.
+    pollerConfigFor(
+      this,
+      { ...waitProps, pollBudget: props.pollBudget ?? DEFAULT_POLL_BUDGET },
+      this.waiterName,
+    );
+
     // A long wait goes on in fresh executions of the segment machine before the history limit; the main
     // machine starts them, so callers still see one execution (a machine starting itself would be a cycle).
     this.segmentFragment = new JobWaitFragment(this, 'Segment', { ...waitProps, endsSegment: true });
@@ -127,7 +139,37 @@ export class JobWaiter extends Construct {
     if (props.schedules?.length) this.scheduleDeadLetterQueue = this.createSchedules(props.schedules);
   }
 
+  /**
+   * Each schedule's input is checked now, by the parser the poller applies to every execution's input, so a
+   * schedule that would fail every night fails the synth instead. Inputs holding tokens are left to the poller.
+   */
+  private checkSchedules(schedules: readonly WaitSchedule[]): void {
+    const config = this.fragment.pollerConfig;
+    schedules.forEach((wait, index) => {
+      const prop = `schedules[${index}].input`;
+      const input = wait.input as unknown as Record<string, unknown>;
+      if ('scheduledTime' in input) {
+        throw StepWaitValidationError.expected(
+          this,
+          `${prop}.scheduledTime`,
+          'nothing: stepwait adds the scheduled time',
+          input.scheduledTime,
+        );
+      }
+      if (Token.isUnresolved(JSON.stringify(input))) return;
+      const asRun = 'jobNamePrefix' in input ? { ...input, scheduledTime: '2026-01-01T02:00:00Z' } : input;
+      try {
+        parseWaitRequest(asRun, config.stages, config.maxTimeoutSeconds, config.submit);
+      } catch (error) {
+        if (error instanceof InvalidInputError)
+          throw new StepWaitValidationError(this, `${prop}.${error.field}`, error.detail);
+        throw error;
+      }
+    });
+  }
+
   private createSchedules(schedules: WaitSchedule[]): sqs.Queue {
+    this.checkSchedules(schedules);
     const deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -29,7 +29,12 @@ export class StepWaitStack extends Stack {
         ? [
             {
               schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '2' }),
-              input: { jobNamePrefix: 'nightly-etl-', jobQueue: 'nightly', timeoutSeconds: 6 * 3_600 },
+              // A waiter that submits looks the key up in its own queue: the input names none then.
+              input: {
+                jobNamePrefix: 'nightly-etl-',
+                ...(props.waiter?.submit ? {} : { jobQueue: 'nightly' }),
+                timeoutSeconds: 6 * 3_600,
+              },
               description: "Waits for that night's nightly-etl-<date> job",
             },
           ]

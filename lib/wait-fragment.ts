@@ -1,5 +1,5 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -7,17 +7,23 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { HAND_OVER_CONTRACT } from '../lambdas/hand-over';
 import { POLL_EVENT_SCHEMA_VERSION } from '../lambdas/poll';
-import { checkPollerConfig, type PollerConfig } from '../lambdas/poller-config';
-import {
-  BATCH_STAGES,
-  batchWaiterModel,
-  type DelayStrategy,
-  defaultDelayStrategy,
-  StepWaitError,
-  type WaiterModel,
-} from '../waiters';
+import type { PollerConfig } from '../lambdas/poller-config';
+import { StepWaitError } from '../waiters';
 import { acknowledge, executionsWildcard, functionVersionsWildcard } from './acknowledgements';
 import { handOverStates } from './hand-over-states';
+import { submitStates } from './submit-states';
+import { StepWaitValidationError } from './validation-error';
+import { DEFAULT_POLL_BUDGET, pollerConfigFor, type WaitOptions } from './wait-options';
+
+export {
+  DEFAULT_DELAYS,
+  DEFAULT_POLL_BUDGET,
+  Delay,
+  MAX_MAX_TIMEOUT,
+  type SubmitOptions,
+  type WaitOptions,
+} from './wait-options';
+
 import {
   acknowledgeWaitMachine,
   configDifferences,
@@ -25,95 +31,6 @@ import {
   segmentConfigOf,
   waitMachineProps,
 } from './segment-machine';
-
-/** Options shared by the fragment and the JobWaiter construct. */
-export interface WaitOptions {
-  /**
-   * The waiter model the poller decides with (botocore waiter format, version 2).
-   * @default batchWaiterModel (JobExists, JobRunning, JobComplete on AWS Batch DescribeJobs)
-   */
-  readonly waiterModel?: WaiterModel;
-  /**
-   * The waiters to pass through, in order; each must be in `waiterModel`. A success moves to the next.
-   * @default ['JobExists', 'JobRunning', 'JobComplete'] for the Batch model, else every waiter of the model
-   */
-  readonly stages?: string[];
-  /**
-   * Delay strategy per stage, in whole seconds (1 to 31,536,000).
-   * @default DEFAULT_DELAYS for the Batch model (chosen with `npm run bench`); for other models each
-   * waiter's own delay with +/- 2 s jitter (Airflow's BatchWaitersHook)
-   */
-  readonly delays?: Record<string, DelayStrategy>;
-  /**
-   * Attempt limits per stage. The deadline governs; a limit applies only where set here or per execution.
-   * @default - no limit but the deadline
-   */
-  readonly maxAttempts?: Record<string, number>;
-  /**
-   * The deadline of a wait that does not set `timeoutSeconds` in its input; counted from the first poll.
-   * @default Duration.hours(24)
-   */
-  readonly timeout?: Duration;
-  /**
-   * The longest `timeoutSeconds` an execution may ask for. The state machine's own TimeoutSeconds is this
-   * plus a margin: a backstop only, the poller's deadline ends the wait first.
-   * @default the larger of `timeout` and 7 days
-   */
-  readonly maxTimeout?: Duration;
-  /**
-   * On a passed deadline, fail with `StepWait.Timeout` (true) or end normally with `timedOut: true` (false).
-   * An execution may override it with `failOnTimeout` in its input.
-   * @default true
-   */
-  readonly failOnTimeout?: boolean;
-  /**
-   * Names the waiter in the poller's logs and in the `StepWait/WaitsTimedOut` metric's `Waiter` dimension.
-   * @default the construct path
-   */
-  readonly waiterName?: string;
-  /**
-   * When the deadline passes, terminate the jobs (Batch TerminateJob, allowed on job ARNs only) before
-   * ending, so a timed-out wait does not leave its job running (apache/airflow#36070). The Cause says so.
-   * @default false
-   */
-  readonly cancelJobOnTimeout?: boolean;
-  /**
-   * Polls per execution before the wait goes on in a fresh one (see `continueIn`), 10 or more.
-   * @default DEFAULT_POLL_BUDGET (1,800)
-   */
-  readonly pollBudget?: number;
-  /**
-   * Submit the job too. The business key is the job name (`jobName`, or `jobNamePrefix` plus a schedule's
-   * `scheduledTime`): the machine first looks it up and attaches to the newest job with exactly that name
-   * if it is active or succeeded, so a retried or re-run wait never submits a second job. Only when there
-   * is none (or, with `resubmitFailed`, the newest FAILED) does it submit, through the Step Functions Batch
-   * integration in request-response mode (`.sync` could not attach to an existing job).
-   * @default - the machine only waits
-   */
-  readonly submit?: SubmitOptions;
-}
-
-export interface SubmitOptions {
-  /**
-   * The job definition: a name, `name:revision`, or an ARN. The role may submit any revision of it.
-   * Must be a plain string (not a token), so the permission can be scoped to the definition's name.
-   */
-  readonly jobDefinition: string;
-  /** The job queue: a name or an ARN; also where business keys are looked up. */
-  readonly jobQueue: string;
-  /**
-   * SubmitJob parameters (substituted into the job definition's command); an execution's `parameters`
-   * input is merged over them.
-   * @default {}
-   */
-  readonly parameters?: Record<string, string>;
-  /**
-   * Submit again when the newest job with the business key FAILED. Otherwise the wait attaches to it and
-   * fails with StepWait.JobFailed.
-   * @default false
-   */
-  readonly resubmitFailed?: boolean;
-}
 
 export interface JobWaitFragmentProps extends WaitOptions {
   /** The poller Lambda (see PollerFunction). One poller can serve many fragments. */
@@ -152,31 +69,6 @@ export interface JobWaitFragmentProps extends WaitOptions {
   readonly endsSegment?: boolean;
 }
 
-/** Polls per execution before a hand-over: ~9 history events each keeps a segment near 16,000 events. */
-export const DEFAULT_POLL_BUDGET = 1_800;
-
-const DEFAULT_TIMEOUT = Duration.hours(24);
-const MIN_MAX_TIMEOUT = Duration.days(7);
-/** A Standard execution lives at most 365 days; the backstop sits an hour above maxTimeout. */
-export const MAX_MAX_TIMEOUT = Duration.days(364);
-
-/**
- * stepwait's delays for the built-in Batch stages, picked from the cost/latency frontier that
- * `npm run bench` measures (README, "Choosing delays"):
- * - JobExists backs off from 2 s to 60 s: a job id is visible at the first poll, and a business key whose
- *   job is not submitted yet should not cost 1,800 polls an hour.
- * - JobRunning polls every 30 +/- 10 s: nobody needs to know within seconds that a job left the queue,
- *   and the jitter spreads waits that started together (a nightly batch) from their second call on.
- * - JobComplete backs off from 30 s to 120 s: short jobs are noticed quickly, long ones within two
- *   minutes, and a 24-hour job stays far below the 25,000-event history limit.
- * Other models default to each waiter's own delay with +/- 2 s jitter.
- */
-export const DEFAULT_DELAYS: Readonly<Record<string, DelayStrategy>> = {
-  JobExists: { kind: 'exponential', minDelay: 2, maxDelay: 60 },
-  JobRunning: { kind: 'fixed', delay: 30, jitter: 10 },
-  JobComplete: { kind: 'exponential', minDelay: 30, maxDelay: 120 },
-};
-
 /**
  * The errors a `lambda:invoke` of the poller can really end in that are worth retrying with backoff, each
  * with why (AWS "Handle transient Lambda service exceptions" and the Lambda Invoke API's errors). The poller
@@ -200,52 +92,6 @@ export const POLLER_RETRY_ERRORS = Object.keys(POLLER_RETRY_REASONS);
 /** State names may have at most 80 characters (CreateStateMachine refuses longer ones). */
 export const MAX_STATE_NAME_LENGTH = 80;
 
-/** Resolves the options to the config every poll event carries, checked now rather than at the first poll. */
-export function pollerConfigFor(options: WaitOptions, defaultName: string): PollerConfig {
-  const model = options.waiterModel ?? batchWaiterModel;
-  const stages = options.stages ?? (model === batchWaiterModel ? [...BATCH_STAGES] : model.listWaiters());
-  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
-  const maxTimeout =
-    options.maxTimeout ?? (timeout.toSeconds() > MIN_MAX_TIMEOUT.toSeconds() ? timeout : MIN_MAX_TIMEOUT);
-  if (maxTimeout.toSeconds() > MAX_MAX_TIMEOUT.toSeconds()) {
-    throw new Error(
-      `maxTimeout: at most ${MAX_MAX_TIMEOUT.toDays()} days (a Standard execution lives at most a year, and the machine's backstop adds an hour), got ${maxTimeout.toSeconds()} s`,
-    );
-  }
-  const delays: Record<string, DelayStrategy> = {};
-  for (const stage of stages) {
-    const waiter = model.hasWaiter(stage) ? model.getWaiter(stage) : { delay: 1 };
-    const builtIn = model === batchWaiterModel ? DEFAULT_DELAYS[stage] : undefined;
-    delays[stage] = options.delays?.[stage] ?? builtIn ?? defaultDelayStrategy(waiter);
-  }
-  for (const stage of Object.keys(options.delays ?? {})) {
-    if (!stages.includes(stage))
-      throw new Error(`delays.${stage}: not a stage of this waiter (${stages.join(', ')})`);
-  }
-  const config: PollerConfig = {
-    name: options.waiterName ?? defaultName,
-    model: model.toJSON(),
-    stages,
-    delays,
-    maxAttempts: { ...options.maxAttempts },
-    ...(options.pollBudget === undefined ? {} : { pollBudget: options.pollBudget }),
-    timeoutSeconds: timeout.toSeconds(),
-    maxTimeoutSeconds: maxTimeout.toSeconds(),
-    failOnTimeout: options.failOnTimeout ?? true,
-    cancelJobOnTimeout: options.cancelJobOnTimeout ?? false,
-  };
-  if (options.submit !== undefined) {
-    config.submit = {
-      jobQueue: options.submit.jobQueue,
-      jobDefinition: options.submit.jobDefinition,
-      resubmitFailed: options.submit.resubmitFailed ?? false,
-      parameters: { ...options.submit.parameters },
-    };
-  }
-  checkPollerConfig(config);
-  return config;
-}
-
 /**
  * The wait as a chainable piece of a state machine: per stage `<Stage> Poll` (Lambda) -> `<Stage> Decide`
  * (Choice) -> `<Stage> Wait` (SecondsPath = the poller's delay) -> Poll. It ends in the Pass `Done`, which
@@ -265,11 +111,12 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
   constructor(scope: Construct, id: string, props: JobWaitFragmentProps) {
     super(scope, id);
     if (props.continueIn !== undefined && props.ownSegmentMachine) {
-      throw new Error(`${this.node.path}: continueIn and ownSegmentMachine: give one, not both`);
+      throw new StepWaitValidationError(this, 'continueIn', 'give continueIn or ownSegmentMachine, not both');
     }
     const handsOver =
       props.continueIn !== undefined || props.ownSegmentMachine === true || props.endsSegment === true;
     this.pollerConfig = pollerConfigFor(
+      this,
       { ...props, pollBudget: handsOver ? (props.pollBudget ?? DEFAULT_POLL_BUDGET) : undefined },
       this.node.path,
     );
@@ -361,7 +208,24 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     const onTimeout = props.cancelJobOnTimeout
       ? this.terminateJobs(failOnTimeout).next(failOnTimeout)
       : failOnTimeout;
-    const submitJob = props.submit ? this.submitJob(props.submit) : undefined;
+    const submit = props.submit ? submitStates(this, props.submit) : undefined;
+    if (submit) {
+      this.policyStatements.push(submit.statement);
+      this.findings.push(submit.finding);
+    }
+    const submitJob = submit?.task;
+    if (submit) {
+      // A CustomState brings no permissions of its own: without grantTo the host's role cannot submit, and
+      // the first run would fail at its Submit Job task. Checked when the app synthesizes.
+      this.node.addValidation({
+        validate: () =>
+          this.granted
+            ? []
+            : [
+                "submit: the host state machine was never given the fragment's permissions: call fragment.grantTo(hostStateMachine) (its role needs batch:SubmitJob on the job definition and queue)",
+              ],
+      });
+    }
     const continuation = segment
       ? handOverStates(this, segment, { done, failed })
       : props.endsSegment
@@ -512,8 +376,10 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       .map((state) => state.stateId)
       .reduce((a, b) => (b.length > a.length ? b : a), '');
     if (longest.length > MAX_STATE_NAME_LENGTH) {
-      throw new Error(
-        `${this.node.path}: statePrefix: at most ${MAX_STATE_NAME_LENGTH - (longest.length - prefix.length)} characters here (state names take ${MAX_STATE_NAME_LENGTH}, and "${longest.slice(prefix.length)}" is the longest), got ${prefix.length}: ${JSON.stringify(prefix)}`,
+      throw new StepWaitValidationError(
+        this,
+        'statePrefix',
+        `at most ${MAX_STATE_NAME_LENGTH - (longest.length - prefix.length)} characters here (state names take ${MAX_STATE_NAME_LENGTH}, and "${longest.slice(prefix.length)}" is the longest), got ${prefix.length}: ${JSON.stringify(prefix)}`,
       );
     }
   }
@@ -525,14 +391,18 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
   private checkSegmentMachine(segment: sfn.IStateMachine): void {
     const segmentConfig = segmentConfigOf(segment);
     if (segmentConfig === undefined) {
-      throw new Error(
-        `${this.node.path}: continueIn: expected a segment machine built by stepwait (JobWaiter's segmentStateMachine, or a JobWaitFragment's with ownSegmentMachine), got ${segment.node.path}`,
+      throw new StepWaitValidationError(
+        this,
+        'continueIn',
+        `expected a segment machine built by stepwait (JobWaiter's segmentStateMachine, or a JobWaitFragment's with ownSegmentMachine), got ${segment.node.path}`,
       );
     }
     const differences = configDifferences(this.pollerConfig, segmentConfig);
     if (differences.length > 0) {
-      throw new Error(
-        `${this.node.path}: continueIn: the segment machine ${segment.node.path} runs waits with other options (${differences.join(', ')}); a hand-over would change them mid-wait. Give this fragment the same options, or use ownSegmentMachine: true`,
+      throw new StepWaitValidationError(
+        this,
+        'continueIn',
+        `the segment machine ${segment.node.path} runs waits with other options (${differences.join(', ')}); a hand-over would change them mid-wait. Give this fragment the same options, or use ownSegmentMachine: true`,
       );
     }
   }
@@ -570,6 +440,9 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
    */
   readonly policyStatements: iam.PolicyStatement[] = [];
 
+  /** Whether grantTo ran: a fragment that submits cannot work without it. */
+  private granted = false;
+
   /** cdk-nag findings the permissions of these states raise on a host's role, each with its reason. */
   private readonly findings: { appliesTo: string; reason: string }[] = [];
 
@@ -596,65 +469,10 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
    * the wildcard findings they raise (AwsSolutions-IAM5), each for exactly that resource.
    */
   grantTo(stateMachine: sfn.StateMachine): void {
+    this.granted = true;
     for (const statement of this.policyStatements) stateMachine.addToRolePolicy(statement);
     for (const { appliesTo, reason } of this.findings)
       acknowledge(stateMachine.role, 'AwsSolutions-IAM5', reason, appliesTo);
-  }
-
-  private submitJob(options: SubmitOptions): sfn.CustomState {
-    const stack = Stack.of(this);
-    for (const [field, value] of [
-      ['jobDefinition', options.jobDefinition],
-      ['jobQueue', options.jobQueue],
-    ] as const) {
-      if (Token.isUnresolved(value)) {
-        throw new Error(
-          `submit.${field}: expected a plain name or ARN string, got a token (the permission is scoped to its name)`,
-        );
-      }
-    }
-    const definitionName = options.jobDefinition
-      .replace(/^arn:[^:]+:batch:[^:]*:[^:]*:job-definition\//, '')
-      .split(':')[0];
-    const queueArn = options.jobQueue.startsWith('arn:')
-      ? options.jobQueue
-      : stack.formatArn({ service: 'batch', resource: 'job-queue', resourceName: options.jobQueue });
-    this.policyStatements.push(
-      new iam.PolicyStatement({
-        sid: 'SubmitTheWaitedJob',
-        actions: ['batch:SubmitJob'],
-        resources: [
-          stack.formatArn({
-            service: 'batch',
-            resource: 'job-definition',
-            resourceName: `${definitionName}:*`,
-          }),
-          stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: definitionName }),
-          queueArn,
-        ],
-      }),
-    );
-    this.findings.push({
-      appliesTo: `Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job-definition/${definitionName}:*`,
-      reason: 'SubmitJob on any revision of the one job definition the waiter submits.',
-    });
-    // Request-response, not .sync: the poller waits, and a re-run attaches to the job by its name.
-    // No Retry: a SubmitJob that failed in flight may have submitted; a re-run looks the name up first.
-    return new sfn.CustomState(this, 'Submit Job', {
-      stateJson: {
-        Type: 'Task',
-        Comment: 'No job has the business key yet (or only a failed one, with resubmitFailed): submit it.',
-        Resource: `arn:${stack.partition}:states:::batch:submitJob`,
-        Parameters: {
-          'JobName.$': '$.submitRequest.jobName',
-          JobDefinition: options.jobDefinition,
-          JobQueue: options.jobQueue,
-          'Parameters.$': '$.submitRequest.parameters',
-        },
-        ResultSelector: { 'jobId.$': '$.JobId' },
-        ResultPath: '$.submitted',
-      },
-    });
   }
 
   /** TerminateJob for every job of the wait, through the AWS SDK integration, allowed on job ARNs only. */

@@ -34,6 +34,7 @@ export {
   SUBMIT_LOOKUP_BACKOFF,
   startProgress,
   TRANSIENT_BACKOFF,
+  type WaitOutput,
   type WaitPlan,
   type WaitProgress,
   type WaitStatus,

@@ -44,6 +44,19 @@ export interface StageRecord {
   finishedAt?: string;
 }
 
+/**
+ * What a wait that ended without error returns (the output of the machine, or of the fragment's `Done`).
+ * A failed wait raises `StepWait.*` instead, with a JSON cause (`causeOf`).
+ */
+export interface WaitOutput {
+  /** SUCCEEDED, or TIMED_OUT for a passed deadline with `failOnTimeout: false`. */
+  status: 'SUCCEEDED' | 'TIMED_OUT';
+  timedOut: boolean;
+  jobs: JobSummary[];
+  stages: StageRecord[];
+  waitedSeconds: number;
+}
+
 /** The wait's state between polls, carried by the execution from one poll to the next. */
 export interface WaitProgress {
   state: PollState;

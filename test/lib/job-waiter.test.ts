@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -338,25 +338,6 @@ describe('JobWaiter props', () => {
     });
   });
 
-  it('refuses bad props with the field named', () => {
-    const stack = new Stack(newApp(), 'Bad');
-    expect(
-      () => new JobWaiter(stack, 'A', { delays: { JobComplete: { kind: 'fixed', delay: -1 } } }),
-    ).toThrowError(/config.delays.JobComplete.delay: expected whole seconds/);
-    expect(() => new JobWaiter(stack, 'B', { stages: ['JobExists', 'JobFinished'] })).toThrowError(
-      /config.stages: unknown waiter "JobFinished"/,
-    );
-    expect(
-      () => new JobWaiter(stack, 'C', { delays: { JobDone: { kind: 'fixed', delay: 5 } } }),
-    ).toThrowError(/delays.JobDone: not a stage/);
-    expect(() => new JobWaiter(stack, 'D', { maxAttempts: { JobComplete: 0 } })).toThrowError(
-      /config.maxAttempts.JobComplete: expected an integer >= 1/,
-    );
-    expect(
-      () => new JobWaiter(stack, 'E', { timeout: Duration.days(30), maxTimeout: Duration.days(10) }),
-    ).toThrowError(/config.timeoutSeconds: must not exceed maxTimeoutSeconds/);
-  });
-
   it('takes a custom waiter model and its own stages', () => {
     const model = batchWaiterModel.withOverrides({ JobComplete: { delay: 30 } });
     const stack = new Stack(newApp(), 'Model');
@@ -453,14 +434,6 @@ describe('JobWaiter that submits and cancels', () => {
       ItemsPath: '$.jobIds',
       Next: 'Fail On Timeout?',
     });
-  });
-
-  it('refuses a token for the job definition, which could not be scoped', () => {
-    const stack = new Stack(newApp(), 'Token');
-    const queue = new CfnParameter(stack, 'Queue').valueAsString;
-    expect(
-      () => new JobWaiter(stack, 'W', { submit: { jobDefinition: 'etl', jobQueue: queue } }),
-    ).toThrowError(/submit.jobQueue: expected a plain name or ARN string, got a token/);
   });
 });
 

@@ -88,7 +88,7 @@ describe('continueIn: the segment machine must run the wait with the fragment’
           continueIn: waiter.segmentStateMachine,
           ownSegmentMachine: true,
         }),
-    ).toThrowError('Host/Load: continueIn and ownSegmentMachine: give one, not both');
+    ).toThrowError('Host/Load: continueIn: give continueIn or ownSegmentMachine, not both');
   });
 });
 
