@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from '../usage-error';
+import { attachNegativeValues, UsageError } from '../usage-error';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -18,11 +18,25 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-/** node:util parseArgs, strict, with its errors turned into UsageErrors (exit code 2, usage printed). */
+/**
+ * node:util parseArgs, strict, with its errors turned into UsageErrors (exit code 2, usage printed). A
+ * negative number after an option that takes a value is that option's value (see attachNegativeValues),
+ * so `--timeout -1h` is refused by --timeout's own check, which says what is allowed.
+ */
 export function parseCommandArgs(args: string[], options: OptionSpec, positionals: number): ParsedArgs {
+  const takesValue = new Set(
+    Object.entries(options)
+      .filter(([, spec]) => spec.type === 'string')
+      .map(([name]) => name),
+  );
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
+    parsed = parseArgs({
+      args: attachNegativeValues(args, takesValue),
+      options,
+      strict: true,
+      allowPositionals: positionals > 0,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
