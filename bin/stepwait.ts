@@ -3,6 +3,7 @@
 // metadata address. On EC2 with an instance profile, set AWS_EC2_METADATA_DISABLED=false (README).
 import '../lib/local/offline-env';
 import { accountCommand } from './cli/account/command';
+import { processOutput } from './cli/process-output';
 import { UsageError } from './cli/usage-error';
 
 /** The `stepwait` command-line tool. */
@@ -21,11 +22,7 @@ Run "stepwait <command> --help" for a command's options.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  const output = {
-    out: (text: string) => process.stdout.write(text),
-    err: (text: string) => process.stderr.write(text),
-    live: process.stderr.isTTY === true,
-  };
+  const output = processOutput(process.stdout, process.stderr);
   try {
     switch (command) {
       case 'local': {
