@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { didYouMean } from '../suggest';
 import { attachNegativeValues, UsageError } from '../usage-error';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -16,6 +17,23 @@ export interface ParsedArgs {
   /** Option values by long name; strings for string options, `true` for flags given. */
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
+}
+
+/**
+ * parseArgs' message, or for an unknown option that looks like a typo, which options it may have meant
+ * (then without parseArgs' advice on positionals that start with "-": it was not one).
+ */
+function parseErrorMessage(error: unknown, options: OptionSpec): string {
+  const message = (error as Error).message;
+  if ((error as { code?: unknown }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return message;
+  const given = /^Unknown option '(-[^'=]*)/.exec(message)?.[1];
+  if (given === undefined) return message;
+  const known = Object.entries(options).flatMap(([name, spec]) => [
+    `--${name}`,
+    ...(spec.short === undefined ? [] : [`-${spec.short}`]),
+  ]);
+  const hint = didYouMean(given, known);
+  return hint === '' ? message : `Unknown option '${given}'${hint}`;
 }
 
 /**
@@ -38,7 +56,7 @@ export function parseCommandArgs(args: string[], options: OptionSpec, positional
       allowPositionals: positionals > 0,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseErrorMessage(error, options));
   }
   const values = parsed.values as ParsedArgs['values'];
   if (!values.help && parsed.positionals.length > positionals) {
