@@ -65,7 +65,7 @@ describe('stepwait help', () => {
     expect((await stepwait('--help')).stdout).toBe(stdout);
   });
 
-  it.each(COMMANDS.filter((command) => command !== 'help'))(
+  it.each(COMMANDS.filter((command) => command !== 'help').map((command) => [command, command]))(
     'help %s prints what "%s --help" prints, exit 0',
     async (command) => {
       const viaHelp = await stepwait('help', command);
