@@ -4,6 +4,8 @@ export interface Output {
   err: (text: string) => void;
   /** Whether `err` is a terminal that can redraw a status line in place. */
   live: boolean;
+  /** The width of that terminal in characters, if it says; a redrawn line must fit in it. */
+  columns?: number;
 }
 
 /** `--json`: exactly one JSON object, one line, on stdout, so scripts can parse stdout as a whole. */

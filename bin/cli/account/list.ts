@@ -5,7 +5,7 @@ import {
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { UsageError } from '../usage-error';
+import { parseWholeNumber, UsageError } from '../usage-error';
 import { regionOfArn } from './clients';
 import { type CommandContext, withClients } from './context';
 import { hasErrorName } from './errors';
@@ -172,11 +172,7 @@ function parseStatus(value: string | undefined): WaitOutcome | undefined {
 }
 
 function parseMax(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_MAX;
-  const max = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(max >= 1 && max <= MAX_MAX))
-    throw new UsageError(`--max: expected a whole number from 1 to ${MAX_MAX}, got "${value}"`);
-  return max;
+  return value === undefined ? DEFAULT_MAX : parseWholeNumber(value, '--max', 1, MAX_MAX);
 }
 
 /** Runs `stepwait list`; returns the exit code. */

@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from '../usage-error';
+import { didYouMean } from '../suggest';
+import { attachNegativeValues, UsageError } from '../usage-error';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -18,13 +19,44 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-/** node:util parseArgs, strict, with its errors turned into UsageErrors (exit code 2, usage printed). */
+/**
+ * parseArgs' message, or for an unknown option that looks like a typo, which options it may have meant
+ * (then without parseArgs' advice on positionals that start with "-": it was not one).
+ */
+function parseErrorMessage(error: unknown, options: OptionSpec): string {
+  const message = (error as Error).message;
+  if ((error as { code?: unknown }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return message;
+  const given = /^Unknown option '(-[^'=]*)/.exec(message)?.[1];
+  if (given === undefined) return message;
+  const known = Object.entries(options).flatMap(([name, spec]) => [
+    `--${name}`,
+    ...(spec.short === undefined ? [] : [`-${spec.short}`]),
+  ]);
+  const hint = didYouMean(given, known);
+  return hint === '' ? message : `Unknown option '${given}'${hint}`;
+}
+
+/**
+ * node:util parseArgs, strict, with its errors turned into UsageErrors (exit code 2, usage printed). A
+ * negative number after an option that takes a value is that option's value (see attachNegativeValues),
+ * so `--timeout -1h` is refused by --timeout's own check, which says what is allowed.
+ */
 export function parseCommandArgs(args: string[], options: OptionSpec, positionals: number): ParsedArgs {
+  const takesValue = new Set(
+    Object.entries(options)
+      .filter(([, spec]) => spec.type === 'string')
+      .map(([name]) => name),
+  );
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
+    parsed = parseArgs({
+      args: attachNegativeValues(args, takesValue),
+      options,
+      strict: true,
+      allowPositionals: positionals > 0,
+    });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseErrorMessage(error, options));
   }
   const values = parsed.values as ParsedArgs['values'];
   if (!values.help && parsed.positionals.length > positionals) {

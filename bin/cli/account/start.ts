@@ -32,8 +32,8 @@ Options:
   --job-queue <queue>       ... in this queue (name or ARN; a waiter that submits jobs has its own default)
   --parameter <name=value>  a SubmitJob parameter, for a waiter that submits jobs (repeat for more)
   --newest                  with --job-name: take the newest of several jobs so named
-  --timeout <s>             the deadline, counted from the first poll (3600, 90m, 2h, 1d; default the
-                            state machine's, 24h)
+  --timeout <s>             the deadline, counted from the first poll (3600, 90m, 2h, 1d; 1s to 364d,
+                            within the machine's maxTimeout; default the state machine's, 24h)
   --no-fail-on-timeout      end a passed deadline normally with timedOut: true
   --wait                    follow the wait until it ends (status line on stderr), then show its outcome
   --state-machine-arn <arn> the state machine to start
@@ -45,6 +45,14 @@ Options:
 Exit codes: 0 started (with --wait: the execution succeeded, which includes a passed deadline under
 --no-fail-on-timeout, reported TIMED_OUT), 1 with --wait it FAILED, TIMED_OUT with StepWait.Timeout or
 was ABORTED, or an AWS call failed; 2 bad options, no credentials or region, or no state machine.`;
+
+/**
+ * The longest --timeout any stepwait machine takes: the construct's largest maxTimeout (364 days, so the
+ * backstop an hour above it stays within a Standard execution's year). A deployed machine's own
+ * maxTimeout may be lower; the machine refuses a longer deadline itself (StepWait.InvalidInput). Written
+ * out here rather than imported, since lib/wait-fragment loads aws-cdk-lib; a test holds them equal.
+ */
+export const MAX_TIMEOUT_SECONDS = 364 * 86_400;
 
 /** Names tried before giving up: the plain key, the key with the start time, then -2, -3 on that. */
 const NAME_ATTEMPTS = 5;
@@ -117,7 +125,8 @@ export function parseStartOptions(args: string[]): StartOptions | 'help' {
     json: parsed.values.json === true,
   };
   const timeout = stringOption(parsed, 'timeout');
-  if (timeout !== undefined) options.timeoutSeconds = parseDurationSeconds(timeout, '--timeout');
+  if (timeout !== undefined)
+    options.timeoutSeconds = parseDurationSeconds(timeout, '--timeout', 1, MAX_TIMEOUT_SECONDS);
   if (parsed.values['no-fail-on-timeout']) options.failOnTimeout = false;
   const parameters = (parsed.values.parameter ?? []) as string[];
   if (parameters.length > 0) options.parameters = parseParameters(parameters);

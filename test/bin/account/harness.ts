@@ -34,7 +34,7 @@ export interface Run {
 export async function run(
   command: AccountCommandName,
   args: string[],
-  options: { live?: boolean; factory?: ClientFactory } = {},
+  options: { live?: boolean; columns?: number; factory?: ClientFactory } = {},
 ): Promise<Run> {
   const result: Run = { code: -1, stdout: '', stderr: '', sleeps: [], clientOptions: [] };
   result.code = await accountCommand(command, args, {
@@ -46,6 +46,7 @@ export async function run(
         result.stderr += text;
       },
       live: options.live ?? false,
+      ...(options.columns === undefined ? {} : { columns: options.columns }),
     },
     clients:
       options.factory ??

@@ -347,6 +347,57 @@ describe('stepwait start --wait', () => {
     expect(stderr.endsWith('\r\x1b[2K')).toBe(true);
   });
 
+  /** The lines drawn on a terminal: what comes between the erase sequences, without the final erase. */
+  const drawn = (stderr: string) =>
+    stderr
+      .split('\r\x1b[2K')
+      .slice(1)
+      .filter((line) => line !== '');
+
+  it('fits the redrawn line to an 80-column terminal, keeping stage, attempt and the job status', async () => {
+    runsThenEnds({ status: 'SUCCEEDED', output: output({}) });
+    const { stderr } = await run('start', ['--job-id', 'job-1', '--wait', ...ARN_ARGS], {
+      live: true,
+      columns: 80,
+    });
+    const lines = drawn(stderr);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      // One short of the width: a full-width line makes some terminals wrap, and \r then erases one row.
+      expect(line.length).toBeLessThanOrEqual(79);
+      expect(line).not.toContain('\n');
+    }
+    // Status and name are the first to go (the "started" line above names the execution).
+    expect(lines[0]).toBe('JobRunning attempt 2, job RUNNABLE, waited 1h 0m 0s, deadline in 22h 45m 5s');
+    expect(lines[1]).toMatch(/^JobComplete attempt 4, job RUNNING, /);
+  });
+
+  it('cuts the line with an ellipsis on a very narrow terminal, and assumes 80 columns if it does not say', async () => {
+    runsThenEnds({ status: 'SUCCEEDED', output: output({}) });
+    const narrow = drawn(
+      (await run('start', ['--job-id', 'job-1', '--wait', ...ARN_ARGS], { live: true, columns: 20 })).stderr,
+    );
+    expect(narrow).toEqual(['JobRunning attempt…', 'JobComplete attemp…']);
+
+    sfn.reset();
+    sfn.on(StartExecutionCommand).resolves({ executionArn: executionArn(NAME), startDate: new Date(NOW) });
+    runsThenEnds({ status: 'SUCCEEDED', output: output({}) });
+    const unsaid = drawn(
+      (await run('start', ['--job-id', 'job-1', '--wait', ...ARN_ARGS], { live: true })).stderr,
+    );
+    expect(unsaid.every((line) => line.length <= 79)).toBe(true);
+  });
+
+  it('prints whole plain lines when stderr is not a terminal, whatever its width', async () => {
+    runsThenEnds({ status: 'SUCCEEDED', output: output({}) });
+    const { stderr } = await run('start', ['--job-id', 'job-1', '--wait', ...ARN_ARGS], { columns: 40 });
+    expect(stderr).not.toContain('\r');
+    expect(stderr).not.toContain('\x1b');
+    expect(stderr).toContain(
+      'job-job-1: RUNNING, JobRunning attempt 2, job RUNNABLE, waited 1h 0m 0s, deadline in 22h 45m 5s\n',
+    );
+  });
+
   const outcomes: [string, Record<string, unknown>, number, Record<string, unknown>][] = [
     ['SUCCEEDED', { status: 'SUCCEEDED', output: output({}) }, 0, { stage: 'JobComplete', attempt: 9 }],
     [
