@@ -4,3 +4,10 @@
  * cannot disagree. bin/ imports lib/ only (DESIGN.md), hence this module.
  */
 export { MAX_JOB_IDS } from '../lambdas/wait-request';
+
+/**
+ * The longest deadline any stepwait machine may be given: a Standard execution lives at most 365 days, and
+ * the machine's own TimeoutSeconds (a backstop) sits an hour above the deadline. A construct's `maxTimeout`
+ * may be at most this; plain seconds here so that tools need not load aws-cdk-lib.
+ */
+export const LONGEST_TIMEOUT_SECONDS = 364 * 86_400;

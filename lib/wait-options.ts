@@ -14,6 +14,7 @@ import {
   type WaiterModel,
 } from '../waiters';
 import { StepWaitValidationError } from './validation-error';
+import { LONGEST_TIMEOUT_SECONDS } from './wait-input';
 
 /**
  * The options of a wait, shared by JobWaitFragment and JobWaiter, and their translation into the config
@@ -121,7 +122,7 @@ export const DEFAULT_POLL_BUDGET = 1_800;
 export const DEFAULT_TIMEOUT = Duration.hours(24);
 export const MIN_MAX_TIMEOUT = Duration.days(7);
 /** A Standard execution lives at most 365 days; the backstop sits an hour above maxTimeout. */
-export const MAX_MAX_TIMEOUT = Duration.days(364);
+export const MAX_MAX_TIMEOUT = Duration.seconds(LONGEST_TIMEOUT_SECONDS);
 
 /**
  * stepwait's delays for the built-in Batch stages, picked from the cost/latency frontier that

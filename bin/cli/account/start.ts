@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { MAX_JOB_IDS } from '../../../lib/wait-input';
+import { LONGEST_TIMEOUT_SECONDS, MAX_JOB_IDS } from '../../../lib/wait-input';
 import { endedWaitExitCode } from '../../../lib/wait-outcome';
 import { formatDuration, parseDurationSeconds, UsageError } from '../usage-error';
 import { regionOfArn } from './clients';
@@ -46,13 +46,8 @@ Exit codes: 0 started (with --wait: the execution succeeded, which includes a pa
 --no-fail-on-timeout, reported TIMED_OUT), 1 with --wait it FAILED, TIMED_OUT with StepWait.Timeout or
 was ABORTED, or an AWS call failed; 2 bad options, no credentials or region, or no state machine.`;
 
-/**
- * The longest --timeout any stepwait machine takes: the construct's largest maxTimeout (364 days, so the
- * backstop an hour above it stays within a Standard execution's year). A deployed machine's own
- * maxTimeout may be lower; the machine refuses a longer deadline itself (StepWait.InvalidInput). Written
- * out here rather than imported, since lib/wait-fragment loads aws-cdk-lib; a test holds them equal.
- */
-export const MAX_TIMEOUT_SECONDS = 364 * 86_400;
+/** The longest --timeout any stepwait machine takes: the construct's largest maxTimeout. */
+export const MAX_TIMEOUT_SECONDS = LONGEST_TIMEOUT_SECONDS;
 
 /** Names tried before giving up: the plain key, the key with the start time, then -2, -3 on that. */
 const NAME_ATTEMPTS = 5;

@@ -1,10 +1,11 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_COMMANDS, type AccountCommandName } from '../../../bin/cli/account/command';
 import { MAX_TIMEOUT_SECONDS } from '../../../bin/cli/account/start';
-import { MAX_MAX_TIMEOUT } from '../../../lib/wait-fragment';
+import { JobWaiter } from '../../../lib/job-waiter';
 import { MACHINE_ARN, run } from './harness';
 
 const sfn = mockClient(SFNClient);
@@ -95,7 +96,13 @@ describe('stepwait account commands: numeric options', () => {
     expect(code).toBe(0);
   });
 
-  it("--timeout's limit is the construct's largest maxTimeout: no stepwait machine takes more", () => {
-    expect(MAX_TIMEOUT_SECONDS).toBe(MAX_MAX_TIMEOUT.toSeconds());
+  it("--timeout's limit is the construct's largest maxTimeout: the construct refuses one second more", () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Limits');
+    expect(
+      () => new JobWaiter(stack, 'Longest', { maxTimeout: Duration.seconds(MAX_TIMEOUT_SECONDS) }),
+    ).not.toThrow();
+    expect(
+      () => new JobWaiter(stack, 'Longer', { maxTimeout: Duration.seconds(MAX_TIMEOUT_SECONDS + 1) }),
+    ).toThrowError(/maxTimeout: expected at most 364 days/);
   });
 });
