@@ -3,6 +3,7 @@
  * and the waiter model. The local runtime (lib/local) is not part of it: it needs development-only packages.
  */
 export type { PollerConfig } from './lambdas/poller-config';
+export { METRICS_NAMESPACE, WAITER_DIMENSION, WaitMetric } from './lambdas/wait-metrics';
 export type { StageOverride, WaitInput, WaitInputOptions } from './lambdas/wait-request';
 export { HAND_OVER_RETRY_ERRORS, HAND_OVER_RETRY_REASONS } from './lib/hand-over-states';
 export { JobWaiter, type JobWaiterProps, type WaitSchedule } from './lib/job-waiter';
@@ -20,4 +21,7 @@ export {
   type SubmitOptions,
   type WaitOptions,
 } from './lib/wait-fragment';
+export type { WaiterAlarms } from './lib/waiter-alarms';
+export type { CancelGrantOptions } from './lib/waiter-grants';
+export { pollerMetric } from './lib/waiter-metrics';
 export * from './waiters';

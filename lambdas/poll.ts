@@ -20,6 +20,7 @@ import {
 import { InvalidInputError } from './invalid-input';
 import { type PollerConfig, parsePollerConfig, planFor } from './poller-config';
 import { classifySubmitError } from './submit-error';
+import { pollMetricsLine } from './wait-metrics';
 import { parseWaitRequest, type WaitRequest } from './wait-request';
 import { checkCarriedState, type WaitState } from './wait-state';
 
@@ -185,24 +186,6 @@ function withTermination(result: WaitState): WaitState {
   return { ...result, cause: JSON.stringify({ ...cause, reason, terminatedJobIds: result.jobIds }) };
 }
 
-/** Embedded Metric Format: CloudWatch turns this log line into a metric, with no API call from the Lambda. */
-function timeoutMetric(waiterName: string, nowMs: number): Record<string, unknown> {
-  return {
-    _aws: {
-      Timestamp: nowMs,
-      CloudWatchMetrics: [
-        {
-          Namespace: 'StepWait',
-          Dimensions: [['Waiter']],
-          Metrics: [{ Name: 'WaitsTimedOut', Unit: 'Count' }],
-        },
-      ],
-    },
-    Waiter: waiterName,
-    WaitsTimedOut: 1,
-  };
-}
-
 /** The wait's first state, from a validated request. */
 function firstState(
   request: WaitRequest,
@@ -317,7 +300,9 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
       jobs: result.jobs.map(({ jobId, status, statusReason }) => ({ jobId, status, statusReason })),
       ...(result.error ? { error: result.error } : {}),
     });
-    if (result.state === 'timeout') deps.log(timeoutMetric(config.name, nowMs));
+    // Embedded Metric Format: what only the poller sees (timeouts, detection latency, throttles, polls).
+    const metrics = pollMetricsLine(config.name, observation, result, nowMs);
+    if (metrics !== undefined) deps.log(metrics);
     return result;
   };
 }

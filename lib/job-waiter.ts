@@ -1,5 +1,5 @@
 import { Duration, Names, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { InvalidInputError } from '../lambdas/invalid-input';
+import { WaitMetric } from '../lambdas/wait-metrics';
 import { parseWaitRequest, type WaitInput } from '../lambdas/wait-request';
 import { acknowledge } from './acknowledgements';
 import { PollerFunction } from './poller-function';
@@ -20,6 +21,14 @@ import {
 import { StepWaitValidationError } from './validation-error';
 import { JobWaitFragment } from './wait-fragment';
 import { DEFAULT_POLL_BUDGET, pollerConfigFor, type WaitOptions } from './wait-options';
+import { createWaiterAlarms, type WaiterAlarms } from './waiter-alarms';
+import {
+  type CancelGrantOptions,
+  grantCancelWaits,
+  grantReadWaits,
+  type WaiterMachines,
+} from './waiter-grants';
+import { pollerMetric } from './waiter-metrics';
 
 /** A wait started on a schedule by EventBridge Scheduler. */
 export interface WaitSchedule {
@@ -58,11 +67,18 @@ export interface JobWaiterProps extends WaitOptions {
   readonly tracing?: boolean;
   /**
    * Create CloudWatch alarms (threshold 1 in 5 minutes) on failed executions, timed-out waits and poller
-   * errors. Without them the metrics are still there: see metricFailed(), metricTimedOut(),
-   * metricPollerErrors().
-   * @default false
+   * errors: the `alarms` property. Without them the metrics are still there: see metricFailed(),
+   * metricTimedOut(), metricPollerErrors() and the other metric*() methods.
+   * @default false, or true when `alarmActions` are given
    */
   readonly alarms?: boolean;
+  /**
+   * What each alarm does when it goes into ALARM, e.g. `[new cloudwatch_actions.SnsAction(topic)]` to notify
+   * an SNS topic. Giving actions creates the alarms; `alarms: false` with actions is refused. For OK or
+   * INSUFFICIENT_DATA actions, or other alarms, use the `alarms` property and the metric*() methods.
+   * @default - none: the alarms change state without notifying anyone
+   */
+  readonly alarmActions?: cloudwatch.IAlarmAction[];
   /**
    * Start waits on schedules (EventBridge Scheduler). Each gets a role that may start only this machine,
    * 3 retries within an hour, and a shared, encrypted dead-letter queue for starts that still fail.
@@ -85,6 +101,8 @@ export class JobWaiter extends Construct {
   readonly segmentFragment: JobWaitFragment;
   /** Where scheduled starts that failed every retry end up; only with `schedules`. */
   readonly scheduleDeadLetterQueue?: sqs.Queue;
+  /** The alarms, with `alarms` or `alarmActions`: add actions or put them on a dashboard. */
+  readonly alarms?: WaiterAlarms;
   private readonly waiterName: string;
 
   constructor(scope: Construct, id: string, props: JobWaiterProps = {}) {
@@ -135,8 +153,8 @@ export class JobWaiter extends Construct {
     this.fragment.grantTo(this.stateMachine);
     acknowledgeWaitMachine(this.stateMachine, machineOptions);
     acknowledgeWaitMachine(this.segmentStateMachine, machineOptions);
-    if (props.alarms) this.createAlarms();
     if (props.schedules?.length) this.scheduleDeadLetterQueue = this.createSchedules(props.schedules);
+    this.alarms = this.createAlarms(props);
   }
 
   /**
@@ -205,6 +223,43 @@ export class JobWaiter extends Construct {
     return this.stateMachine.grantStartExecution(grantee);
   }
 
+  /**
+   * Lets `grantee` see waits, all `stepwait status` and `stepwait list` call: states:ListExecutions on this
+   * waiter's machine, states:DescribeExecution and states:GetExecutionHistory on its executions and its
+   * segment machine's. Unlike StateMachine.grantRead, nothing on "*". (Finding the machine by its stack, the
+   * CLI's `--stack`, also needs cloudformation:DescribeStacks; `--state-machine-arn` does not.)
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantReadWaits(grantee, this.machines());
+  }
+
+  /**
+   * Lets `grantee` cancel waits, all `stepwait cancel` calls: states:StopExecution on this waiter's
+   * executions, with states:DescribeExecution and states:GetExecutionHistory to find the execution and its
+   * jobs; with `terminateJobs`, batch:TerminateJob for `--terminate-job` (on every job: see
+   * CancelGrantOptions).
+   */
+  grantCancel(grantee: iam.IGrantable, options?: CancelGrantOptions): iam.Grant {
+    return grantCancelWaits(grantee, this.machines(), options);
+  }
+
+  private machines(): WaiterMachines {
+    return { main: this.stateMachine, segment: this.segmentStateMachine };
+  }
+
+  /** Waits started (Step Functions' ExecutionsStarted of this machine; segments are not counted). */
+  metricStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricStarted(props);
+  }
+
+  /**
+   * Waits that succeeded (ExecutionsSucceeded). A wait with `failOnTimeout: false` that timed out ends
+   * normally too, with `timedOut: true`: metricTimedOut() counts it.
+   */
+  metricSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricSucceeded(props);
+  }
+
   /** Executions that failed: job failures, missing jobs, invalid input and (a Fail too) timeouts. */
   metricFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricFailed(props);
@@ -212,17 +267,35 @@ export class JobWaiter extends Construct {
 
   /**
    * Waits whose deadline passed, from the poller's Embedded Metric Format log line. Step Functions counts a
-   * StepWait.Timeout Fail as ExecutionsFailed, so timeouts need a metric of their own.
+   * StepWait.Timeout Fail as ExecutionsFailed, so timeouts need a metric of their own. Sum over 5 minutes.
    */
   metricTimedOut(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'StepWait',
-      metricName: 'WaitsTimedOut',
-      dimensionsMap: { Waiter: this.waiterName },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-      ...props,
-    });
+    return pollerMetric(this.waiterName, WaitMetric.TimedOut, props);
+  }
+
+  /**
+   * How long after its jobs finished a wait noticed, in seconds: from the last job's `stoppedAt` (a success)
+   * or the first failed job's (a failure) to the poll that saw it; one value per wait that ended on finished
+   * jobs, from the poller. Average over 5 minutes; pass `{ statistic: 'p90' }` for a percentile.
+   */
+  metricDetectionLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return pollerMetric(this.waiterName, WaitMetric.DetectionLatency, props);
+  }
+
+  /**
+   * Status calls (DescribeJobs, ListJobs) Batch throttled: each is retried after a backoff in the machine,
+   * never in the Lambda, so many of them delay waits. Sum over 5 minutes.
+   */
+  metricThrottledStatusCalls(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return pollerMetric(this.waiterName, WaitMetric.ThrottledStatusCalls, props);
+  }
+
+  /**
+   * Polls per wait, over all its executions (each a Lambda invocation and ~9 history events): one value per
+   * ended wait, from the poller. Average over 5 minutes: what the delays cost.
+   */
+  metricPollsPerWait(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return pollerMetric(this.waiterName, WaitMetric.PollsPerWait, props);
   }
 
   /** Poller invocations that threw (crashes, timeouts, malformed events). */
@@ -230,22 +303,23 @@ export class JobWaiter extends Construct {
     return this.pollerFunction.metricErrors(props);
   }
 
-  private createAlarms(): void {
-    const alarm = (id: string, metric: cloudwatch.Metric, description: string) =>
-      new cloudwatch.Alarm(this, id, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-    alarm(
-      'FailedAlarm',
-      this.metricFailed({ period: Duration.minutes(5) }),
-      'A wait failed (StepWait.* error).',
+  private createAlarms(props: JobWaiterProps): WaiterAlarms | undefined {
+    const actions = props.alarmActions ?? [];
+    if (props.alarms === false && actions.length > 0) {
+      throw new Error(
+        `${this.node.path}: alarmActions: given ${actions.length} action(s), but alarms is false; leave alarms out (actions create the alarms) or drop alarmActions`,
+      );
+    }
+    if (!(props.alarms ?? actions.length > 0)) return undefined;
+    const fiveMinutes = { period: Duration.minutes(5) };
+    return createWaiterAlarms(
+      this,
+      {
+        failed: this.metricFailed(fiveMinutes),
+        timedOut: this.metricTimedOut(),
+        pollerErrors: this.metricPollerErrors(fiveMinutes),
+      },
+      actions,
     );
-    alarm('TimedOutAlarm', this.metricTimedOut(), 'A wait passed its deadline.');
-    alarm('PollerErrorsAlarm', this.metricPollerErrors({ period: Duration.minutes(5) }), 'The poller threw.');
   }
 }

@@ -4,9 +4,10 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { type SubmitOptions, submitTargetOf } from './wait-options';
 
-/** A cdk-nag finding the host's role raises by design, with why. */
+/** A wildcard resource a host's role is granted by design, with why: a cdk-nag finding to acknowledge. */
 export interface GrantedFinding {
-  appliesTo: string;
+  /** The resource exactly as the statement has it (tokens and all). */
+  resource: string;
   reason: string;
 }
 
@@ -35,31 +36,6 @@ function definitionNameOf(submit: SubmitOptions, arnOrName: string): string {
 function queueArnOf(scope: Construct, nameOrArn: string): string {
   if (Token.isUnresolved(nameOrArn) || nameOrArn.startsWith('arn:')) return nameOrArn;
   return Stack.of(scope).formatArn({ service: 'batch', resource: 'job-queue', resourceName: nameOrArn });
-}
-
-/**
- * The cdk-nag AwsSolutions-IAM5 finding id of a wildcard resource, as cdk-nag 3 writes it: the resolved
- * resource flattened (Ref and Fn::GetAtt as `<...>`, Fn::Join joined, other intrinsics as JSON), so it is
- * right for env-agnostic and env-specific stacks alike.
- */
-export function wildcardFinding(scope: Construct, resource: string): string {
-  const flatten = (node: unknown): string => {
-    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
-    if (node !== null && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if ('Fn::Join' in record) {
-        const [delimiter, items] = record['Fn::Join'] as [string, unknown[]];
-        return items.map(flatten).join(delimiter);
-      }
-      if ('Ref' in record) return `<${flatten(record.Ref)}>`;
-      if ('Fn::GetAtt' in record) {
-        const [name, attribute] = record['Fn::GetAtt'] as [unknown, unknown];
-        return `<${flatten(name)}.${flatten(attribute)}>`;
-      }
-    }
-    return JSON.stringify(node);
-  };
-  return `Resource::${flatten(Stack.of(scope).resolve(resource))}`;
 }
 
 /**
@@ -105,7 +81,7 @@ export function submitStates(scope: Construct, submit: SubmitOptions): SubmitSta
     task,
     statement,
     finding: {
-      appliesTo: wildcardFinding(scope, anyRevision),
+      resource: anyRevision,
       reason: 'SubmitJob on any revision of the one job definition the waiter submits.',
     },
   };

@@ -9,9 +9,9 @@ import { HAND_OVER_CONTRACT } from '../lambdas/hand-over';
 import { POLL_EVENT_SCHEMA_VERSION } from '../lambdas/poll';
 import type { PollerConfig } from '../lambdas/poller-config';
 import { StepWaitError } from '../waiters';
-import { acknowledge, executionsWildcard, functionVersionsWildcard } from './acknowledgements';
+import { acknowledgeWildcard, executionsArn, functionVersionsArn } from './acknowledgements';
 import { handOverStates } from './hand-over-states';
-import { submitStates } from './submit-states';
+import { type GrantedFinding, submitStates } from './submit-states';
 import { StepWaitValidationError } from './validation-error';
 import { DEFAULT_POLL_BUDGET, pollerConfigFor, type WaitOptions } from './wait-options';
 
@@ -443,23 +443,24 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
   /** Whether grantTo ran: a fragment that submits cannot work without it. */
   private granted = false;
 
-  /** cdk-nag findings the permissions of these states raise on a host's role, each with its reason. */
-  private readonly findings: { appliesTo: string; reason: string }[] = [];
+  /**
+   * The wildcard resources these states' permissions put in a host's role, each with why: acknowledged for
+   * cdk-nag (AwsSolutions-IAM5) as cdk-nag renders them in the host's stack, at grantTo.
+   */
+  private readonly findings: GrantedFinding[] = [];
 
   /** Notes the host-role findings of the poller invoke and the hand-over, which CDK grants by itself. */
   private noteGrantedFindings(poller: lambda.IFunction, segment: sfn.IStateMachine | undefined): void {
-    if (poller.node.defaultChild !== undefined) {
+    this.findings.push({
+      resource: functionVersionsArn(poller),
+      reason:
+        'lambda:InvokeFunction on the poller and its versions (<arn>:*), as CDK grants it: no other function.',
+    });
+    if (segment !== undefined) {
       this.findings.push({
-        appliesTo: functionVersionsWildcard(poller),
+        resource: executionsArn(this, segment, '*'),
         reason:
-          'lambda:InvokeFunction on the poller and its versions (<arn>:*), as CDK grants it: no other function.',
-      });
-    }
-    if (segment !== undefined && segment.node.defaultChild !== undefined) {
-      this.findings.push({
-        appliesTo: executionsWildcard(segment),
-        reason:
-          "startExecution.sync follows the executions it starts: DescribeExecution and StopExecution on the segment machine's executions only.",
+          "startExecution.sync follows the executions it starts, and Describe Segment reads how one ended: DescribeExecution and StopExecution on the segment machine's executions only.",
       });
     }
   }
@@ -471,12 +472,13 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
   grantTo(stateMachine: sfn.StateMachine): void {
     this.granted = true;
     for (const statement of this.policyStatements) stateMachine.addToRolePolicy(statement);
-    for (const { appliesTo, reason } of this.findings)
-      acknowledge(stateMachine.role, 'AwsSolutions-IAM5', reason, appliesTo);
+    for (const { resource, reason } of this.findings)
+      acknowledgeWildcard(stateMachine.role, reason, resource);
   }
 
   /** TerminateJob for every job of the wait, through the AWS SDK integration, allowed on job ARNs only. */
   private terminateJobs(afterwards: sfn.State): sfn.Map {
+    const jobs = Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
     const terminate = new tasks.CallAwsService(this, 'Terminate Job', {
       service: 'batch',
       action: 'terminateJob',
@@ -484,7 +486,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
         JobId: sfn.JsonPath.stringAt('$'),
         Reason: 'stepwait: the wait deadline passed (cancelJobOnTimeout)',
       },
-      iamResources: [Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+      iamResources: [jobs],
       resultPath: sfn.JsonPath.DISCARD,
     });
     terminate.addRetry({
@@ -495,7 +497,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       jitterStrategy: sfn.JitterType.FULL,
     });
     this.findings.push({
-      appliesTo: 'Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*',
+      resource: jobs,
       reason:
         'TerminateJob on job ARNs: the jobs are known only at run time, and terminating is all it may do to them.',
     });

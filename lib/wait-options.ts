@@ -65,7 +65,7 @@ export interface WaitOptions {
    */
   readonly failOnTimeout?: boolean;
   /**
-   * Names the waiter in the poller's logs and in the `StepWait/WaitsTimedOut` metric's `Waiter` dimension.
+   * Names the waiter in the poller's logs and in the `Waiter` dimension of every `StepWait` metric.
    * @default the construct path
    */
   readonly waiterName?: string;

@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { acknowledgeWildcard, functionVersionsArn } from '../../lib/acknowledgements';
+import { JobWaiter } from '../../lib/job-waiter';
 import { StepWaitStack } from '../../lib/stepwait-stack';
+import { JobWaitFragment } from '../../lib/wait-fragment';
 
 /** The app of bin/app.ts (the example stack), plus every optional feature, so each permission is checked. */
 function appWithEveryStack(): { app: App; example: StepWaitStack; everything: StepWaitStack } {
@@ -71,6 +77,153 @@ describe('cdk-nag AwsSolutions checks', () => {
     const stated = /cdk-nag: (\d+) acknowledged findings/.exec(readme);
     expect(stated?.[1]).toBeDefined();
     expect(count).toBe(Number(stated?.[1]));
+  });
+});
+
+/** An explicit environment: cdk-nag then renders the literal region and account inside every ARN. */
+const ENV = { account: '111122223333', region: 'eu-west-1' };
+
+/** Every finding cdk-nag reports for `scope`, as `<rule> on <construct path>`, sorted. */
+function findingsIn(scope: IConstruct): string[] {
+  return new AwsSolutionsChecks(scope)
+    .validateScope(scope)
+    .violations.flatMap((violation) =>
+      violation.violatingResources.map((resource) => `${violation.ruleName} on ${resource.constructPath}`),
+    )
+    .sort();
+}
+
+/**
+ * What the user adds to a stack besides stepwait, with findings of its own: a role allowed the very
+ * resources stepwait's roles acknowledge (TerminateJob on every job, DescribeJobs on "*"), so a finding
+ * acknowledged on stepwait's roles is still reported on anyone else's. `regionAndAccount` is how cdk-nag
+ * renders them in this stack's ARNs. Returns the findings it must raise.
+ */
+function addUserRole(stack: Stack, regionAndAccount: string): string[] {
+  const role = new iam.Role(stack, 'UserRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+  });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['batch:TerminateJob'],
+      resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+    }),
+  );
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
+  const path = `${stack.node.id}/UserRole/DefaultPolicy/Resource`;
+  return [
+    `AwsSolutions-IAM5[Resource::*] on ${path}`,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:${regionAndAccount}:job/*] on ${path}`,
+  ];
+}
+
+/** How cdk-nag renders the region and account inside an ARN of an env-agnostic stack, and of an ENV one. */
+const AGNOSTIC_ARN_ENV = '<AWS::Region>:<AWS::AccountId>';
+const SPECIFIC_ARN_ENV = `${ENV.region}:${ENV.account}`;
+
+/** The example app's stacks with every feature of the waiter on, plus a user's role, in `env` or none. */
+function everyFeatureStack(id: string, props: StackProps, arnEnv: string): { app: App; user: string[] } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new StepWaitStack(app, id, {
+    ...props,
+    waiter: {
+      submit: { jobDefinition: 'etl-job', jobQueue: 'etl-queue' },
+      cancelJobOnTimeout: true,
+      tracing: true,
+    },
+  });
+  return { app, user: addUserRole(stack, arnEnv) };
+}
+
+/**
+ * A user's own stack: a JobWaiter, and the user's machine hosting a JobWaitFragment that submits, cancels its
+ * job on timeout and hands long waits over to a segment machine of its own. The user's machine keeps its own
+ * findings (no logging, no tracing: SF1, SF2), which must still be reported.
+ */
+function fragmentHostStack(props: StackProps, arnEnv: string): { app: App; user: string[] } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'UserStack', props);
+  const waiter = new JobWaiter(stack, 'Waiter');
+  const load = new JobWaitFragment(stack, 'LoadWait', {
+    poller: waiter.pollerFunction,
+    statePrefix: 'Load: ',
+    submit: { jobDefinition: 'load-job', jobQueue: 'load-queue' },
+    cancelJobOnTimeout: true,
+    ownSegmentMachine: true,
+    timeout: Duration.hours(2),
+  });
+  const machine = new sfn.StateMachine(stack, 'Pipeline', {
+    definitionBody: sfn.DefinitionBody.fromChainable(load),
+  });
+  load.grantTo(machine);
+  return {
+    app,
+    user: [
+      'AwsSolutions-SF1 on UserStack/Pipeline/Resource',
+      'AwsSolutions-SF2 on UserStack/Pipeline/Resource',
+      ...addUserRole(stack, arnEnv),
+    ],
+  };
+}
+
+describe('cdk-nag: stepwait leaves no finding of its own, wherever it is deployed', () => {
+  it('in an env-agnostic stack, while the user’s own findings are still reported', () => {
+    const { app, user } = everyFeatureStack('Agnostic', {}, AGNOSTIC_ARN_ENV);
+    expect(findingsIn(app)).toEqual(user.sort());
+  });
+
+  it('in a stack with an explicit env, whose ARNs cdk-nag renders with the literal region and account', () => {
+    const { app, user } = everyFeatureStack('Specific', { env: ENV }, SPECIFIC_ARN_ENV);
+    expect(findingsIn(app)).toEqual(user.sort());
+  });
+
+  it('in a user’s machine hosting a fragment (submit, cancelJobOnTimeout, ownSegmentMachine), env-agnostic', () => {
+    const { app, user } = fragmentHostStack({}, AGNOSTIC_ARN_ENV);
+    expect(findingsIn(app)).toEqual(user.sort());
+  });
+
+  it('in a user’s machine hosting a fragment, in a stack with an explicit env', () => {
+    const { app, user } = fragmentHostStack({ env: ENV }, SPECIFIC_ARN_ENV);
+    expect(findingsIn(app)).toEqual(user.sort());
+  });
+
+  it('acknowledges a wildcard on another stack’s resource as cdk-nag sees it at synth (an import)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const shared = new Stack(app, 'Shared', { env: ENV });
+    const fn = new lambda.Function(shared, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+      role: new iam.Role(shared, 'FnRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }),
+    });
+    Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: 'Not what this test is about.' });
+    const user = new Stack(app, 'User', { env: ENV });
+    const role = new iam.Role(user, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+    });
+    fn.grantInvoke(role);
+    acknowledgeWildcard(
+      role,
+      'Invokes the function and its versions, as CDK grants it.',
+      functionVersionsArn(fn),
+    );
+    // The tree as built: a reference across stacks is still a Fn::GetAtt.
+    expect(findingsIn(user).filter((finding) => finding.startsWith('AwsSolutions-IAM5'))).toEqual([]);
+    // As synthesized, where cdk-nag 3 runs (a validation plugin): the reference is now an import.
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const failure = (() => {
+      try {
+        app.synth();
+        return '';
+      } catch (error) {
+        return String(error);
+      }
+    })();
+    expect(failure).not.toContain('AwsSolutions-IAM5');
+    expect(findingsIn(user).filter((finding) => finding.startsWith('AwsSolutions-IAM5'))).toEqual([]);
+    expect(
+      JSON.stringify(Template.fromStack(user).findResources('AWS::IAM::Policy')).includes('Fn::ImportValue'),
+    ).toBe(true);
   });
 });
 
