@@ -306,8 +306,10 @@ export class JobWaiter extends Construct {
   private createAlarms(props: JobWaiterProps): WaiterAlarms | undefined {
     const actions = props.alarmActions ?? [];
     if (props.alarms === false && actions.length > 0) {
-      throw new Error(
-        `${this.node.path}: alarmActions: given ${actions.length} action(s), but alarms is false; leave alarms out (actions create the alarms) or drop alarmActions`,
+      throw new StepWaitValidationError(
+        this,
+        'alarmActions',
+        `given ${actions.length} action(s), but alarms is false; leave alarms out (actions create the alarms) or drop alarmActions`,
       );
     }
     if (!(props.alarms ?? actions.length > 0)) return undefined;
