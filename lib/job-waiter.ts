@@ -163,6 +163,11 @@ export class JobWaiter extends Construct {
    */
   private checkSchedules(schedules: readonly WaitSchedule[]): void {
     const config = this.fragment.pollerConfig;
+    // A queue given as a construct or token is an ARN once deployed; the check stands in one for it.
+    const submitAsDeployed =
+      config.submit && Token.isUnresolved(config.submit.jobQueue)
+        ? { ...config.submit, jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/known-at-deploy' }
+        : config.submit;
     schedules.forEach((wait, index) => {
       const prop = `schedules[${index}].input`;
       const input = wait.input as unknown as Record<string, unknown>;
@@ -177,7 +182,7 @@ export class JobWaiter extends Construct {
       if (Token.isUnresolved(JSON.stringify(input))) return;
       const asRun = 'jobNamePrefix' in input ? { ...input, scheduledTime: '2026-01-01T02:00:00Z' } : input;
       try {
-        parseWaitRequest(asRun, config.stages, config.maxTimeoutSeconds, config.submit);
+        parseWaitRequest(asRun, config.stages, config.maxTimeoutSeconds, submitAsDeployed);
       } catch (error) {
         if (error instanceof InvalidInputError)
           throw new StepWaitValidationError(this, `${prop}.${error.field}`, error.detail);
