@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { JobOutcome } from '../../lib/local/batch-emulator';
 import { type LocalRunReport, type PollView, runLocalWait } from '../../lib/local/local-run';
-import { synthesizeWaiter } from '../../lib/local/local-waiter';
+import { runnableWaiter, synthesizeWaiter } from '../../lib/local/local-waiter';
 import { seededRandom } from '../../lib/local/seeded-random';
 import { MAX_MAX_TIMEOUT } from '../../lib/wait-fragment';
 import { endedWaitExitCode } from '../../lib/wait-outcome';
@@ -211,7 +211,7 @@ export async function localCommand(args: string[], output: Output): Promise<numb
   // Local runs allow deadlines up to the construct's limit, so a month-long job can be simulated.
   const synthesized = synthesizeWaiter({ waiter: { maxTimeout: MAX_MAX_TIMEOUT } });
   const report = await runLocalWait({
-    synthesized,
+    machine: runnableWaiter(synthesized),
     jobDurationSeconds: options.jobDurationSeconds,
     queueSeconds: options.queueSeconds,
     outcome: options.outcome,
