@@ -1,7 +1,5 @@
 import { LocalAppError } from '../../lib/local/app-error';
 import { loadApp } from '../../lib/local/app-synth';
-import { runLocalWait } from '../../lib/local/local-run';
-import { runnableWaiter, synthesizeWaiter } from '../../lib/local/local-waiter';
 import { chooseStateMachine, labelOf, runnableChoice } from '../../lib/local/machine-choice';
 import type { RunnableMachine } from '../../lib/local/runnable-machine';
 import { seededRandom } from '../../lib/local/seeded-random';
@@ -11,6 +9,7 @@ import { endedWaitExitCode } from '../../lib/wait-outcome';
 import type { DelayStrategy } from '../../waiters';
 import { liveView, type Output } from './local-live-view';
 import { LOCAL_USAGE, type LocalCommandOptions, parseLocalOptions } from './local-options';
+import { type LocalRuntimeModules, loadLocalRuntime } from './local-runtime';
 import { summaryTable } from './local-summary';
 import { formatDuration, UsageError } from './usage-error';
 
@@ -26,7 +25,11 @@ interface Chosen {
 
 const EXAMPLE_LABEL = 'the example app (StepWaitStack/BatchJobWaiter)';
 
-async function chooseMachine(options: LocalCommandOptions, output: Output): Promise<Chosen> {
+async function chooseMachine(
+  options: LocalCommandOptions,
+  output: Output,
+  { runnableWaiter, synthesizeWaiter }: LocalRuntimeModules,
+): Promise<Chosen> {
   if (options.app === undefined) {
     // The example allows deadlines up to the construct's limit, so a month-long job can be simulated.
     const synthesized = synthesizeWaiter({ waiter: { maxTimeout: MAX_MAX_TIMEOUT } });
@@ -79,7 +82,8 @@ export async function localCommand(args: string[], output: Output): Promise<numb
 
 async function run(options: LocalCommandOptions, output: Output): Promise<number> {
   const started = Date.now();
-  const chosen = await chooseMachine(options, output);
+  const runtime = await loadLocalRuntime();
+  const chosen = await chooseMachine(options, output, runtime);
   const { machine, label } = chosen;
   checkStubs(machine, label, options.stubs);
   const timeoutSeconds = timeoutFor(options, chosen);
@@ -91,7 +95,7 @@ async function run(options: LocalCommandOptions, output: Output): Promise<number
       `stepwait local: ${chosen.example ? '' : `${label}: `}a ${formatDuration(options.jobDurationSeconds)} job (queued ${formatDuration(options.queueSeconds)}, ending ${options.outcome}) on a local AWS Batch${chosen.example ? '' : `, ${waits === 1 ? 'one wait' : `${waits} waits`}`}\n`,
     );
   }
-  const report = await runLocalWait({
+  const report = await runtime.runLocalWait({
     machine,
     label,
     jobDurationSeconds: options.jobDurationSeconds,
