@@ -2,7 +2,7 @@ import { BATCH_STAGES, type DelayStrategy } from '../../waiters';
 import { HISTORY_EVENT_LIMIT } from './history';
 import { inPool } from './in-pool';
 import { type LocalRunReport, runLocalWait } from './local-run';
-import type { SynthesizedWaiter } from './local-waiter';
+import { runnableWaiter, type SynthesizedWaiter } from './local-waiter';
 import { seededRandom } from './seeded-random';
 
 /** A named way of spacing polls: a delay strategy per stage, passed to the same machine per execution. */
@@ -150,7 +150,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     let done = 0;
     const reports = await inPool(options.jobs, options.concurrency ?? 8, async (job, index) => {
       const report = await runLocalWait({
-        synthesized: options.synthesized,
+        machine: runnableWaiter(options.synthesized),
         jobDurationSeconds: job.durationSeconds,
         queueSeconds: job.queueSeconds,
         outcome: 'SUCCEEDED',

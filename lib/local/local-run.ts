@@ -1,24 +1,42 @@
-import { SubmitJobCommand } from '@aws-sdk/client-batch';
-import type { DelayStrategy } from '../../waiters';
 import { outcomeOf, type WaitOutcome } from '../wait-outcome';
+import { LocalAppError } from './app-error';
+import { batchAccountOf } from './batch-account';
 import { BatchEmulator, type BatchFaults, type JobOutcome } from './batch-emulator';
+import { defaultExecutionInput, LOCAL_JOB_NAME, type RequestOptions, requestFor } from './execution-input';
 import { estimatedCostUsd } from './history';
+import { LocalMachine } from './local-machine';
 import type { ExecutionStatus } from './local-state-machine';
-import { LocalWaiter, localBatchClient, type SynthesizedWaiter } from './local-waiter';
+import type { RunnableMachine } from './runnable-machine';
+import type { TaskStubs } from './stubs';
+import { registerTargets } from './submit-targets';
 import { VirtualClock } from './virtual-clock';
 
 /** One simulated job and how stepwait waits for it. */
-export interface LocalRunOptions {
-  synthesized: SynthesizedWaiter;
+export interface LocalRunOptions extends RequestOptions {
+  /** The machine to run: stepwait's example waiter (`runnableWaiter`) or one of the user's app. */
+  machine: RunnableMachine;
+  /** How messages name the machine. */
+  label?: string;
   /** Seconds the job runs (RUNNING). */
   jobDurationSeconds: number;
   /** Seconds the job queues before it starts (mostly RUNNABLE). */
   queueSeconds: number;
   outcome: JobOutcome;
-  timeoutSeconds?: number;
-  failOnTimeout?: boolean;
-  /** Per-stage delay strategies for this execution (the input's `overrides`). */
-  delays?: Record<string, DelayStrategy>;
+  /**
+   * The execution input. Default: each of the machine's waits gets its request where its fragment reads it
+   * (lib/local/execution-input.ts), with `timeoutSeconds`, `failOnTimeout` and `delays` from these options.
+   */
+  input?: unknown;
+  /** Results of the machine's own Tasks, by state name. */
+  stubs?: TaskStubs;
+  /**
+   * Queues and definitions the local Batch has besides those the machine's submit tasks name (one the app
+   * imports from elsewhere, one a request names); the simulated job goes to the first of each.
+   */
+  jobQueues?: readonly string[];
+  jobDefinitions?: readonly string[];
+  /** The simulated job's id, so an input or a stub can name it (default: a new UUID, as Batch gives). */
+  jobId?: string;
   /** Faults of the local Batch, e.g. `{ throttleProbability: 0.5 }`. */
   faults?: BatchFaults;
   random: () => number;
@@ -28,6 +46,8 @@ export interface LocalRunOptions {
 
 /** What a live view shows after each poll. */
 export interface PollView {
+  /** The waiter's name (its construct path by default): a machine may run several waits. */
+  waiter: string;
   stage: string;
   attempt: number;
   state: string;
@@ -62,21 +82,51 @@ export interface LocalRunReport {
   describeJobsCallSeconds: number[];
 }
 
-const JOB_QUEUE = 'stepwait-local-queue';
-const JOB_DEFINITION = 'stepwait-local-job:1';
+/** Where the simulated job goes unless told otherwise; the local Batch always has them. */
+export const LOCAL_JOB_QUEUE = 'stepwait-local-queue';
+export const LOCAL_JOB_DEFINITION = 'stepwait-local-job:1';
+
+/** Registers queues and definitions as the app names them; a name Batch would refuse is the app's mistake. */
+function register(action: () => void): void {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof RangeError) throw new LocalAppError(`the local Batch refuses it: ${error.message}`);
+    throw error;
+  }
+}
 
 /**
- * Submits one job to a fresh local Batch on 127.0.0.1 (through the real SDK) and waits for it with the
- * synthesized state machine. Each run has its own clock and emulator, so runs can go in parallel.
+ * Runs one wait of a synthesized machine against a fresh local Batch on 127.0.0.1 (reached through the real
+ * SDK). The simulated job is put there first, unless every wait of the machine submits its own (it is then
+ * submitted by the machine, under the business key LOCAL_JOB_NAME); either way it follows the job
+ * options. Each run has its own clock and emulator, so runs can go in parallel.
+ * @throws LocalAppError (before anything runs) if the input cannot be built or a Batch name is refused
  */
 export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunReport> {
+  const { machine } = options;
+  const label = options.label ?? machine.logicalId;
+  const jobQueues = options.jobQueues?.length ? options.jobQueues : [LOCAL_JOB_QUEUE];
+  const jobDefinitions = options.jobDefinitions?.length ? options.jobDefinitions : [LOCAL_JOB_DEFINITION];
+  const account = batchAccountOf([
+    ...machine.submitTargets.flatMap((target) => [target.jobQueue, target.jobDefinition]),
+    ...jobQueues,
+    ...jobDefinitions,
+  ]);
+  const submitsItsOwn = machine.allWaits.every((wait) => wait.config.submit !== undefined);
+  // The input is checked before the local Batch starts: an app that cannot be run this way is told so at once.
+  const inputFor = (jobId: string | undefined) =>
+    options.input !== undefined
+      ? options.input
+      : defaultExecutionInput(machine, label, (wait) => requestFor(wait, jobId, options));
+  inputFor(options.jobId ?? 'checked-before-the-job-exists');
+
   const clock = new VirtualClock();
   const startedAt = clock.now();
   const emulator = await BatchEmulator.start({
     clock,
     random: options.random,
-    jobQueues: [JOB_QUEUE],
-    jobDefinitions: [JOB_DEFINITION],
+    ...account,
     defaultJobSpec: {
       // The queue time is split the way Batch jobs spend it: a moment each in SUBMITTED, PENDING and
       // STARTING, the rest in RUNNABLE waiting for capacity.
@@ -86,28 +136,39 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
     },
   });
   try {
-    const batch = localBatchClient(emulator.endpoint);
-    const { jobId } = await batch.send(
-      new SubmitJobCommand({
-        jobName: 'stepwait-local-job',
-        jobQueue: JOB_QUEUE,
-        jobDefinition: JOB_DEFINITION,
-      }),
-    );
-    batch.destroy();
+    register(() => {
+      registerTargets(emulator, machine.submitTargets);
+      for (const queue of jobQueues)
+        if (emulator.jobQueue(queue) === undefined) emulator.registerJobQueue(queue);
+      for (const definition of jobDefinitions)
+        if (!emulator.hasJobDefinition(definition)) emulator.registerJobDefinition(definition);
+    });
+    let simulatedJobId: string | undefined;
+    if (!submitsItsOwn) {
+      register(() => {
+        simulatedJobId = emulator.addJob({
+          jobName: LOCAL_JOB_NAME,
+          jobQueue: jobQueues[0],
+          jobDefinition: jobDefinitions[0],
+          ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
+        });
+      });
+    }
     if (options.faults) emulator.setFaults(options.faults);
 
     let polls = 0;
-    const waiter = new LocalWaiter({
-      synthesized: options.synthesized,
+    const local = new LocalMachine({
+      machine,
       batchEndpoint: emulator.endpoint,
       clock,
       random: options.random,
+      ...(options.stubs === undefined ? {} : { stubs: options.stubs }),
       log: (line) => {
         if (line.stage === undefined || options.onPoll === undefined) return;
         polls++;
         const jobs = line.jobs as { status?: string }[] | undefined;
         options.onPoll({
+          waiter: String(line.waiter),
           stage: String(line.stage),
           attempt: Number(line.attempt),
           state: String(line.state),
@@ -118,15 +179,7 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
         });
       },
     });
-    const overrides = Object.fromEntries(
-      Object.entries(options.delays ?? {}).map(([stage, delay]) => [stage, { delay }]),
-    );
-    const result = await waiter.run({
-      jobId,
-      ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
-      ...(options.failOnTimeout === undefined ? {} : { failOnTimeout: options.failOnTimeout }),
-      ...(Object.keys(overrides).length > 0 ? { overrides } : {}),
-    });
+    const result = await local.run(inputFor(simulatedJobId));
 
     // The local engine already calls a Fail with StepWait.Timeout TIMED_OUT; Step Functions says FAILED
     // (only the machine's own TimeoutSeconds, States.Timeout, is TIMED_OUT there). The outcome is then the
@@ -138,16 +191,24 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       ...(result.output === undefined ? {} : { output: JSON.stringify(result.output) }),
       ...(result.error === undefined ? {} : { error: result.error }),
     });
-    const stoppedAt = emulator.job(jobId as string)?.stoppedAt;
+    // The simulated job: put there first, or the newest the machine submitted under the business key.
+    const job =
+      simulatedJobId === undefined
+        ? emulator
+            .jobs()
+            .filter((candidate) => candidate.jobName === LOCAL_JOB_NAME)
+            .at(-1)
+        : emulator.job(simulatedJobId);
+    const stoppedAt = job?.stoppedAt;
     const noticedAt = startedAt + result.simulatedSeconds * 1000;
     const noticed = status === 'SUCCEEDED' || result.error === 'StepWait.JobFailed';
-    // A long wait runs in several executions: the main one and the segments it handed over to.
+    // A long wait runs in several executions: the main one and those it started (segments, nested waits).
     const executions = [result, ...result.segments.map((segment) => segment.result)];
     const polled: Record<string, number> = {};
     for (const execution of executions) {
       for (const [state, count] of Object.entries(execution.entered)) {
-        if (!state.endsWith(' Poll')) continue;
-        const stage = state.slice(0, -' Poll'.length);
+        if (!machine.pollTasks.includes(state)) continue;
+        const stage = state.replace(/ Poll$/, '');
         polled[stage] = (polled[stage] ?? 0) + count;
       }
     }

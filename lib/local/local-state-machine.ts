@@ -34,6 +34,11 @@ export interface LocalRuntime {
   lambdas: Record<string, LocalLambda>;
   /** Handlers for other Task resources, by Resource ARN (e.g. `arn:aws:states:::batch:submitJob`). */
   integrations?: Record<string, LocalIntegration>;
+  /**
+   * Fixed results by state name, for Tasks nothing here runs (a host machine's own work); they come first.
+   * A Lambda invoke's stub is the function's result, answered in the `lambda:invoke` envelope.
+   */
+  stubs?: Readonly<Record<string, unknown>>;
   /** Chance for retried tasks' FULL jitter; inject a seeded one for repeatable runs. */
   random?: () => number;
   /** The context object (`$$.Execution.Id`, ...), which the engine fills only from here. */
@@ -98,6 +103,11 @@ function allStates(states: Record<string, StateDefinition>): [string, StateDefin
   ]);
 }
 
+/** The lambda:invoke response shape (Lambda Invoke API): the function's result is under Payload. */
+function invokeResponse(result: unknown): Record<string, unknown> {
+  return { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
+}
+
 class ExecutionLimitError extends Error {
   constructor(
     readonly error: string,
@@ -147,7 +157,16 @@ export class LocalStateMachine {
     counts: { lambdaInvocations: number },
   ): (input: unknown) => Promise<unknown> {
     const resource = state.Resource ?? '';
-    if (resource === LAMBDA_INVOKE || functionLogicalId(resource) !== undefined) {
+    const invokesLambda = resource === LAMBDA_INVOKE || functionLogicalId(resource) !== undefined;
+    if (runtime.stubs !== undefined && Object.hasOwn(runtime.stubs, stateName)) {
+      const stub = runtime.stubs[stateName];
+      return async () => {
+        if (!invokesLambda) return structuredClone(stub);
+        counts.lambdaInvocations++;
+        return resource === LAMBDA_INVOKE ? invokeResponse(structuredClone(stub)) : structuredClone(stub);
+      };
+    }
+    if (invokesLambda) {
       const envelope = resource === LAMBDA_INVOKE;
       const logicalId = envelope
         ? functionLogicalId(state.Parameters?.FunctionName)
@@ -162,8 +181,7 @@ export class LocalStateMachine {
         counts.lambdaInvocations++;
         const payload = envelope ? (input as { Payload?: unknown }).Payload : input;
         const result = await lambda(structuredClone(payload), { stateName });
-        // The lambda:invoke response shape (Lambda Invoke API): the function's result is under Payload.
-        return envelope ? { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 } : result;
+        return envelope ? invokeResponse(result) : result;
       };
     }
     const integration = runtime.integrations?.[resource];

@@ -62,9 +62,14 @@ export function registerSubmitTargets(
         (other) => other.jobQueue === target.jobQueue && other.jobDefinition === target.jobDefinition,
       ) === index,
   );
+  registerTargets(emulator, targets);
+  return targets;
+}
+
+/** Registers each queue and definition the emulator does not know yet; known ones are left as they are. */
+export function registerTargets(emulator: BatchEmulator, targets: readonly SubmitTarget[]): void {
   for (const { jobQueue, jobDefinition } of targets) {
     if (emulator.jobQueue(jobQueue) === undefined) emulator.registerJobQueue(jobQueue);
     if (!emulator.hasJobDefinition(jobDefinition)) emulator.registerJobDefinition(jobDefinition);
   }
-  return targets;
 }

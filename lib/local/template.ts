@@ -10,8 +10,17 @@ export const LOCAL_REGION = 'us-east-1';
 
 type CfnValue = string | number | boolean | null | CfnValue[] | { [key: string]: CfnValue };
 
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, CfnValue>;
+  /** CDK writes the construct path here as `aws:cdk:path` (unless path metadata is off). */
+  Metadata?: Record<string, unknown>;
+}
+
 export interface CfnTemplate {
-  Resources: Record<string, { Type: string; Properties?: Record<string, CfnValue> }>;
+  Resources: Record<string, CfnResource>;
+  /** Template parameters; a Ref to one with a Default resolves to that default here. */
+  Parameters?: Record<string, { Type?: string; Default?: CfnValue }>;
 }
 
 /** The definition of one state machine and the logical ids of the resources it refers to. */
@@ -20,7 +29,18 @@ export interface SynthesizedStateMachine {
   definition: AslDefinition;
 }
 
-/** The placeholder ARN that stands for a resource's ARN token. */
+/** A name a resource gives itself (e.g. JobQueueName), when it is a plain string in the template. */
+function ownName(template: CfnTemplate, logicalId: string, property: string): string {
+  const name = template.Resources[logicalId]?.Properties?.[property];
+  return typeof name === 'string' ? name : logicalId;
+}
+
+/**
+ * The placeholder ARN that stands for a resource's ARN token. Batch queues and definitions get ARNs of
+ * Batch's own shape (`Ref` of both returns the ARN, CloudFormation resource reference), named as the template
+ * names them, so a `Submit Job` task of the same template names a queue and definition the local Batch can
+ * register.
+ */
 export function placeholderArn(template: CfnTemplate, logicalId: string): string {
   const type = template.Resources[logicalId]?.Type;
   switch (type) {
@@ -28,9 +48,20 @@ export function placeholderArn(template: CfnTemplate, logicalId: string): string
       return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
     case 'AWS::StepFunctions::StateMachine':
       return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+    case 'AWS::Batch::JobQueue':
+      return `arn:aws:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job-queue/${ownName(template, logicalId, 'JobQueueName')}`;
+    case 'AWS::Batch::JobDefinition':
+      return `arn:aws:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job-definition/${ownName(template, logicalId, 'JobDefinitionName')}:1`;
     default:
       return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
   }
+}
+
+/** The logical id of the state machine behind a placeholder ARN, or undefined for anything else. */
+export function stateMachineLogicalId(arn: unknown): string | undefined {
+  if (typeof arn !== 'string') return undefined;
+  const prefix = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:`;
+  return arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
 }
 
 function resolve(template: CfnTemplate, value: CfnValue): string {
@@ -51,12 +82,26 @@ function resolve(template: CfnTemplate, value: CfnValue): string {
         throw new Error(`Fn::Select index ${index} is outside ${JSON.stringify(items)}`);
       return item;
     }
+    if ('Fn::ImportValue' in value) {
+      // Only a deployed stack exports values; nothing local stands for one.
+      throw new Error(
+        `Fn::ImportValue ${JSON.stringify(value['Fn::ImportValue'])}: a value exported by another deployed stack cannot be read locally`,
+      );
+    }
     if ('Ref' in value) {
       const ref = value.Ref as string;
       if (ref === 'AWS::Region') return LOCAL_REGION;
       if (ref === 'AWS::AccountId') return LOCAL_ACCOUNT;
       if (ref === 'AWS::Partition') return 'aws';
       if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
+      const parameter = template.Parameters?.[ref];
+      if (parameter !== undefined) {
+        // A deployment may pass another value; locally the template's default is all there is.
+        if (parameter.Default === undefined) {
+          throw new Error(`Ref ${ref}: a template parameter without a Default has no value locally`);
+        }
+        return resolve(template, parameter.Default);
+      }
       return placeholderArn(template, ref);
     }
   }
@@ -72,18 +117,32 @@ function resolveList(template: CfnTemplate, value: CfnValue): string[] {
   throw new Error(`cannot resolve ${JSON.stringify(value).slice(0, 200)} to a list`);
 }
 
-/** Every state machine in the template, with its concrete ASL. */
-export function stateMachinesIn(template: CfnTemplate): SynthesizedStateMachine[] {
+/** One state machine's concrete ASL. @throws Error saying what could not be resolved locally */
+export function stateMachineDefinition(template: CfnTemplate, logicalId: string): AslDefinition {
+  const resource = template.Resources[logicalId];
+  if (resource?.Type !== 'AWS::StepFunctions::StateMachine') {
+    throw new Error(`${logicalId} is not a state machine of this template`);
+  }
+  const definitionString = resource.Properties?.DefinitionString;
+  if (definitionString === undefined) {
+    throw new Error(`${logicalId} has no DefinitionString (a definition kept in S3 is not read locally)`);
+  }
+  return JSON.parse(resolve(template, definitionString)) as AslDefinition;
+}
+
+/** The logical ids of the template's state machines, in template order. */
+export function stateMachineIdsIn(template: CfnTemplate): string[] {
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine')
-    .map(([logicalId, resource]) => {
-      const definitionString = resource.Properties?.DefinitionString;
-      if (definitionString === undefined) throw new Error(`${logicalId} has no DefinitionString`);
-      return {
-        logicalId,
-        definition: JSON.parse(resolve(template, definitionString)) as AslDefinition,
-      };
-    });
+    .map(([logicalId]) => logicalId);
+}
+
+/** Every state machine in the template, with its concrete ASL. */
+export function stateMachinesIn(template: CfnTemplate): SynthesizedStateMachine[] {
+  return stateMachineIdsIn(template).map((logicalId) => ({
+    logicalId,
+    definition: stateMachineDefinition(template, logicalId),
+  }));
 }
 
 /** The logical id of the Lambda function behind a placeholder ARN, or undefined for anything else. */

@@ -157,6 +157,40 @@ describe('stepwait local --json', () => {
     expect(second.simulatedSeconds).toBe(first.simulatedSeconds);
   });
 
+  it('shows why a failed wait failed in text, as --json has it: reason, status reason, exit code, log stream', async () => {
+    const { code, stdout } = await runLocal(['--outcome', 'FAILED', '--job-duration', '600']);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^ +outcome +FAILED \(StepWait\.JobFailed\)$/m);
+    expect(stdout).toMatch(/^ +reason +JobComplete: job [0-9a-f-]+ failed$/m);
+    expect(stdout).toMatch(
+      /^ +job +([0-9a-f-]+) FAILED: Essential container in task exited, exit code 1, log stream stepwait-local-job\/default\/\1$/m,
+    );
+  });
+
+  it('shows why a wait timed out in text, and the job as it was', async () => {
+    const failed = await runLocal(['--timeout', '1h']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/^ +outcome +TIMED_OUT \(StepWait\.Timeout\)$/m);
+    expect(failed.stdout).toMatch(/^ +reason +.*deadline/m);
+    expect(failed.stdout).toMatch(
+      /^ +job +[0-9a-f-]+ RUNNING: log stream stepwait-local-job\/default\/[0-9a-f-]+$/m,
+    );
+    const ended = await runLocal(['--timeout', '1h', '--no-fail-on-timeout']);
+    expect(ended.code).toBe(0);
+    // Ended normally: the jobs come from the output, which also names them.
+    expect(ended.stdout).toMatch(
+      /^ +job +[0-9a-f-]+ \(stepwait-local-job\) RUNNING: log stream stepwait-local-job\/default\/[0-9a-f-]+$/m,
+    );
+  });
+
+  it("refuses a --timeout above the waiter's maxTimeout as a bad option (exit 2), before running", async () => {
+    // 364 days is the example's maxTimeout (MAX_MAX_TIMEOUT); the first poll would refuse more.
+    await expect(runLocal(['--timeout', '400d'])).rejects.toThrowError(UsageError);
+    await expect(runLocal(['--timeout', '400d'])).rejects.toThrowError(
+      /--timeout: at most 31449600 s \(364d 0h 0m\), the maxTimeout of the example app/,
+    );
+  });
+
   it('shows a live view and a summary table without --json', async () => {
     const { code, stdout, stderr } = await runLocal(['--job-duration', '300']);
     expect(code).toBe(0);
@@ -182,9 +216,24 @@ describe('stepwait local options', () => {
       [['--job-duration', 'two hours'], /--job-duration: expected whole seconds or a duration/],
       [['--timeout', '0'], /--timeout: must be at least 1/],
       [['--delay', 'linear:5'], /--delay: expected fixed/],
-      [['--delay', 'exponential:60:5'], /--delay exponential:60:5: must be >= minDelay/],
-      [['--delay', 'fixed:0'], /--delay fixed:0: expected whole seconds from 1/],
-      [['--delay', 'fixed:5:6'], /--delay fixed:5:6: must be <= delay \(5\), got 6/],
+      [['--delay', 'exponential:60:5'], /--delay exponential:60:5: maxDelay: must be >= minDelay/],
+      [['--delay', 'fixed:0'], /--delay fixed:0: delay: expected whole seconds from 1/],
+      [['--delay', 'fixed:5:6'], /--delay fixed:5:6: jitter: must be <= delay \(5\), got 6/],
+      [
+        ['--delay', 'fixed:-5'],
+        /--delay fixed:-5: delay: expected whole seconds from 1 to 31536000, got "-5" \(allowed: fixed:<s>\[:<jitter>\] \(s from 1, jitter from 0 up to s\)/,
+      ],
+      [
+        ['--delay', 'fixed:5:-1'],
+        /--delay fixed:5:-1: jitter: expected whole seconds from 0 to 31536000, got "-1"/,
+      ],
+      [['--delay', 'exponential:-1:5'], /--delay exponential:-1:5: minDelay: expected whole seconds from 1/],
+      [['--state-machine', 'X'], /--state-machine: give --app too/],
+      [['--input', '{'], /--input: expected JSON/],
+      [['--input', '{}', '--timeout', '1h'], /--input: the input is then yours, so put --timeout in it/],
+      [['--stub', 'Prepare'], /--stub: expected "<State name>=<JSON result>"/],
+      [['--stub', 'Prepare={x'], /--stub "Prepare": the result must be JSON/],
+      [['--job-id', 'no spaces'], /--job-id: expected a Batch job id/],
       [['--throttle', '1.5'], /--throttle: expected a fraction/],
       [['--seed=-1'], /--seed: expected a whole number/],
       [['--seed', 'abc'], /--seed: expected a whole number/],

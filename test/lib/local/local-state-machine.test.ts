@@ -68,6 +68,45 @@ describe('LocalStateMachine', () => {
     ).rejects.toThrowError(/calls arn:aws:states:::batch:submitJob, which has no local handler/);
   });
 
+  it('answers stubbed Tasks with their fixed result: a Lambda invoke in its envelope, anything else as it is', async () => {
+    const machine = new LocalStateMachine({
+      StartAt: 'Call',
+      States: {
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: FN, 'Payload.$': '$' },
+          ResultSelector: { 'seen.$': '$.Payload' },
+          ResultPath: '$.call',
+          Next: 'Publish',
+        },
+        Publish: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sns:publish',
+          Parameters: { TopicArn: 'arn:aws:sns:us-east-1:123456789012:t', Message: 'm' },
+          ResultPath: '$.published',
+          End: true,
+        },
+      },
+    });
+    const result = await machine.run(
+      { input: 1 },
+      {
+        clock: new VirtualClock(0),
+        lambdas: {},
+        stubs: { Call: { rows: 5 }, Publish: { MessageId: 'local-1' } },
+      },
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    // The ResultSelector read the stub from the envelope's Payload, as it reads a real function's result.
+    expect(result.output).toEqual({
+      input: 1,
+      call: { seen: { rows: 5 } },
+      published: { MessageId: 'local-1' },
+    });
+    expect(result.lambdaInvocations).toBe(1);
+  });
+
   it('fails an execution past 25,000 history events, which the engine alone would let run', async () => {
     const loop = {
       StartAt: 'Tick',

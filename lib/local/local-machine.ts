@@ -1,0 +1,129 @@
+import { createPollHandler } from '../../lambdas/poll';
+import { batchIntegrations, localBatchClient } from './batch-integrations';
+import {
+  type AslDefinition,
+  type LocalExecutionResult,
+  type LocalIntegration,
+  type LocalLambda,
+  type LocalRuntime,
+  LocalStateMachine,
+} from './local-state-machine';
+import {
+  type ChildExecution,
+  type ChildMachine,
+  type NestedExecutionOptions,
+  nestedExecutionIntegrations,
+} from './nested-executions';
+import type { RunnableMachine } from './runnable-machine';
+import type { TaskStubs } from './stubs';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
+import type { VirtualClock } from './virtual-clock';
+
+export interface LocalMachineOptions {
+  machine: RunnableMachine;
+  /** Where the poller's Batch client and the Batch integrations go (the local emulator). */
+  batchEndpoint: string;
+  clock: VirtualClock;
+  random?: () => number;
+  /** The poller's log lines. */
+  log?: (line: Record<string, unknown>) => void;
+  /** Runs before each poller invocation; throw a named error here to inject a Lambda fault. */
+  beforeInvoke?: (stateName: string) => void;
+  /** Faults of the StartExecution calls (hand-overs, nested waits), and executions to stop. */
+  handOver?: NestedExecutionOptions;
+  /** A new wait's id; default a random UUID (segment executions are named after it). */
+  newWaitId?: () => string;
+  /** Results of the Tasks nothing here runs, by state name (see lib/local/stubs.ts). */
+  stubs?: TaskStubs;
+}
+
+/** A wait's result: the main execution's, and each execution it started (segments, nested waits), in order. */
+export interface LocalWaitResult extends LocalExecutionResult {
+  segments: ChildExecution[];
+}
+
+/** Engines by definition: validation costs ~80 ms, so each definition is built once however often it runs. */
+const engines = new WeakMap<AslDefinition, LocalStateMachine>();
+
+export function engineFor(definition: AslDefinition): LocalStateMachine {
+  let engine = engines.get(definition);
+  if (engine === undefined) {
+    engine = new LocalStateMachine(definition);
+    engines.set(definition, engine);
+  }
+  return engine;
+}
+
+let localRuns = 0;
+
+/**
+ * A synthesized state machine running here: real ASL, the shipped poller code in process for every poller
+ * its Poll tasks invoke, Batch integrations answered by the local Batch, the machines it starts (its segment
+ * machine, a JobWaiter run nested) run as nested executions on the same clock, and stubs for the rest.
+ */
+export class LocalMachine {
+  readonly engine: LocalStateMachine;
+  /** What its runs talk to: the clock, the pollers in process, the Batch and nested-execution integrations. */
+  readonly runtime: LocalRuntime;
+  /** The machines it may start, by ARN; replace one's `machine` to model a redeploy mid-wait. */
+  readonly children: Readonly<Record<string, ChildMachine>>;
+  private started: ChildExecution[] = [];
+  private readonly stateMachineArn: string;
+
+  constructor(options: LocalMachineOptions) {
+    const random = options.random ?? Math.random;
+    const poll = createPollHandler({
+      batch: localBatchClient(options.batchEndpoint),
+      now: () => options.clock.now(),
+      random,
+      log: options.log ?? (() => {}),
+      ...(options.newWaitId ? { newWaitId: options.newWaitId } : {}),
+    });
+    const poller: LocalLambda = async (payload, { stateName }) => {
+      options.beforeInvoke?.(stateName);
+      return poll(payload);
+    };
+    const { machine } = options;
+    this.stateMachineArn = machine.stateMachineArn;
+    this.engine = engineFor(machine.definition);
+    const integrations: Record<string, LocalIntegration> = batchIntegrations(
+      localBatchClient(options.batchEndpoint),
+    );
+    this.runtime = {
+      clock: options.clock,
+      lambdas: Object.fromEntries(machine.pollers.map((key) => [key, poller])),
+      integrations,
+      random,
+      ...(options.stubs === undefined ? {} : { stubs: options.stubs }),
+    };
+    this.children = Object.fromEntries(
+      Object.entries(machine.children).map(([arn, definition]) => [
+        arn,
+        { machine: engineFor(definition), runtime: this.runtime },
+      ]),
+    );
+    Object.assign(
+      integrations,
+      nestedExecutionIntegrations(
+        this.children,
+        { push: (execution) => this.started.push(execution) },
+        options.handOver,
+      ),
+    );
+  }
+
+  async run(input: unknown): Promise<LocalWaitResult> {
+    this.started = [];
+    // The context object the engine only has when given: Hand Over associates segments with this execution.
+    const name = `local-${++localRuns}`;
+    const machineName = this.stateMachineArn.split(':').pop();
+    const context = {
+      Execution: {
+        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`,
+        Name: name,
+      },
+    };
+    const result = await this.engine.run(input, { ...this.runtime, context });
+    return { ...result, segments: this.started };
+  }
+}

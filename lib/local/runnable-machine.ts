@@ -1,0 +1,220 @@
+import type { PollerConfig } from '../../lambdas/poller-config';
+import { LocalAppError } from './app-error';
+import type { AslDefinition } from './local-state-machine';
+import { DESCRIBE_EXECUTION, START_EXECUTION_SYNC_2 } from './nested-executions';
+import { type SubmitTarget, submitTargetsOf } from './submit-targets';
+import {
+  type CfnTemplate,
+  functionLogicalId,
+  placeholderArn,
+  stateMachineDefinition,
+  stateMachineLogicalId,
+} from './template';
+
+/** Where a JobWaitFragment in a machine reads its request, and how it waits (its poll events' config). */
+export interface WaitSite {
+  /** The fragment's `statePrefix` ('' for none). */
+  readonly statePrefix: string;
+  /** Its `Start` state's request path (`$`, `$.load`, `$$.Execution.Input`, ...). */
+  readonly inputPath: string;
+  readonly config: PollerConfig;
+}
+
+/** A Task state stepwait has no stand-in for: the host machine's own work, which needs a stub to run here. */
+export interface OwnTask {
+  readonly name: string;
+  /** What it calls (its Resource, and for a Lambda invoke the function). */
+  readonly calls: string;
+}
+
+/**
+ * A state machine of a synthesized template with everything its Tasks reach, as a local run needs it: the
+ * poller functions to run in process, the machines it starts (its segment machine, a JobWaiter it runs
+ * nested), the Batch queues and definitions it submits to, and the Tasks nothing here can run.
+ */
+export interface RunnableMachine {
+  /** The logical id, as placeholder ARNs name it. */
+  readonly logicalId: string;
+  readonly definition: AslDefinition;
+  readonly stateMachineArn: string;
+  /** Keys (function logical ids) of the Lambda functions its Poll tasks invoke: stepwait's poller. */
+  readonly pollers: readonly string[];
+  /** The machines its tasks (and theirs) start with startExecution.sync:2, by placeholder ARN. */
+  readonly children: Readonly<Record<string, AslDefinition>>;
+  /** The JobWaitFragments in the machine itself (not in the machines it starts). */
+  readonly waits: readonly WaitSite[];
+  /** Whether the machine is a segment machine (its waits take handed-over states): it is started by another. */
+  readonly isSegment: boolean;
+  /** Every wait it runs, its children's included. */
+  readonly allWaits: readonly WaitSite[];
+  /** Task states, its children's included, that need a stub: by state name. */
+  readonly ownTasks: readonly OwnTask[];
+  /** The Poll tasks of every wait it runs (children's included), by state name. */
+  readonly pollTasks: readonly string[];
+  /** Task states stepwait answers itself (polls, Batch and nested-execution integrations), by name. */
+  readonly standInTasks: readonly string[];
+  /** Queues and definitions its submit tasks (and its children's) name. */
+  readonly submitTargets: readonly SubmitTarget[];
+}
+
+const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+/** The Step Functions integrations the local Batch answers (lib/local/local-waiter.ts batchIntegrations). */
+const BATCH_INTEGRATIONS = [
+  'arn:aws:states:::batch:submitJob',
+  'arn:aws:states:::aws-sdk:batch:terminateJob',
+];
+
+interface StateDefinition {
+  Type?: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  Branches?: { States: Record<string, StateDefinition> }[];
+  ItemProcessor?: { States: Record<string, StateDefinition> };
+  Iterator?: { States: Record<string, StateDefinition> };
+}
+
+function allStates(states: Record<string, StateDefinition>): [string, StateDefinition][] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    [name, state] as [string, StateDefinition],
+    ...(state.Branches ?? []).flatMap((branch) => allStates(branch.States)),
+    ...allStates(state.ItemProcessor?.States ?? state.Iterator?.States ?? {}),
+  ]);
+}
+
+/**
+ * The poller config of a stepwait Poll task, or undefined for any other Task. A Poll task is recognised by
+ * its event (lib/wait-fragment.ts: `{ schemaVersion, config: <JSON string>, state.$ }`), not by its name,
+ * which a `statePrefix` changes and a user's own task could share.
+ */
+function pollConfigOf(state: StateDefinition): PollerConfig | undefined {
+  if (state.Resource !== LAMBDA_INVOKE) return undefined;
+  const payload = state.Parameters?.Payload as Record<string, unknown> | undefined;
+  if (typeof payload?.schemaVersion !== 'number' || typeof payload.config !== 'string') return undefined;
+  if (!('state.$' in payload)) return undefined;
+  try {
+    const config = JSON.parse(payload.config) as PollerConfig;
+    return Array.isArray(config.stages) ? config : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface MachineParts {
+  pollers: Set<string>;
+  children: Map<string, AslDefinition>;
+  ownTasks: OwnTask[];
+  pollTasks: string[];
+  standInTasks: string[];
+  waits: WaitSite[];
+  submitTargets: SubmitTarget[];
+}
+
+/** Sorts one machine's Task states into what stepwait answers and what needs a stub; follows started machines. */
+function collect(
+  template: CfnTemplate,
+  logicalId: string,
+  definition: AslDefinition,
+  parts: MachineParts,
+  visited: Set<string>,
+): WaitSite[] {
+  visited.add(logicalId);
+  const states = allStates(definition.States as Record<string, StateDefinition>);
+  const byName = new Map(states);
+  const waits: WaitSite[] = [];
+  for (const [name, state] of states) {
+    if (state.Type !== 'Task') continue;
+    const resource = state.Resource ?? '';
+    const config = pollConfigOf(state);
+    if (config !== undefined) {
+      const pollerKey = functionLogicalId(state.Parameters?.FunctionName);
+      if (pollerKey !== undefined) {
+        parts.pollers.add(pollerKey);
+        parts.pollTasks.push(name);
+        parts.standInTasks.push(name);
+        const firstPoll = `${config.stages[0]} Poll`;
+        if (name.endsWith(firstPoll)) {
+          const statePrefix = name.slice(0, -firstPoll.length);
+          const start = byName.get(`${statePrefix}Start`);
+          const inputPath = start?.Parameters?.['request.$'];
+          waits.push({ statePrefix, inputPath: typeof inputPath === 'string' ? inputPath : '$', config });
+        }
+        continue;
+      }
+    }
+    if (BATCH_INTEGRATIONS.includes(resource) || resource === DESCRIBE_EXECUTION) {
+      parts.standInTasks.push(name);
+      continue;
+    }
+    const childId =
+      resource === START_EXECUTION_SYNC_2
+        ? stateMachineLogicalId(state.Parameters?.StateMachineArn)
+        : undefined;
+    if (childId !== undefined && template.Resources[childId] !== undefined) {
+      parts.standInTasks.push(name);
+      if (!visited.has(childId)) {
+        const child = stateMachineDefinition(template, childId);
+        parts.children.set(placeholderArn(template, childId), child);
+        collect(template, childId, child, parts, visited);
+      }
+      continue;
+    }
+    const functionName = state.Parameters?.FunctionName;
+    const calls =
+      resource === LAMBDA_INVOKE && functionName !== undefined
+        ? `${resource} ${functionLogicalId(functionName) ?? String(functionName)}`
+        : resource;
+    parts.ownTasks.push({ name, calls });
+  }
+  parts.waits.push(...waits);
+  parts.submitTargets.push(...submitTargetsOf(definition));
+  return waits;
+}
+
+/** Each target once, in the order first named. */
+function distinct(targets: SubmitTarget[]): SubmitTarget[] {
+  return targets.filter(
+    (target, index) =>
+      targets.findIndex(
+        (other) => other.jobQueue === target.jobQueue && other.jobDefinition === target.jobDefinition,
+      ) === index,
+  );
+}
+
+/**
+ * The state machine `logicalId` of a synthesized template, ready to run here.
+ * @throws LocalAppError if its definition (or a started machine's) cannot be read locally
+ */
+export function runnableMachine(template: CfnTemplate, logicalId: string): RunnableMachine {
+  const parts: MachineParts = {
+    pollers: new Set(),
+    children: new Map(),
+    ownTasks: [],
+    pollTasks: [],
+    standInTasks: [],
+    waits: [],
+    submitTargets: [],
+  };
+  let definition: AslDefinition;
+  let waits: WaitSite[];
+  try {
+    definition = stateMachineDefinition(template, logicalId);
+    waits = collect(template, logicalId, definition, parts, new Set());
+  } catch (error) {
+    if (error instanceof LocalAppError) throw error;
+    throw new LocalAppError(`state machine ${logicalId}: ${(error as Error).message}`);
+  }
+  return {
+    logicalId,
+    definition,
+    stateMachineArn: placeholderArn(template, logicalId),
+    pollers: [...parts.pollers],
+    children: Object.fromEntries(parts.children),
+    waits,
+    isSegment: waits.some((wait) => wait.config.acceptsHandOver === true),
+    allWaits: parts.waits,
+    ownTasks: parts.ownTasks,
+    pollTasks: [...new Set(parts.pollTasks)],
+    standInTasks: [...new Set(parts.standInTasks)],
+    submitTargets: distinct(parts.submitTargets),
+  };
+}
