@@ -1,6 +1,7 @@
 /**
  * stepwait, the package entry (`require('stepwait')` / `import ... from 'stepwait'`): the CDK constructs
- * and the waiter model. The local runtime (lib/local) is not part of it: it needs development-only packages.
+ * and the waiter model. The local runtime (lib/local) is not part of it: the `stepwait local` command loads
+ * it when a run starts.
  */
 export type { PollerConfig } from './lambdas/poller-config';
 export { METRICS_NAMESPACE, WAITER_DIMENSION, WaitMetric } from './lambdas/wait-metrics';

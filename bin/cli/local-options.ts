@@ -4,7 +4,7 @@ import { LocalAppError } from '../../lib/local/app-error';
 import type { JobOutcome } from '../../lib/local/batch-emulator';
 import { parseStub } from '../../lib/local/stubs';
 import { type DelayStrategy, DelayStrategyError, validateDelayStrategy } from '../../waiters';
-import { parseDurationSeconds, UsageError } from './usage-error';
+import { attachNegativeValues, parseDurationSeconds, UsageError } from './usage-error';
 
 export const LOCAL_USAGE = `Usage: stepwait local [options]
 
@@ -106,32 +106,41 @@ function parseJson(value: string, option: string): unknown {
   }
 }
 
+const LOCAL_OPTIONS = {
+  'job-duration': { type: 'string' },
+  'queue-time': { type: 'string' },
+  outcome: { type: 'string' },
+  'job-id': { type: 'string' },
+  timeout: { type: 'string' },
+  'no-fail-on-timeout': { type: 'boolean' },
+  delay: { type: 'string' },
+  app: { type: 'string' },
+  'state-machine': { type: 'string' },
+  stub: { type: 'string', multiple: true },
+  input: { type: 'string' },
+  'job-queue': { type: 'string', multiple: true },
+  'job-definition': { type: 'string', multiple: true },
+  throttle: { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Options that take a value: a negative number after one is its value (`--timeout -1h`), refused by its own check. */
+const TAKES_VALUE = new Set(
+  Object.entries(LOCAL_OPTIONS)
+    .filter(([, option]) => option.type === 'string')
+    .map(([name]) => name),
+);
+
 export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args,
+      args: attachNegativeValues(args, TAKES_VALUE),
       strict: true,
       allowPositionals: false,
-      options: {
-        'job-duration': { type: 'string' },
-        'queue-time': { type: 'string' },
-        outcome: { type: 'string' },
-        'job-id': { type: 'string' },
-        timeout: { type: 'string' },
-        'no-fail-on-timeout': { type: 'boolean' },
-        delay: { type: 'string' },
-        app: { type: 'string' },
-        'state-machine': { type: 'string' },
-        stub: { type: 'string', multiple: true },
-        input: { type: 'string' },
-        'job-queue': { type: 'string', multiple: true },
-        'job-definition': { type: 'string', multiple: true },
-        throttle: { type: 'string' },
-        seed: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: LOCAL_OPTIONS,
     });
   } catch (error) {
     throw new UsageError((error as Error).message);

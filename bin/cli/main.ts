@@ -8,7 +8,8 @@ import { packageVersion } from './version';
 export const USAGE = `Usage: stepwait <command> [options]
 
 Commands:
-  local     run a real wait on this machine against a local AWS Batch (no AWS account needed)
+  local     run a real wait on this machine against a local AWS Batch (no AWS account needed);
+            --app <cdk.out | command> runs your own app's waiter
 
   In your AWS account, with the deployed state machine (stack StepWaitStack, or --state-machine-arn):
   start     start a wait for AWS Batch jobs (--wait follows it to the end)
@@ -47,7 +48,7 @@ export async function main(argv: readonly string[], output: Output): Promise<num
   try {
     switch (command) {
       case 'local': {
-        // Loaded on use: the local runtime needs development packages an installed stepwait does not ship.
+        // Loaded on use: account commands should not load the local runtime (aws-local-stepfunctions, ...).
         const { LOCAL_USAGE, localCommand } = await import('./local-command.js');
         try {
           return await localCommand(args, output);

@@ -236,6 +236,9 @@ describe('stepwait local options', () => {
       [['--job-id', 'no spaces'], /--job-id: expected a Batch job id/],
       [['--throttle', '1.5'], /--throttle: expected a fraction/],
       [['--seed=-1'], /--seed: expected a whole number/],
+      // A negative value after an option is that option's value, refused by its own check.
+      [['--timeout', '-1h'], /--timeout: .*negative/],
+      [['--seed', '-1'], /--seed: expected a whole number, got "-1"/],
       [['--seed', 'abc'], /--seed: expected a whole number/],
       [['--frobnicate'], /Unknown option '--frobnicate'/],
     ];
