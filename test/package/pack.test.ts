@@ -215,6 +215,8 @@ describe('the npm package in a fresh CDK app', () => {
         tarball,
         `aws-cdk-lib@${installedVersion('aws-cdk-lib')}`,
         `constructs@${installedVersion('constructs')}`,
+        // For the cdk-nag check of the app, as a user of cdk-nag would run it.
+        `cdk-nag@${installedVersion('cdk-nag')}`,
         '--prefer-offline',
         '--no-audit',
         '--no-fund',
@@ -278,6 +280,52 @@ describe('the npm package in a fresh CDK app', () => {
     expect(bundled).toContain('DescribeJobs');
     expect(bundled).toContain('missingJobIds');
   });
+
+  it("leaves no cdk-nag finding of stepwait's own in the app, env-agnostic or env-specific", () => {
+    // The app as its author builds it, its synth caught, then the AwsSolutions pack over the construct tree.
+    writeFileSync(
+      join(app, 'nag.js'),
+      [
+        "const cdk = require('aws-cdk-lib');",
+        "const { AwsSolutionsChecks } = require('cdk-nag');",
+        'let built;',
+        'cdk.App.prototype.synth = function () { built = this; };',
+        "require('./app.js');",
+        'const report = new AwsSolutionsChecks(built).validateScope(built);',
+        "console.log('NAG ' + JSON.stringify(report.violations.map((v) => ({ rule: v.ruleName, paths: v.violatingResources.map((r) => r.constructPath) }))));",
+      ].join('\n'),
+    );
+    for (const consumerEnv of ['agnostic', 'specific']) {
+      const output = run('node', ['nag.js'], app, {
+        ...offlineEnv(),
+        CDK_CONTEXT_JSON: JSON.stringify({ 'consumer-env': consumerEnv }),
+      });
+      // Bundling logs share the output; the report is the one line marked NAG.
+      const line = output.split('\n').find((each) => each.startsWith('NAG ')) ?? 'NAG missing';
+      const violations = JSON.parse(line.slice('NAG '.length)) as {
+        rule: string;
+        paths: string[];
+      }[];
+      const stepwaits = [
+        'ConsumerStack/NightlyEtlWaiter',
+        'ConsumerStack/SubmittingWaiter',
+        'ConsumerStack/LoadWait',
+      ];
+      const ours = violations.filter(
+        ({ rule, paths }) =>
+          paths.some((path) => stepwaits.some((prefix) => path.startsWith(prefix))) ||
+          // On the host's role: what grantTo and the fragment's tasks granted (poller, Batch, executions).
+          (paths.some((path) => path.startsWith('ConsumerStack/LoadPipeline')) &&
+            /NightlyEtlWaiterPoller|job-definition|:job\/|execution:/.test(rule)),
+      );
+      expect(ours, consumerEnv).toEqual([]);
+      // The user's own findings are still reported: the pack really ran, over the host too.
+      expect(
+        violations.some(({ rule }) => rule.includes('PrepareFunction')),
+        consumerEnv,
+      ).toBe(true);
+    }
+  }, 120_000);
 
   it('runs `stepwait local --help` and a short local wait from the installed CLI, on Node 20 too', () => {
     const help = stepwait(['local', '--help']);
