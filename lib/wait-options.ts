@@ -5,11 +5,12 @@ import { InvalidInputError } from '../lambdas/invalid-input';
 import { checkPollerConfig, type PollerConfig } from '../lambdas/poller-config';
 import { JOB_NAME_PATTERN, JOB_QUEUE_ARN_PATTERN } from '../lambdas/wait-request';
 import {
-  BATCH_STAGES,
-  batchWaiterModel,
+  BATCH_DEFAULT_DELAYS,
+  batchJobSystem,
   type DelayStrategy,
   DelayStrategyError,
   defaultDelayStrategy,
+  type JobSystemModel,
   validateDelayStrategy,
   type WaiterModel,
 } from '../waiters';
@@ -31,15 +32,17 @@ export interface WaitOptions {
   readonly waiterModel?: WaiterModel;
   /**
    * The waiters to pass through, in order; each must be in `waiterModel`. A success moves to the next.
-   * @default ['JobExists', 'JobRunning', 'JobComplete'] for the Batch model, else every waiter of the model
+   * @default ['JobExists', 'JobRunning', 'JobComplete'] when the model has them (the Batch model, or one
+   * made from it with `withOverrides`), else every waiter of the model
    */
   readonly stages?: string[];
   /**
    * Delay strategy per stage, in whole seconds (1 to 31,536,000): `Delay.fixed(Duration.seconds(30), {
    * jitter: Duration.seconds(10) })`, `Delay.exponential(Duration.seconds(30), Duration.minutes(2))`, or the
    * plain object those return.
-   * @default DEFAULT_DELAYS for the Batch model (chosen with `npm run bench`); for other models each
-   * waiter's own delay with +/- 2 s jitter (Airflow's BatchWaitersHook)
+   * @default DEFAULT_DELAYS (chosen with `npm run bench`) for each Batch stage whose waiter keeps its
+   * built-in delay (also in a model made with `withOverrides`); for any other stage its waiter's own delay
+   * with +/- 2 s jitter (Airflow's BatchWaitersHook)
    */
   readonly delays?: Record<string, DelayStrategy>;
   /**
@@ -126,20 +129,9 @@ export const MAX_MAX_TIMEOUT = Duration.seconds(LONGEST_TIMEOUT_SECONDS);
 
 /**
  * stepwait's delays for the built-in Batch stages, picked from the cost/latency frontier that
- * `npm run bench` measures (README, "Choosing delays"):
- * - JobExists backs off from 2 s to 60 s: a job id is visible at the first poll, and a business key whose
- *   job is not submitted yet should not cost 1,800 polls an hour.
- * - JobRunning polls every 30 +/- 10 s: nobody needs to know within seconds that a job left the queue,
- *   and the jitter spreads waits that started together (a nightly batch) from their second call on.
- * - JobComplete backs off from 30 s to 120 s: short jobs are noticed quickly, long ones within two
- *   minutes, and a 24-hour job stays far below the 25,000-event history limit.
- * Other models default to each waiter's own delay with +/- 2 s jitter.
+ * `npm run bench` measures (README, "Choosing delays"; the reasons are in waiters/batch/system.ts).
  */
-export const DEFAULT_DELAYS: Readonly<Record<string, DelayStrategy>> = {
-  JobExists: { kind: 'exponential', minDelay: 2, maxDelay: 60 },
-  JobRunning: { kind: 'fixed', delay: 30, jitter: 10 },
-  JobComplete: { kind: 'exponential', minDelay: 30, maxDelay: 120 },
-};
+export const DEFAULT_DELAYS: Readonly<Record<string, DelayStrategy>> = BATCH_DEFAULT_DELAYS;
 
 /** Delay strategies from Durations, as a Wait state takes them: whole seconds, anything else refused. */
 export const Delay = {
@@ -242,13 +234,32 @@ function propOf(field: string): string {
   return path === '' ? 'waiterModel' : path;
 }
 
+/** The system's stages when the model has them all (a model made with `withOverrides`, say), else the model's. */
+function defaultStages(system: JobSystemModel, model: WaiterModel): string[] {
+  return system.stages.every((stage) => model.hasWaiter(stage)) ? [...system.stages] : model.listWaiters();
+}
+
+/**
+ * stepwait's default delay for a stage whose waiter keeps the system's built-in delay; for one whose model
+ * says another delay (`batchWaiterModel.withOverrides({ JobComplete: { delay: 60 } })`, or a model of
+ * one's own), that delay with +/- 2 s jitter (Airflow's BatchWaitersHook).
+ */
+function defaultDelay(system: JobSystemModel, model: WaiterModel, stage: string): DelayStrategy {
+  const waiter = model.getWaiter(stage);
+  const builtIn = system.defaultDelays[stage];
+  const keepsBuiltInDelay =
+    system.waiterModel.hasWaiter(stage) && system.waiterModel.getWaiter(stage).delay === waiter.delay;
+  return builtIn !== undefined && keepsBuiltInDelay ? builtIn : defaultDelayStrategy(waiter);
+}
+
 /**
  * Resolves the options to the config every poll event carries, checked now rather than at the first poll.
  * @throws StepWaitValidationError naming the construct path and the prop
  */
 export function pollerConfigFor(scope: IConstruct, options: WaitOptions, defaultName: string): PollerConfig {
-  const model = options.waiterModel ?? batchWaiterModel;
-  const stages = options.stages ?? (model === batchWaiterModel ? [...BATCH_STAGES] : model.listWaiters());
+  const system = batchJobSystem;
+  const model = options.waiterModel ?? system.waiterModel;
+  const stages = options.stages ?? defaultStages(system, model);
   for (const stage of stages) {
     if (!model.hasWaiter(stage)) {
       throw StepWaitValidationError.expected(
@@ -282,9 +293,7 @@ export function pollerConfigFor(scope: IConstruct, options: WaitOptions, default
   }
   const delays: Record<string, DelayStrategy> = {};
   for (const stage of stages) {
-    const waiter = model.hasWaiter(stage) ? model.getWaiter(stage) : { delay: 1 };
-    const builtIn = model === batchWaiterModel ? DEFAULT_DELAYS[stage] : undefined;
-    delays[stage] = options.delays?.[stage] ?? builtIn ?? defaultDelayStrategy(waiter);
+    delays[stage] = options.delays?.[stage] ?? defaultDelay(system, model, stage);
   }
   for (const [stage, delay] of Object.entries(options.delays ?? {})) {
     if (!stages.includes(stage)) {

@@ -1,4 +1,4 @@
-import type { JobSummary } from './batch/summary';
+import type { JobPhase, JobSummary } from './job-system';
 import { MAX_CAUSE_LENGTH } from './stepwait-errors';
 
 /**
@@ -18,9 +18,9 @@ const cut = (text: string, length: number) =>
   text.length > length ? `${text.slice(0, length - 3)}...` : text;
 
 /**
- * `{ reason, jobs: { [jobId]: details }, ...extra }` as JSON of at most `maxLength` characters: failed jobs
- * first, then unfinished, then succeeded ones, and those that do not fit counted in `omittedJobs` (their summaries are in the
- * state and the output).
+ * `{ reason, jobs: { [jobId]: details }, ...extra }` as JSON of at most `maxLength` characters, jobs in
+ * the order given (causeOf puts failed ones first) and those that do not fit counted in `omittedJobs`
+ * (their summaries are in the state and the output).
  */
 function fitted(
   reason: string,
@@ -29,12 +29,9 @@ function fitted(
   maxLength: number,
 ): string {
   const shortReason = cut(reason, Math.min(MAX_REASON_LENGTH, maxLength / 4));
-  // What a person needs first: failed jobs, then unfinished ones, then those that succeeded.
-  const rank = (status: string | undefined) => (status === 'FAILED' ? 0 : status === 'SUCCEEDED' ? 2 : 1);
-  const failingFirst = [...jobs].sort(([, a], [, b]) => rank(a.status) - rank(b.status));
   const byJob: Record<string, JobCause> = {};
   let omitted = 0;
-  for (const [jobId, details] of failingFirst) {
+  for (const [jobId, details] of jobs) {
     byJob[jobId] = details;
     // Room for `"omittedJobs":100,` once anything is left out.
     if (JSON.stringify({ reason: shortReason, jobs: byJob, ...extra }).length > maxLength - 20) {
@@ -50,11 +47,19 @@ function fitted(
   });
 }
 
-/** The Cause of a wait that ended badly: `{ reason, jobs }`, whole JSON within `maxLength` characters. */
+/** What a person needs first: failed (or cancelled) jobs, then unfinished ones, then those that succeeded. */
+const rank = (phase: JobPhase | undefined) =>
+  phase === 'failed' || phase === 'cancelled' ? 0 : phase === 'succeeded' ? 2 : 1;
+
+/**
+ * The Cause of a wait that ended badly: `{ reason, jobs }`, whole JSON within `maxLength` characters. Each
+ * job shows the system's own status (its phase decides the order).
+ */
 export function causeOf(reason: string, jobs: readonly JobSummary[], maxLength = CAUSE_BUDGET): string {
+  const failingFirst = [...jobs].sort((a, b) => rank(a.phase) - rank(b.phase));
   return fitted(
     reason,
-    jobs.map(({ jobId, status, statusReason, exitCode, logStreamName }) => [
+    failingFirst.map(({ jobId, status, statusReason, exitCode, logStreamName }) => [
       jobId,
       { status, statusReason, exitCode, logStreamName },
     ]),

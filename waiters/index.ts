@@ -2,15 +2,16 @@
 export { type AcceptorDecision, evaluateAcceptors } from './acceptors';
 export {
   BATCH_JOB_STATUSES,
+  BATCH_PHASES,
   type BatchJobDetail,
   type BatchJobStatus,
   type DescribeJobsDecisionInput,
-  type DescribeJobsInterpretation,
   type DescribeJobsResult,
   describeJobsOutcome,
 } from './batch/describe-jobs';
 export { BATCH_STAGES, batchWaiterModel } from './batch/model';
-export { type JobSummary, summarizeJob } from './batch/summary';
+export { type BatchJobSummary, summarizeJob } from './batch/summary';
+export { BATCH_DEFAULT_DELAYS, batchJobSystem } from './batch/system';
 export { CAUSE_BUDGET, causeOf, shrinkCause } from './cause';
 export {
   DEFAULT_JITTER_SECONDS,
@@ -23,6 +24,17 @@ export {
   validateDelayStrategy,
 } from './delay';
 export { WaiterConfigError } from './errors';
+export {
+  isFinishedPhase,
+  JOB_PHASES,
+  type JobPhase,
+  type JobSummary,
+  type JobSystemModel,
+  type JobsInterpretation,
+  phaseOf,
+  type StatusCallResult,
+  unknownStatusIn,
+} from './job-system';
 export { WaiterModel, type WaiterOverrides } from './model';
 export {
   advanceProgress,

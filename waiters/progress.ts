@@ -1,7 +1,6 @@
-import type { DescribeJobsInterpretation } from './batch/describe-jobs';
-import { type JobSummary, summarizeJob } from './batch/summary';
 import { causeOf } from './cause';
 import { type DelayStrategy, nextDelaySeconds } from './delay';
+import type { JobSummary, JobsInterpretation } from './job-system';
 import type { WaiterModel } from './model';
 import { StepWaitError, type StepWaitErrorName } from './stepwait-errors';
 import { isErrorOutcome, type PollOutcome } from './types';
@@ -99,7 +98,7 @@ export interface WaitProgress {
 
 /** One poll, as the poller saw it. */
 export type PollObservation =
-  | { kind: 'described'; interpretation: DescribeJobsInterpretation }
+  | { kind: 'described'; interpretation: JobsInterpretation }
   /** A business key matched no job yet: the job may not be submitted yet. */
   | { kind: 'notVisible' }
   | { kind: 'ambiguous'; jobName: string; jobIds: string[] }
@@ -294,9 +293,14 @@ function decideStages(
           `${stage}: the status call failed with ${outcome.error.name}${outcome.error.message ? `: ${outcome.error.message}` : ''}`,
         );
       }
-      const failed = current.jobs.filter((job) => job.status === 'FAILED').map((job) => job.jobId);
-      const which = failed.length > 0 ? `job ${failed.join(', ')} failed` : 'an acceptor reported failure';
-      return ended(current, nowMs, 'failure', StepWaitError.JobFailed, `${stage}: ${which}`);
+      const failed = current.jobs.filter((job) => job.phase === 'failed').map((job) => job.jobId);
+      const cancelled = current.jobs.filter((job) => job.phase === 'cancelled').map((job) => job.jobId);
+      const which = [
+        ...(failed.length > 0 ? [`job ${failed.join(', ')} failed`] : []),
+        ...(cancelled.length > 0 ? [`job ${cancelled.join(', ')} was cancelled`] : []),
+      ];
+      if (which.length === 0) which.push('an acceptor reported failure');
+      return ended(current, nowMs, 'failure', StepWaitError.JobFailed, `${stage}: ${which.join('; ')}`);
     }
     return retryStage(plan, current, nowMs, random);
   }
@@ -376,10 +380,9 @@ function decidePoll(
         return ended(attempted, nowMs, 'failure', StepWaitError.JobNotFound, interpretation.reason);
       }
       if (interpretation.kind === 'unknownStatus') {
-        // The summaries (and so the cause) show the status Batch reported, not the one before it.
-        const jobs = interpretation.jobs.map(summarizeJob);
+        // The summaries (and so the cause) show the status the system reported, not the one before it.
         return ended(
-          { ...attempted, jobs },
+          { ...attempted, jobs: interpretation.jobs },
           nowMs,
           'failure',
           StepWaitError.UnknownStatus,
@@ -387,7 +390,7 @@ function decidePoll(
         );
       }
       const { outcome } = interpretation;
-      const jobs = isErrorOutcome(outcome) ? attempted.jobs : describedJobs(outcome.output).map(summarizeJob);
+      const jobs = isErrorOutcome(outcome) ? attempted.jobs : (interpretation.jobs ?? attempted.jobs);
       return decideStages(
         plan,
         { ...attempted, jobs, seenJobIds: interpretation.seenJobIds },
@@ -440,9 +443,4 @@ function submitFailed(
     );
   }
   return keepWaiting(counted, nowMs, nextDelaySeconds(SUBMIT_LOOKUP_BACKOFF, failures, random));
-}
-
-function describedJobs(output: unknown): Parameters<typeof summarizeJob>[0][] {
-  const jobs = (output as { jobs?: unknown }).jobs;
-  return Array.isArray(jobs) ? jobs : [];
 }

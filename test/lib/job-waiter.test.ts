@@ -347,6 +347,20 @@ describe('JobWaiter props', () => {
     expect(waiter.fragment.pollerConfig.delays.JobComplete).toEqual({ kind: 'fixed', delay: 30, jitter: 2 });
   });
 
+  it('keeps stepwait’s delays for the stages a model made with withOverrides leaves at their built-in delay', () => {
+    const model = batchWaiterModel.withOverrides({
+      JobComplete: { delay: 60 },
+      JobRunning: { description: 'acceptors and words changed, not the delay' },
+    });
+    const waiter = new JobWaiter(new Stack(newApp(), 'Overrides'), 'Waiter', { waiterModel: model });
+    expect(waiter.fragment.pollerConfig.stages).toEqual(['JobExists', 'JobRunning', 'JobComplete']);
+    expect(waiter.fragment.pollerConfig.delays).toEqual({
+      JobExists: DEFAULT_DELAYS.JobExists,
+      JobRunning: DEFAULT_DELAYS.JobRunning,
+      JobComplete: { kind: 'fixed', delay: 60, jitter: 2 },
+    });
+  });
+
   it('grants starting executions of this machine only', () => {
     const stack = new Stack(newApp(), 'Grant');
     const waiter = new JobWaiter(stack, 'Waiter');

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   type AcceptorState,
   BATCH_JOB_STATUSES,
+  BATCH_PHASES,
   type BatchJobStatus,
+  batchJobSystem,
   batchWaiterModel,
   describeJobsOutcome,
   type PollOutcome,
@@ -212,5 +214,63 @@ describe('an unknown status in the decision input', () => {
       output: { jobs: [{ jobId: 'a', status: 'PAUSED' }] },
     });
     expect(interpretation).toMatchObject({ kind: 'unknownStatus', jobs: [{ jobId: 'a', status: 'PAUSED' }] });
+  });
+});
+
+describe('the Batch job system', () => {
+  it('gives each job its own status and the common phase, so queued is told from running', () => {
+    const ids = BATCH_JOB_STATUSES.map((status) => `job-${status}`);
+    const interpretation = batchJobSystem.interpret(ids, [], {
+      output: { jobs: BATCH_JOB_STATUSES.map((status) => ({ jobId: `job-${status}`, status })) },
+    });
+    if (interpretation.kind !== 'outcome') throw new Error(interpretation.kind);
+    expect(Object.fromEntries((interpretation.jobs ?? []).map((job) => [job.status, job.phase]))).toEqual({
+      SUBMITTED: 'queued',
+      PENDING: 'queued',
+      RUNNABLE: 'queued',
+      STARTING: 'queued',
+      RUNNING: 'running',
+      SUCCEEDED: 'succeeded',
+      // CancelJob and TerminateJob end a Batch job FAILED: Batch has no cancelled status.
+      FAILED: 'failed',
+    });
+  });
+
+  it('maps exactly the statuses Batch documents', () => {
+    expect(Object.keys(BATCH_PHASES).sort()).toEqual([...BATCH_JOB_STATUSES].sort());
+    expect(Object.keys(batchJobSystem.phases).sort()).toEqual([...BATCH_JOB_STATUSES].sort());
+  });
+
+  it('names the unknown status and the known ones, and keeps the reported status in the summaries', () => {
+    const interpretation = batchJobSystem.interpret(['a', 'b'], [], {
+      output: {
+        jobs: [
+          { jobId: 'a', status: 'RUNNING' },
+          { jobId: 'b', status: 'toString' },
+        ],
+      },
+    });
+    expect(interpretation).toMatchObject({
+      kind: 'unknownStatus',
+      jobId: 'b',
+      status: 'toString',
+      jobs: [
+        { jobId: 'a', status: 'RUNNING', phase: 'running' },
+        { jobId: 'b', status: 'toString' },
+      ],
+    });
+    if (interpretation.kind !== 'unknownStatus') throw new Error(interpretation.kind);
+    expect(interpretation.jobs[1]).not.toHaveProperty('phase');
+    expect(interpretation.reason).toContain('"toString"');
+    expect(interpretation.reason).toContain(
+      'SUBMITTED, PENDING, RUNNABLE, STARTING, RUNNING, SUCCEEDED, FAILED',
+    );
+  });
+
+  it('implements the operation each of its waiters names', () => {
+    for (const name of batchJobSystem.waiterModel.listWaiters()) {
+      expect(batchJobSystem.operations).toContain(batchJobSystem.waiterModel.getWaiter(name).operation);
+    }
+    expect(batchJobSystem.stages).toEqual(['JobExists', 'JobRunning', 'JobComplete']);
   });
 });

@@ -1,12 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CAUSE_BUDGET, causeOf, type JobSummary, shrinkCause } from '../../waiters';
+import {
+  BATCH_PHASES,
+  type BatchJobStatus,
+  CAUSE_BUDGET,
+  causeOf,
+  type JobSummary,
+  shrinkCause,
+} from '../../waiters';
 
 /** A job summary with a reason as long as Batch allows and a log stream name as long as CloudWatch's. */
 function summary(index: number, status: string, reasonLength = 1_000): JobSummary {
   return {
     jobId: `d0000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
     status,
+    phase: BATCH_PHASES[status as BatchJobStatus],
     statusReason: 'r'.repeat(reasonLength),
     exitCode: status === 'FAILED' ? 1 : 0,
     logStreamName: `etl/default/${'l'.repeat(100)}`,

@@ -1,4 +1,11 @@
-import type { PollOutcome } from '../types';
+import {
+  type JobPhase,
+  type JobsInterpretation,
+  phaseOf,
+  type StatusCallResult,
+  unknownStatusIn,
+} from '../job-system';
+import { summarizeJob } from './summary';
 
 /** The job statuses AWS Batch documents (JobDetail.status), in lifecycle order. */
 export const BATCH_JOB_STATUSES = [
@@ -47,19 +54,21 @@ export interface DescribeJobsDecisionInput {
   missingJobIds: string[];
 }
 
-export type DescribeJobsInterpretation =
-  | {
-      kind: 'outcome';
-      outcome: PollOutcome;
-      /** The ids seen so far, this poll included: carry them into the next poll. */
-      seenJobIds: string[];
-    }
-  | { kind: 'vanished'; jobIds: string[]; reason: string }
-  | { kind: 'unknownStatus'; jobId: string; status: string; reason: string; jobs: BatchJobDetail[] };
+/**
+ * The common phase of each status Batch documents. Batch has no cancelled status: CancelJob and
+ * TerminateJob end a job FAILED (with the caller's reason), so a cancelled Batch job is `failed`.
+ */
+export const BATCH_PHASES: Readonly<Record<BatchJobStatus, JobPhase>> = {
+  SUBMITTED: 'queued',
+  PENDING: 'queued',
+  RUNNABLE: 'queued',
+  STARTING: 'queued',
+  RUNNING: 'running',
+  SUCCEEDED: 'succeeded',
+  FAILED: 'failed',
+};
 
-function isKnownStatus(status: string | undefined): status is BatchJobStatus {
-  return (BATCH_JOB_STATUSES as readonly (string | undefined)[]).includes(status);
-}
+const batchStatuses = { phases: BATCH_PHASES, title: 'AWS Batch' };
 
 /**
  * Turns one DescribeJobs result into the input the acceptors decide on. A requested job missing from the
@@ -70,15 +79,14 @@ function isKnownStatus(status: string | undefined): status is BatchJobStatus {
 export function describeJobsOutcome(
   requestedJobIds: readonly string[],
   seenJobIds: readonly string[],
-  result: DescribeJobsResult,
-): DescribeJobsInterpretation {
+  result: StatusCallResult,
+): JobsInterpretation {
   const requested = [...new Set(requestedJobIds)];
   if ('error' in result) {
     return { kind: 'outcome', outcome: result, seenJobIds: [...new Set(seenJobIds)] };
   }
-  const jobs = (result.output.jobs ?? []).filter(
-    (job) => job.jobId !== undefined && requested.includes(job.jobId),
-  );
+  const output = (result.output ?? {}) as { jobs?: readonly BatchJobDetail[] };
+  const jobs = (output.jobs ?? []).filter((job) => job.jobId !== undefined && requested.includes(job.jobId));
   const visible = new Set(jobs.map((job) => job.jobId as string));
   const missingJobIds = requested.filter((id) => !visible.has(id));
   const vanished = missingJobIds.filter((id) => seenJobIds.includes(id));
@@ -89,16 +97,10 @@ export function describeJobsOutcome(
       reason: `job ${vanished.join(', ')} was seen by an earlier poll and DescribeJobs no longer returns it`,
     };
   }
-  const unknown = jobs.find((job) => !isKnownStatus(job.status));
-  if (unknown !== undefined) {
-    return {
-      kind: 'unknownStatus',
-      jobId: unknown.jobId as string,
-      status: String(unknown.status),
-      jobs,
-      reason: `job ${unknown.jobId} has status ${JSON.stringify(unknown.status)}, which is not one of ${BATCH_JOB_STATUSES.join(', ')}`,
-    };
-  }
+  // The summaries (and so a cause) show the status Batch reported, even one it did not document.
+  const summaries = jobs.map((job) => summarizeJob(job, phaseOf(batchStatuses, job.status)));
+  const unknown = unknownStatusIn(batchStatuses, summaries);
+  if (unknown !== undefined) return unknown;
   const input: DescribeJobsDecisionInput = { jobs, requestedJobIds: requested, missingJobIds };
   return {
     kind: 'outcome',
@@ -106,6 +108,7 @@ export function describeJobsOutcome(
       output: input,
       ...(result.httpStatusCode === undefined ? {} : { httpStatusCode: result.httpStatusCode }),
     },
+    jobs: summaries,
     seenJobIds: [...new Set([...seenJobIds, ...visible])],
   };
 }

@@ -1,29 +1,25 @@
+import type { JobPhase, JobSummary } from '../job-system';
 import type { BatchJobDetail } from './describe-jobs';
 
-/** What a wait reports of each job: enough to act on a failure without opening the Batch console. */
-export interface JobSummary {
-  jobId: string;
-  jobName?: string;
-  status?: string;
-  statusReason?: string;
-  createdAt?: number;
-  startedAt?: number;
-  stoppedAt?: number;
-  exitCode?: number;
-  logStreamName?: string;
+/** A Batch job as a wait reports it: the common summary, with Batch's attempts always counted. */
+export interface BatchJobSummary extends JobSummary {
   /** How many times Batch ran the job (its retry strategy may run it more than once). */
   attempts: number;
 }
 
-/** Summarises one DescribeJobs JobDetail; the newest attempt supplies exit code and log stream if the container has none. */
-export function summarizeJob(job: BatchJobDetail): JobSummary {
+/**
+ * Summarises one DescribeJobs JobDetail; the newest attempt supplies exit code and log stream if the
+ * container has none. `phase` is given by the caller (the status mapping, batch/system.ts).
+ */
+export function summarizeJob(job: BatchJobDetail, phase?: JobPhase): BatchJobSummary {
   const attempts = job.attempts ?? [];
   const lastAttempt = attempts[attempts.length - 1];
   const exitCode = job.container?.exitCode ?? lastAttempt?.container?.exitCode;
   const logStreamName = job.container?.logStreamName ?? lastAttempt?.container?.logStreamName;
-  const summary: JobSummary = { jobId: job.jobId ?? '', attempts: attempts.length };
+  const summary: BatchJobSummary = { jobId: job.jobId ?? '', attempts: attempts.length };
   if (job.jobName !== undefined) summary.jobName = job.jobName;
   if (job.status !== undefined) summary.status = job.status;
+  if (phase !== undefined) summary.phase = phase;
   if (job.statusReason !== undefined) summary.statusReason = job.statusReason;
   if (job.createdAt !== undefined) summary.createdAt = job.createdAt;
   if (job.startedAt !== undefined) summary.startedAt = job.startedAt;
