@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { BatchClient } from '@aws-sdk/client-batch';
 import {
   advanceProgress,
-  describeJobsOutcome,
   type PollObservation,
+  phaseOf,
   StepWaitError,
   shrinkCause,
   startProgress,
 } from '../waiters';
-import { describeJobs, findJobsNamed } from './batch-status';
 import {
   continuedState,
   handOverVersionOf,
@@ -18,8 +16,9 @@ import {
   segmentExecutionName,
 } from './hand-over';
 import { InvalidInputError } from './invalid-input';
-import { type PollerConfig, parsePollerConfig, planFor } from './poller-config';
-import { classifySubmitError } from './submit-error';
+import type { JobSystemIO, JobSystemIOs, KeyedJob } from './job-system-io';
+import { registeredJobSystem } from './job-systems';
+import { type ParsedPollerConfig, parsePollerConfig, planFor } from './poller-config';
 import { pollMetricsLine } from './wait-metrics';
 import { parseWaitRequest, type WaitRequest } from './wait-request';
 import { checkCarriedState, type WaitState } from './wait-state';
@@ -64,7 +63,8 @@ export interface PollEvent {
 
 /** What the poller needs from outside; injected so tests and local runs control AWS, time and chance. */
 export interface PollDependencies {
-  batch: BatchClient;
+  /** Each job system's I/O, by the id a config names (lambdas/job-systems.ts). */
+  systems: JobSystemIOs;
   /** Epoch milliseconds. */
   now: () => number;
   random: () => number;
@@ -120,40 +120,57 @@ function invalidInput(error: InvalidInputError, handOverVersion?: number): Inval
   };
 }
 
-/** Resolves a business key (once: the id then travels in the state), then makes the one DescribeJobs call. */
+/**
+ * Resolves a business key (once: the id then travels in the state), then makes the one status call, with
+ * the operation the current stage's waiter names.
+ */
 async function observe(
-  batch: BatchClient,
+  io: JobSystemIO,
   state: WaitState,
-  config: PollerConfig,
+  parsed: ParsedPollerConfig,
 ): Promise<{ observation: PollObservation; jobIds: string[] }> {
+  const { config, system } = parsed;
   let jobIds = state.jobIds;
-  // The machine's SubmitJob failed: no Batch call now. A refusal ends the wait; otherwise the job may exist
-  // after all, and the next poll (after ListJobs has had time to list it) looks the name up first.
-  if (state.submitError !== undefined) return { observation: classifySubmitError(state.submitError), jobIds };
+  // The machine's submit failed: no status call now. A refusal ends the wait; otherwise the job may exist
+  // after all, and the next poll (after the lookup has had time to list it) looks the name up first.
+  if (state.submitError !== undefined) {
+    if (io.judgeSubmitError === undefined) {
+      throw new RangeError(`${system.model.title}: a submit failed, but stepwait cannot submit to it`);
+    }
+    return { observation: io.judgeSubmitError(state.submitError), jobIds };
+  }
   if (jobIds.length === 0 && state.submitted?.jobId) {
-    // The job this execution submitted: waited for by id, never looked up (ListJobs may not show it yet).
+    // The job this execution submitted: waited for by id, never looked up (a lookup may not show it yet).
     jobIds = [state.submitted.jobId];
   } else if (jobIds.length === 0 && 'jobName' in state.target) {
-    const { jobQueue, jobName, newest } = state.target;
-    const found = await findJobsNamed(batch, jobQueue, jobName);
+    const { jobName, newest } = state.target;
+    if (io.findByKey === undefined) {
+      throw new RangeError(
+        `${system.model.title} has no business-key lookup; the request check lets none through`,
+      );
+    }
+    const found = await io.findByKey(state.target);
     if (!Array.isArray(found)) {
       if ('kind' in found) return { observation: found, jobIds };
       return {
-        observation: { kind: 'described', interpretation: describeJobsOutcome([], [], found) },
+        observation: { kind: 'described', interpretation: system.model.interpret([], [], found) },
         jobIds,
       };
     }
     if (config.submit !== undefined) {
       // Submit-and-wait attaches to the newest job with the name, so a re-run never submits a second one;
       // only none (or, if allowed, a failed one) leads to a submit.
-      const newestJob = found.reduce<(typeof found)[number] | undefined>(
+      const newestJob = found.reduce<KeyedJob | undefined>(
         (a, b) => (a === undefined || b.createdAt > a.createdAt ? b : a),
         undefined,
       );
-      if (newestJob === undefined || (newestJob.status === 'FAILED' && config.submit.resubmitFailed)) {
+      if (
+        newestJob === undefined ||
+        (phaseOf(system.model, newestJob.status) === 'failed' && config.submit.resubmitFailed)
+      ) {
         return { observation: { kind: 'submit' }, jobIds };
       }
-      return describe(batch, [newestJob.jobId], state.seenJobIds);
+      return describe(io, parsed, state, [newestJob.jobId]);
     }
     if (found.length === 0) return { observation: { kind: 'notVisible' }, jobIds };
     if (found.length > 1 && !newest) {
@@ -162,19 +179,24 @@ async function observe(
     const chosen = found.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
     jobIds = [chosen.jobId];
   }
-  return describe(batch, jobIds, state.seenJobIds);
+  return describe(io, parsed, state, jobIds);
 }
 
-/** The one DescribeJobs call of a poll. */
+/** The one status call of a poll, with the operation the current stage's waiter names. */
 async function describe(
-  batch: BatchClient,
+  io: JobSystemIO,
+  { model, system, config }: ParsedPollerConfig,
+  state: WaitState,
   jobIds: string[],
-  seenJobIds: readonly string[],
 ): Promise<{ observation: PollObservation; jobIds: string[] }> {
-  const result = await describeJobs(batch, jobIds);
+  const { operation } = model.getWaiter(config.stages[state.stageIndex] as string);
+  const result = await io.status(operation, jobIds);
   if ('kind' in result) return { observation: result, jobIds };
   return {
-    observation: { kind: 'described', interpretation: describeJobsOutcome(jobIds, seenJobIds, result) },
+    observation: {
+      kind: 'described',
+      interpretation: system.model.interpret(jobIds, state.seenJobIds, result),
+    },
     jobIds,
   };
 }
@@ -270,7 +292,8 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     // A wait started by a poller before wait ids existed gets one now; it keeps it from here on.
     state.waitId ??= newWaitId();
 
-    const { observation, jobIds } = await observe(deps.batch, state, config);
+    const io = deps.systems(parsed.system.model.id);
+    const { observation, jobIds } = await observe(io, state, parsed);
     const nowMs = deps.now();
     const { submitError: _handled, ...carried } = state;
     const next = advanceProgress(
@@ -310,18 +333,23 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
 let defaultHandler: PollHandler | undefined;
 
 /**
- * The deployed entry point. The client is built once per container with `maxAttempts: 1`: the SDK must not
- * retry and sleep inside the Lambda; throttles come back as `retry` and the state machine waits instead.
- * STEPWAIT_BATCH_ENDPOINT points it elsewhere (the local Batch emulator).
+ * The deployed entry point. Each system's I/O is connected on first use, from the environment the
+ * construct set (lambdas/job-systems.ts), and kept for the container's life.
  */
+const connected = new Map<string, JobSystemIO>();
+
+function connectedSystem(id: string): JobSystemIO {
+  let io = connected.get(id);
+  if (io === undefined) {
+    io = registeredJobSystem(id).connect(process.env);
+    connected.set(id, io);
+  }
+  return io;
+}
+
 export const handler: PollHandler = (event) => {
   defaultHandler ??= createPollHandler({
-    batch: new BatchClient({
-      maxAttempts: 1,
-      endpoint: process.env.STEPWAIT_BATCH_ENDPOINT || undefined,
-      // A hung call comes back as a transient error (a retry in the machine), well inside the 30 s Lambda timeout.
-      requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
-    }),
+    systems: connectedSystem,
     now: Date.now,
     random: Math.random,
     log: (line) => console.log(JSON.stringify(line)),

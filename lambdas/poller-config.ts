@@ -9,6 +9,7 @@ import {
   type WaitPlan,
 } from '../waiters';
 import { InvalidInputError } from './invalid-input';
+import { DEFAULT_JOB_SYSTEM, type RegisteredJobSystem, registeredJobSystem } from './job-systems';
 import type { WaitRequest } from './wait-request';
 
 /**
@@ -19,6 +20,9 @@ import type { WaitRequest } from './wait-request';
 export interface PollerConfig {
   /** Names the waiter in logs and metrics. */
   name: string;
+  /** The job system waited on (lambdas/job-systems.ts). Absent in configs written before there were several: AWS Batch. */
+  system?: string;
+  /** Its waiters; every `operation` they name is a status call the system implements. */
   model: WaiterModelConfig;
   /** Waiter names of `model`, in order. */
   stages: string[];
@@ -58,6 +62,8 @@ export interface SubmitConfig {
 export interface ParsedPollerConfig {
   config: PollerConfig;
   model: WaiterModel;
+  /** The system `config.system` names, with its status vocabulary and its I/O. */
+  system: RegisteredJobSystem;
 }
 
 const parsedConfigs = new Map<string, ParsedPollerConfig>();
@@ -83,11 +89,23 @@ export function checkPollerConfig(
     if (error instanceof WaiterConfigError) fail(`model.${error.field}`, error.message);
     throw error;
   }
+  if (config.system !== undefined && typeof config.system !== 'string') {
+    fail('system', `expected a job system id, got ${JSON.stringify(config.system)}`);
+  }
+  const system = registeredJobSystem(config.system ?? DEFAULT_JOB_SYSTEM);
   if (!Array.isArray(config.stages) || config.stages.length === 0)
     fail('stages', 'expected at least one stage');
   for (const stage of config.stages) {
     if (!model.hasWaiter(stage))
       fail('stages', `unknown waiter ${JSON.stringify(stage)} (known: ${model.listWaiters().join(', ')})`);
+    // The poller calls the operation a stage's waiter names: it must be one the system implements.
+    const { operation } = model.getWaiter(stage);
+    if (!system.model.operations.includes(operation)) {
+      fail(
+        `model.waiters.${stage}.operation`,
+        `a status operation ${system.model.title} implements (${system.model.operations.join(', ')}), got ${JSON.stringify(operation)}`,
+      );
+    }
     try {
       validateDelayStrategy(config.delays[stage], `delays.${stage}`, delayRules);
     } catch (error) {
@@ -113,7 +131,7 @@ export function checkPollerConfig(
   ) {
     fail('pollBudget', `expected an integer from 10 to 2500, got ${config.pollBudget}`);
   }
-  return { config, model };
+  return { config, model, system };
 }
 
 /** Parses and checks the JSON config an event carries; each distinct config is parsed once per container. */

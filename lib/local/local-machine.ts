@@ -1,3 +1,5 @@
+import { batchIo } from '../../lambdas/batch/io';
+import { jobSystemIOs } from '../../lambdas/job-system-io';
 import { createPollHandler } from '../../lambdas/poll';
 import { batchIntegrations, localBatchClient } from './batch-integrations';
 import {
@@ -73,7 +75,7 @@ export class LocalMachine {
   constructor(options: LocalMachineOptions) {
     const random = options.random ?? Math.random;
     const poll = createPollHandler({
-      batch: localBatchClient(options.batchEndpoint),
+      systems: jobSystemIOs({ batch: batchIo(localBatchClient(options.batchEndpoint)) }),
       now: () => options.clock.now(),
       random,
       log: options.log ?? (() => {}),

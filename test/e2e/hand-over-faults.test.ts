@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchIo } from '../../lambdas/batch/io';
+import { jobSystemIOs } from '../../lambdas/job-system-io';
 import { createPollHandler } from '../../lambdas/poll';
 import { HAND_OVER_FAILURE_REASONS } from '../../lib/hand-over-states';
 import { BatchEmulator } from '../../lib/local/batch-emulator';
@@ -351,7 +353,7 @@ async function runDeployedMain(
   faults: { failSegmentPolls?: boolean } = {},
 ) {
   const poll = createPollHandler({
-    batch: localBatchClient(emulator.endpoint),
+    systems: jobSystemIOs({ batch: batchIo(localBatchClient(emulator.endpoint)) }),
     now: () => clock.now(),
     random: seededRandom(9),
     log: () => {},

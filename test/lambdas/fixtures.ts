@@ -7,6 +7,8 @@ import {
   ListJobsCommand,
 } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
+import { batchIo } from '../../lambdas/batch/io';
+import { jobSystemIOs } from '../../lambdas/job-system-io';
 import {
   createPollHandler,
   POLL_EVENT_SCHEMA_VERSION,
@@ -104,7 +106,7 @@ export function createHarness(changes: Partial<PollerConfig> = {}) {
       harness.clockMs += seconds * 1000;
     },
     handler: createPollHandler({
-      batch,
+      systems: jobSystemIOs({ batch: batchIo(batch) }),
       now: (): number => harness.clockMs,
       random: (): number => harness.random(),
       log: (line) => {

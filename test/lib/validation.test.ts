@@ -11,7 +11,7 @@ import { JobWaiter, type JobWaiterProps } from '../../lib/job-waiter';
 import { PollerFunction } from '../../lib/poller-function';
 import { StepWaitValidationError } from '../../lib/validation-error';
 import { Delay, JobWaitFragment } from '../../lib/wait-fragment';
-import { DelayStrategyError } from '../../waiters';
+import { batchWaiterModel, DelayStrategyError } from '../../waiters';
 
 /**
  * Mistakes that used to pass synth and fail only at run time, each reported at synth by construct path and
@@ -113,6 +113,12 @@ describe('props refused at synth, by construct path and prop', () => {
     ],
     ['an attempt limit of 0', { maxAttempts: { JobComplete: 0 } }, 'maxAttempts.JobComplete', /integer >= 1/],
     ['a poll budget too small to hand over', { pollBudget: 3 }, 'pollBudget', /from 10 to 2500, got 3/],
+    [
+      'a model whose waiter polls an operation the system does not implement',
+      { waiterModel: batchWaiterModel.withOverrides({ JobRunning: { operation: 'ListJobs' } }) },
+      'waiterModel.waiters.JobRunning.operation',
+      /a status operation AWS Batch implements \(DescribeJobs\), got "ListJobs"/,
+    ],
   ];
   for (const [what, props, prop, detail] of cases) {
     it(`refuses ${what}, naming ${prop}`, () => {

@@ -6,10 +6,8 @@ import {
   type ListJobsCommandOutput,
 } from '@aws-sdk/client-batch';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import type { DescribeJobsResult, PollObservation } from '../waiters';
-
-/** A Batch call that failed in a way the SDK would have retried: throttled, or transient (5xx, network). */
-export type RetryableFailure = Extract<PollObservation, { kind: 'throttled' | 'transient' }>;
+import type { DescribeJobsResult } from '../../waiters';
+import type { KeyedJob, RetryableFailure } from '../job-system-io';
 
 type SdkError = Parameters<typeof isThrottlingError>[0];
 
@@ -48,12 +46,6 @@ export async function describeJobs(
   };
 }
 
-export interface NamedJob {
-  jobId: string;
-  createdAt: number;
-  status?: string;
-}
-
 /**
  * The jobs in a queue named exactly `jobName`. ListJobs' JOB_NAME filter is case-insensitive and treats a
  * trailing `*` as a wildcard, so only exact, case-sensitive matches are kept. With a filter, ListJobs
@@ -63,8 +55,8 @@ export async function findJobsNamed(
   batch: BatchClient,
   jobQueue: string,
   jobName: string,
-): Promise<RetryableFailure | DescribeJobsResult | NamedJob[]> {
-  const matches: NamedJob[] = [];
+): Promise<RetryableFailure | DescribeJobsResult | KeyedJob[]> {
+  const matches: KeyedJob[] = [];
   let nextToken: string | undefined;
   do {
     let page: ListJobsCommandOutput;

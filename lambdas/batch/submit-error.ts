@@ -1,6 +1,6 @@
-import type { PollObservation } from '../waiters';
+import type { CaughtSubmitError, SubmitFailure } from '../job-system-io';
 
-/**
+/*
  * How the machine's `Submit Job` task (the Step Functions Batch integration, `batch:submitJob`) failed, as
  * its Catch recorded it: `{ Error, Cause }`. Step Functions names an integration's errors after the service
  * and the SDK exception: Batch's modelled ones are `Batch.ClientException` (HTTP 400: the request is wrong
@@ -9,10 +9,6 @@ import type { PollObservation } from '../waiters';
  * connection, a timeout) as `Batch.SdkClientException`. The Cause is the SDK's message, ending in
  * `(Service: AWSBatch; Status Code: 400; Error Code: ClientException; Request ID: ...)`.
  */
-export interface CaughtSubmitError {
-  Error?: unknown;
-  Cause?: unknown;
-}
 
 /** The part of a Cause a person needs; Batch's messages are short, the rest is request ids. */
 const MAX_MESSAGE_LENGTH = 1_000;
@@ -28,9 +24,7 @@ function httpStatusIn(cause: string): number | undefined {
  * turned down) will be refused again: the wait ends. Anything else may have created the job before it
  * failed (a 5xx after the write, a lost response): the wait looks the business key up before submitting again.
  */
-export function classifySubmitError(
-  caught: CaughtSubmitError,
-): Extract<PollObservation, { kind: 'submitFailed' }> {
+export function classifySubmitError(caught: CaughtSubmitError): SubmitFailure {
   const errorName =
     typeof caught.Error === 'string' && caught.Error !== '' ? caught.Error : 'States.TaskFailed';
   const cause = typeof caught.Cause === 'string' ? caught.Cause : JSON.stringify(caught.Cause ?? '');

@@ -1,0 +1,62 @@
+import type { PollObservation, StatusCallResult } from '../waiters';
+
+/**
+ * The I/O half of a job system, what the poller calls: its status call, and optionally the lookup of a
+ * business key and the judging of a failed submit. Each system implements it in lambdas/<system>/ with an
+ * injected client; the poller knows no system by name.
+ */
+
+/** A call that failed in a way worth retrying later (throttled, or transient: 5xx, network, timeout). */
+export type RetryableFailure = Extract<PollObservation, { kind: 'throttled' | 'transient' }>;
+
+/** How the machine's submit task failed, judged by the system whose API refused it. */
+export type SubmitFailure = Extract<PollObservation, { kind: 'submitFailed' }>;
+
+/** A job a business-key lookup found; `status` is the system's own word. */
+export interface KeyedJob {
+  jobId: string;
+  /** Epoch milliseconds: the newest job with the key is the one a wait attaches to. */
+  createdAt: number;
+  status?: string;
+}
+
+/** What a business-key wait asks for (the request's target, with its defaults filled in). */
+export interface BusinessKeyTarget {
+  jobName: string;
+  /** Where the key is looked up: a Batch job queue. */
+  jobQueue: string;
+  newest: boolean;
+}
+
+/**
+ * How the machine's submit task failed, as its Catch recorded it (Step Functions' `{ Error, Cause }`).
+ */
+export interface CaughtSubmitError {
+  Error?: unknown;
+  Cause?: unknown;
+}
+
+export interface JobSystemIO {
+  /**
+   * One status call for up to 100 jobs, with the operation the current stage's waiter names (the model's
+   * `operation`; the config check ensures the system implements it). Never retries and never sleeps.
+   */
+  status(operation: string, jobIds: readonly string[]): Promise<RetryableFailure | StatusCallResult>;
+  /** Every job with exactly this business key; absent for a system whose jobs have no key. */
+  findByKey?(target: BusinessKeyTarget): Promise<RetryableFailure | StatusCallResult | KeyedJob[]>;
+  /** Judges the machine's failed submit call; absent for a system the machine cannot submit to. */
+  judgeSubmitError?(caught: CaughtSubmitError): SubmitFailure;
+}
+
+/** The I/O of each system a poller may meet, by system id. */
+export type JobSystemIOs = (systemId: string) => JobSystemIO;
+
+/** The I/O of the systems given, for tests and local runs; any other id is a bug in the caller. */
+export function jobSystemIOs(byId: Readonly<Record<string, JobSystemIO>>): JobSystemIOs {
+  return (id) => {
+    const io = Object.hasOwn(byId, id) ? byId[id] : undefined;
+    if (io === undefined)
+      throw new RangeError(`no I/O given for job system ${id} (given: ${Object.keys(byId).join(', ')})`);
+    return io;
+  };
+}
