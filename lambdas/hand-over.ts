@@ -1,8 +1,14 @@
-import { StepWaitError, type StepWaitErrorName, shrinkCause } from '../waiters';
+import {
+  HAND_OVER_CONTRACT,
+  StepWaitError,
+  type StepWaitErrorName,
+  shrinkCause,
+  type WaitState,
+} from '../waiters';
 import { InvalidInputError } from './invalid-input';
 import type { ParsedPollerConfig } from './poller-config';
 import { JOB_ID_PATTERN, MAX_JOB_IDS, parseWaitRequest } from './wait-request';
-import { checkCarriedState, type WaitState } from './wait-state';
+import { checkCarriedState } from './wait-state';
 
 /**
  * Waits longer than one execution's history go on in segment executions. The machine that hands over
@@ -12,13 +18,13 @@ import { checkCarriedState, type WaitState } from './wait-state';
  * own definition does not allow.
  */
 
-/**
- * The hand-over contract of this version's machines. 1 (stepwait 0.1.0, no `handOverVersion` in the
- * input): a segment whose wait fails ends in a Fail state, and the starting machine parses the child's
- * DescribeExecution JSON from the task's Cause. 2: the segment always ends normally, a failure as
- * `{ error, cause }` in its output, which the starting machine raises again; a Cause is never parsed.
+/*
+ * The hand-over contract (HAND_OVER_CONTRACT, in the wait-state contract). 1 (stepwait 0.1.0, no
+ * `handOverVersion` in the input): a segment whose wait fails ends in a Fail state, and the starting
+ * machine parses the child's DescribeExecution JSON from the task's Cause. 2: the segment always ends
+ * normally, a failure as `{ error, cause }` in its output, which the starting machine raises again; a
+ * Cause is never parsed.
  */
-export const HAND_OVER_CONTRACT = 2;
 
 /**
  * How long a failure relayed to a contract-1 machine may be. That machine parses the relaying segment's

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
   advanceProgress,
+  type PollEvent,
   type PollObservation,
   phaseOf,
   StepWaitError,
+  SUPPORTED_SCHEMA_VERSIONS,
   shrinkCause,
   startProgress,
+  type WaitState,
 } from '../waiters';
 import {
   continuedState,
@@ -21,9 +24,7 @@ import { registeredJobSystem } from './job-systems';
 import { type ParsedPollerConfig, parsePollerConfig, planFor } from './poller-config';
 import { pollMetricsLine } from './wait-metrics';
 import { parseWaitRequest, type WaitRequest } from './wait-request';
-import { checkCarriedState, type WaitState } from './wait-state';
-
-export type { WaitState } from './wait-state';
+import { checkCarriedState } from './wait-state';
 
 /**
  * The poller: one invocation is one attempt. It never sleeps; the state machine's Wait state does.
@@ -45,22 +46,6 @@ export type { WaitState } from './wait-state';
  * `failOnTimeout`, `overrides`, counters) and the output fields (`status`, `timedOut`, `stages`,
  * `waitedSeconds`).
  */
-export const POLL_EVENT_SCHEMA_VERSION = 3;
-/**
- * Version 2 carries `segmentPolls` and `segments` (waits that continue in fresh executions). Version 3
- * definitions catch a failed SubmitJob into `submitError` for the poller to judge, name segment executions
- * after `segmentExecutionName`, and speak hand-over contract 2. Events of versions 1 and 2 still come from
- * executions started before a deploy: they run the old definition but invoke the new poller, so it
- * accepts them, fills in the new fields, and never returns a state their definition cannot branch on.
- */
-export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3];
-
-export interface PollEvent {
-  schemaVersion: number;
-  config: string;
-  state: { request: unknown } | WaitState;
-}
-
 /** What the poller needs from outside; injected so tests and local runs control AWS, time and chance. */
 export interface PollDependencies {
   /** Each job system's I/O, by the id a config names (lambdas/job-systems.ts). */

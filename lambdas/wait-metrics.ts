@@ -1,5 +1,4 @@
-import { type PollObservation, StepWaitError } from '../waiters';
-import type { WaitState } from './wait-state';
+import { type PollObservation, StepWaitError, type WaitState } from '../waiters';
 
 /**
  * The poller's metrics, as CloudWatch Embedded Metric Format (EMF) log lines: CloudWatch Logs turns a line

@@ -1,4 +1,10 @@
-import { type DelayRules, type DelayStrategy, DelayStrategyError, validateDelayStrategy } from '../waiters';
+import {
+  type DelayRules,
+  DelayStrategyError,
+  type StageOverride,
+  validateDelayStrategy,
+  type WaitRequest,
+} from '../waiters';
 import { InvalidInputError } from './invalid-input';
 
 /**
@@ -13,19 +19,7 @@ import { InvalidInputError } from './invalid-input';
  * Bounds come from the AWS Batch API reference: at most 100 ids per DescribeJobs; job names 1-128
  * letters, digits, hyphens and underscores, the first a letter or digit.
  */
-export interface WaitRequest {
-  target: { jobIds: string[] } | { jobName: string; jobQueue: string; newest: boolean };
-  /** SubmitJob parameters of a waiter that submits, merged over the construct's. */
-  parameters?: Record<string, string>;
-  timeoutSeconds?: number;
-  failOnTimeout?: boolean;
-  overrides: Record<string, StageOverride>;
-}
-
-export interface StageOverride {
-  delay?: DelayStrategy;
-  maxAttempts?: number;
-}
+export type { StageOverride, WaitRequest } from '../waiters';
 
 /** The options any wait's input may carry, whatever names its jobs. */
 export interface WaitInputOptions {

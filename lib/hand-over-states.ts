@@ -2,8 +2,7 @@ import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { HAND_OVER_CONTRACT } from '../lambdas/hand-over';
-import { StepWaitError } from '../waiters';
+import { HAND_OVER_CONTRACT, StepWaitError, statePath } from '../waiters';
 
 /**
  * StartExecution errors worth trying again, each with why. A refused StartExecution started nothing, and a
@@ -69,13 +68,15 @@ export function handOverStates(
   segment: sfn.IStateMachine,
   targets: HandOverTargets,
 ): sfn.Wait {
-  const pause = new sfn.Wait(scope, 'Hand Over Wait', { time: sfn.WaitTime.secondsPath('$.delaySeconds') });
+  const pause = new sfn.Wait(scope, 'Hand Over Wait', {
+    time: sfn.WaitTime.secondsPath(statePath('delaySeconds')),
+  });
   const handOver = new tasks.StepFunctionsStartExecution(scope, 'Hand Over', {
     comment: 'Continue the wait in a fresh execution, clear of the 25,000-event history limit.',
     stateMachine: segment,
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
     associateWithParent: true,
-    name: sfn.JsonPath.stringAt('$.segmentExecutionName'),
+    name: sfn.JsonPath.stringAt(statePath('segmentExecutionName')),
     input: sfn.TaskInput.fromObject({
       handOver: sfn.JsonPath.entirePayload,
       handOverVersion: HAND_OVER_CONTRACT,
@@ -99,12 +100,12 @@ export function handOverStates(
     .when(sfn.Condition.isPresent('$.relay'), raiseRelayed)
     .when(
       sfn.Condition.and(
-        sfn.Condition.isPresent('$.continued'),
-        sfn.Condition.booleanEquals('$.continued', true),
+        sfn.Condition.isPresent(statePath('continued')),
+        sfn.Condition.booleanEquals(statePath('continued'), true),
       ),
       pause,
     )
-    .when(sfn.Condition.isPresent('$.error'), targets.failed)
+    .when(sfn.Condition.isPresent(statePath('error')), targets.failed)
     .otherwise(targets.done);
   handOver.addCatch(whyHandOverFailed(scope, segment, ended, targets.failed), {
     errors: ['States.ALL'],
@@ -141,7 +142,7 @@ function whyHandOverFailed(
         error,
         reason,
         'caughtError.$': '$.handOverError.Error',
-        'segmentExecution.$': '$.segmentExecutionName',
+        'segmentExecution.$': statePath('segmentExecutionName'),
         ...extra,
       },
       resultPath: '$.handOverFailure',
@@ -161,7 +162,7 @@ function whyHandOverFailed(
       ExecutionArn: sfn.JsonPath.format(
         '{}:{}',
         executionArnPrefix(scope, segment),
-        sfn.JsonPath.stringAt('$.segmentExecutionName'),
+        sfn.JsonPath.stringAt(statePath('segmentExecutionName')),
       ),
     },
     // The same executions startExecution.sync may already describe: the segment machine's, and no others.

@@ -2,6 +2,7 @@ import { Fn, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { statePath } from '../waiters';
 import { type SubmitOptions, submitTargetOf } from './wait-options';
 
 /** A wildcard resource a host's role is granted by design, with why: a cdk-nag finding to acknowledge. */
@@ -68,13 +69,13 @@ export function submitStates(scope: Construct, submit: SubmitOptions): SubmitSta
       Comment: 'No job has the business key yet (or only a failed one, with resubmitFailed): submit it.',
       Resource: `arn:${stack.partition}:states:::batch:submitJob`,
       Parameters: {
-        'JobName.$': '$.submitRequest.jobName',
+        'JobName.$': `${statePath('submitRequest')}.jobName`,
         JobDefinition: jobDefinition,
         JobQueue: jobQueue,
-        'Parameters.$': '$.submitRequest.parameters',
+        'Parameters.$': `${statePath('submitRequest')}.parameters`,
       },
       ResultSelector: { 'jobId.$': '$.JobId' },
-      ResultPath: '$.submitted',
+      ResultPath: statePath('submitted'),
     },
   });
   return {

@@ -5,10 +5,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { HAND_OVER_CONTRACT } from '../lambdas/hand-over';
-import { POLL_EVENT_SCHEMA_VERSION } from '../lambdas/poll';
 import type { PollerConfig } from '../lambdas/poller-config';
-import { StepWaitError } from '../waiters';
+import {
+  decideStateName,
+  HAND_OVER_CONTRACT,
+  handOverPath,
+  POLL_EVENT_SCHEMA_VERSION,
+  type PollState,
+  pollStateName,
+  StepWaitError,
+  statePath,
+  WAIT_OUTPUT_FIELDS,
+  waitStateName,
+} from '../waiters';
 import { acknowledgeWildcard, executionsArn, functionVersionsArn } from './acknowledgements';
 import { handOverStates } from './hand-over-states';
 import { type GrantedFinding, submitStates } from './submit-states';
@@ -99,6 +108,9 @@ export const MAX_STATE_NAME_LENGTH = 80;
  * failures are Fail states raising `StepWait.*` with a JSON Cause (wrap the fragment in a Parallel with a
  * Catch where a host must survive them). JSONPath only: the local engine runs no JSONata.
  */
+/** The Choice condition on what the poller said (the contract's `state`). */
+const stateIs = (value: PollState) => sfn.Condition.stringEquals(statePath('state'), value);
+
 export class JobWaitFragment extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
   readonly endStates: sfn.INextable[];
@@ -138,19 +150,13 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     });
     const done = new sfn.Pass(this, 'Done', {
       comment: 'The output of the wait.',
-      parameters: {
-        'status.$': '$.status',
-        'timedOut.$': '$.timedOut',
-        'jobs.$': '$.jobs',
-        'stages.$': '$.stages',
-        'waitedSeconds.$': '$.waitedSeconds',
-      },
+      parameters: Object.fromEntries(WAIT_OUTPUT_FIELDS.map((field) => [`${field}.$`, statePath(field)])),
     });
     const failed = new sfn.Fail(this, 'Failed', {
       comment:
         'StepWait.JobFailed, JobNotFound, InvalidInput, MaxAttemptsExceeded, AmbiguousBusinessKey, UnknownStatus, PollFailed, SubmitFailed, HandOverFailed, SegmentFailed',
-      errorPath: '$.error',
-      causePath: '$.cause',
+      errorPath: statePath('error'),
+      causePath: statePath('cause'),
     });
     // How a segment whose wait failed ends depends on the machine that started it. Contract 2: normally, with
     // { error, cause } for that machine to raise (a Cause is never parsed). Contract 1 (stepwait 0.1.0, no
@@ -160,7 +166,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     const endWithError = props.endsSegment
       ? new sfn.Pass(this, 'End Segment With Error', {
           comment: 'The wait failed: end with { error, cause } for the starting machine to raise.',
-          parameters: { 'error.$': '$.error', 'cause.$': '$.cause' },
+          parameters: { 'error.$': statePath('error'), 'cause.$': statePath('cause') },
         })
       : undefined;
     const relayFailure = props.endsSegment
@@ -170,7 +176,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
           parameters: {
             continued: true,
             delaySeconds: 0,
-            relay: { 'error.$': '$.error', 'cause.$': '$.cause' },
+            relay: { 'error.$': statePath('error'), 'cause.$': statePath('cause') },
           },
         })
       : undefined;
@@ -180,7 +186,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
             .when(
               sfn.Condition.or(
                 // A wait's state carries it; a failure at the segment's first poll has only the request.
-                ...['$.handOverVersion', '$.request.handOverVersion'].map((path) =>
+                ...[statePath('handOverVersion'), '$.request.handOverVersion'].map((path) =>
                   sfn.Condition.and(
                     sfn.Condition.isPresent(path),
                     sfn.Condition.numberGreaterThanEquals(path, HAND_OVER_CONTRACT),
@@ -201,9 +207,9 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
         : failed;
     const timedOut = endWithError
       ? fail
-      : new sfn.Fail(this, 'Timed Out', { error: 'StepWait.Timeout', causePath: '$.cause' });
+      : new sfn.Fail(this, 'Timed Out', { error: StepWaitError.Timeout, causePath: statePath('cause') });
     const failOnTimeout = new sfn.Choice(this, 'Fail On Timeout?')
-      .when(sfn.Condition.booleanEquals('$.failOnTimeout', true), timedOut)
+      .when(sfn.Condition.booleanEquals(statePath('failOnTimeout'), true), timedOut)
       .otherwise(done);
     const onTimeout = props.cancelJobOnTimeout
       ? this.terminateJobs(failOnTimeout).next(failOnTimeout)
@@ -237,7 +243,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     const pollerFailed = this.pollerFailure(fail);
     const polls = stages.map(
       (stage) =>
-        new tasks.LambdaInvoke(this, `${stage} Poll`, {
+        new tasks.LambdaInvoke(this, pollStateName(stage), {
           lambdaFunction: props.poller,
           payload: sfn.TaskInput.fromObject({
             schemaVersion: POLL_EVENT_SCHEMA_VERSION,
@@ -250,7 +256,10 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
         }),
     );
     const waits = stages.map(
-      (stage) => new sfn.Wait(this, `${stage} Wait`, { time: sfn.WaitTime.secondsPath('$.delaySeconds') }),
+      (stage) =>
+        new sfn.Wait(this, waitStateName(stage), {
+          time: sfn.WaitTime.secondsPath(statePath('delaySeconds')),
+        }),
     );
     polls.forEach((poll, index) => {
       // A refused request is final; everything else the poller raises is retried: it is idempotent (state
@@ -273,24 +282,20 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
         jitterStrategy: sfn.JitterType.FULL,
       });
       poll.addCatch(pollerFailed, { errors: ['States.ALL'], resultPath: '$.pollError' });
-      const decide = new sfn.Choice(this, `${stages[index]} Decide`)
-        .when(sfn.Condition.stringEquals('$.state', 'success'), done)
-        .when(sfn.Condition.stringEquals('$.state', 'timeout'), onTimeout);
+      const decide = new sfn.Choice(this, decideStateName(stages[index] as string))
+        .when(stateIs('success'), done)
+        .when(stateIs('timeout'), onTimeout);
       if (index === 0 && submitJob !== undefined) {
-        decide.when(sfn.Condition.stringEquals('$.state', 'submit'), submitJob);
+        decide.when(stateIs('submit'), submitJob);
       }
       // A poll may settle several stages at once, so each Decide can jump to any later stage's Wait.
       for (let next = index; next < stages.length; next++) {
         decide.when(
-          sfn.Condition.and(
-            sfn.Condition.stringEquals('$.state', 'retry'),
-            sfn.Condition.numberEquals('$.stageIndex', next),
-          ),
+          sfn.Condition.and(stateIs('retry'), sfn.Condition.numberEquals(statePath('stageIndex'), next)),
           waits[next] as sfn.Wait,
         );
       }
-      if (continuation !== undefined)
-        decide.when(sfn.Condition.stringEquals('$.state', 'continue'), continuation);
+      if (continuation !== undefined) decide.when(stateIs('continue'), continuation);
       decide.otherwise(fail);
       poll.next(decide);
       (waits[index] as sfn.Wait).next(poll);
@@ -302,8 +307,8 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
         if (index === 0) return;
         resume.when(
           sfn.Condition.and(
-            sfn.Condition.isPresent('$.request.handOver.stageIndex'),
-            sfn.Condition.numberEquals('$.request.handOver.stageIndex', index),
+            sfn.Condition.isPresent(handOverPath('stageIndex')),
+            sfn.Condition.numberEquals(handOverPath('stageIndex'), index),
           ),
           poll,
         );
@@ -319,7 +324,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       // before any second SubmitJob.
       submitJob.addCatch(polls[0] as tasks.LambdaInvoke, {
         errors: ['States.ALL'],
-        resultPath: '$.submitError',
+        resultPath: statePath('submitError'),
       });
     }
 
@@ -503,7 +508,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     });
     const terminateAll = new sfn.Map(this, 'Terminate Jobs', {
       comment: 'The deadline passed: stop the jobs rather than leave them running.',
-      itemsPath: '$.jobIds',
+      itemsPath: statePath('jobIds'),
       maxConcurrency: 10,
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(terminate);

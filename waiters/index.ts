@@ -41,16 +41,33 @@ export {
   MAX_SUBMIT_FAILURES,
   MAX_SUBMIT_THROTTLES,
   type PollObservation,
-  type PollState,
-  type StageRecord,
   SUBMIT_LOOKUP_BACKOFF,
   startProgress,
   TRANSIENT_BACKOFF,
-  type WaitOutput,
   type WaitPlan,
-  type WaitProgress,
-  type WaitStatus,
 } from './progress';
 export { MAX_CAUSE_LENGTH, StepWaitError, type StepWaitErrorName } from './stepwait-errors';
 export type { Acceptor, AcceptorState, Matcher, PollOutcome, WaiterConfig, WaiterModelConfig } from './types';
 export { isErrorOutcome } from './types';
+export {
+  decideStateName,
+  HAND_OVER_CONTRACT,
+  handOverPath,
+  POLL_EVENT_SCHEMA_VERSION,
+  POLL_STATE_SUFFIX,
+  type PollEvent,
+  type PollState,
+  pollStateName,
+  type StageOverride,
+  type StageRecord,
+  SUPPORTED_SCHEMA_VERSIONS,
+  statePath,
+  WAIT_OUTPUT_FIELDS,
+  WAIT_STATE_FIELDS,
+  type WaitOutput,
+  type WaitProgress,
+  type WaitRequest,
+  type WaitState,
+  type WaitStatus,
+  waitStateName,
+} from './wait-state';

@@ -1,9 +1,10 @@
 import { causeOf } from './cause';
 import { type DelayStrategy, nextDelaySeconds } from './delay';
-import type { JobSummary, JobsInterpretation } from './job-system';
+import type { JobsInterpretation } from './job-system';
 import type { WaiterModel } from './model';
 import { StepWaitError, type StepWaitErrorName } from './stepwait-errors';
 import { isErrorOutcome, type PollOutcome } from './types';
+import type { WaitProgress } from './wait-state';
 
 /**
  * How one wait moves from poll to poll: stages in order, the deadline, attempts and delays. Pure: the
@@ -24,76 +25,6 @@ export interface WaitPlan {
    * 25,000 history events and each poll writes about 9. Absent: no budget (the host owns the history).
    */
   readonly pollBudget?: number;
-}
-
-/** The outcome vocabulary of DESIGN.md, shared by local runs, the CLI and the machine's output. */
-export type WaitStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
-
-/**
- * What the state machine branches on after a poll. `submit`: no job has the business key yet, submit one.
- * `continue`: this execution spent its poll budget; wait `delaySeconds`, then go on in a fresh execution.
- */
-export type PollState = 'success' | 'failure' | 'retry' | 'timeout' | 'submit' | 'continue';
-
-export interface StageRecord {
-  waiter: string;
-  /** Polls made in this stage; 0 when the response that ended the previous stage also decided this one. */
-  attempts: number;
-  startedAt: string;
-  finishedAt?: string;
-}
-
-/**
- * What a wait that ended without error returns (the output of the machine, or of the fragment's `Done`).
- * A failed wait raises `StepWait.*` instead, with a JSON cause (`causeOf`).
- */
-export interface WaitOutput {
-  /** SUCCEEDED, or TIMED_OUT for a passed deadline with `failOnTimeout: false`. */
-  status: 'SUCCEEDED' | 'TIMED_OUT';
-  timedOut: boolean;
-  jobs: JobSummary[];
-  stages: StageRecord[];
-  waitedSeconds: number;
-}
-
-/** The wait's state between polls, carried by the execution from one poll to the next. */
-export interface WaitProgress {
-  state: PollState;
-  status: WaitStatus;
-  stageIndex: number;
-  /** Polls made in the current stage. */
-  attempt: number;
-  /** Seconds the next Wait state waits. */
-  delaySeconds: number;
-  startedAt: string;
-  /** Absolute; stamped by the first poll and never moved. */
-  deadline: string;
-  /** The jobs waited for; empty until a business key resolves. */
-  jobIds: string[];
-  /** Jobs any poll has seen: one of them missing later has vanished. */
-  seenJobIds: string[];
-  stages: StageRecord[];
-  jobs: JobSummary[];
-  timedOut: boolean;
-  waitedSeconds: number;
-  /** Status calls refused by throttling: retried with backoff, never counted as attempts. */
-  throttledCalls: number;
-  /** Status calls that failed transiently (5xx, network): retried with backoff, never counted as attempts. */
-  transientErrors: number;
-  consecutiveTransientErrors: number;
-  /** Polls made in the current execution, throttled ones included (each writes history). */
-  segmentPolls: number;
-  /** Executions the wait has run in so far (1 until it first continues). */
-  segments: number;
-  /** Set with state `continue`, so the end of a segment says why it ended. */
-  continued?: boolean;
-  /** SubmitJob calls that failed so far (submit-and-wait); each is followed by a fresh business-key lookup. */
-  submitFailures?: number;
-  /** SubmitJob calls throttled so far (429: nothing was created); counted apart, with a limit of their own. */
-  submitThrottles?: number;
-  error?: StepWaitErrorName;
-  /** JSON: `{ reason, jobs: { [jobId]: { status, statusReason, exitCode, logStreamName } } }`. */
-  cause?: string;
 }
 
 /** One poll, as the poller saw it. */

@@ -1,3 +1,4 @@
+import { POLL_STATE_SUFFIX } from '../../waiters';
 import { outcomeOf, type WaitOutcome } from '../wait-outcome';
 import { LocalAppError } from './app-error';
 import { batchAccountOf } from './batch-account';
@@ -208,7 +209,7 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
     for (const execution of executions) {
       for (const [state, count] of Object.entries(execution.entered)) {
         if (!machine.pollTasks.includes(state)) continue;
-        const stage = state.replace(/ Poll$/, '');
+        const stage = state.slice(0, -POLL_STATE_SUFFIX.length);
         polled[stage] = (polled[stage] ?? 0) + count;
       }
     }

@@ -1,4 +1,5 @@
 import type { PollerConfig } from '../../lambdas/poller-config';
+import { pollStateName } from '../../waiters';
 import { LocalAppError } from './app-error';
 import type { AslDefinition } from './local-state-machine';
 import { DESCRIBE_EXECUTION, START_EXECUTION_SYNC_2 } from './nested-executions';
@@ -131,7 +132,7 @@ function collect(
         parts.pollers.add(pollerKey);
         parts.pollTasks.push(name);
         parts.standInTasks.push(name);
-        const firstPoll = `${config.stages[0]} Poll`;
+        const firstPoll = pollStateName(config.stages[0] as string);
         if (name.endsWith(firstPoll)) {
           const statePrefix = name.slice(0, -firstPoll.length);
           const start = byName.get(`${statePrefix}Start`);

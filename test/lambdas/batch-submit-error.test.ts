@@ -1,7 +1,7 @@
 import { DescribeJobsCommand, ListJobsCommand } from '@aws-sdk/client-batch';
 import { describe, expect, it } from 'vitest';
 import { classifySubmitError } from '../../lambdas/batch/submit-error';
-import type { WaitState } from '../../lambdas/poll';
+import type { WaitState } from '../../waiters';
 import { MAX_SUBMIT_FAILURES, MAX_SUBMIT_THROTTLES } from '../../waiters';
 import { createHarness, describeOutput, type Harness, job, listed, parseCause, QUEUE } from './fixtures';
 

@@ -9,14 +9,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { batchIo } from '../../lambdas/batch/io';
 import { jobSystemIOs } from '../../lambdas/job-system-io';
-import {
-  createPollHandler,
-  POLL_EVENT_SCHEMA_VERSION,
-  type PollResult,
-  type WaitState,
-} from '../../lambdas/poll';
+import { createPollHandler, type PollResult } from '../../lambdas/poll';
 import type { PollerConfig } from '../../lambdas/poller-config';
-import { batchWaiterModel } from '../../waiters';
+import { batchWaiterModel, POLL_EVENT_SCHEMA_VERSION, type WaitState } from '../../waiters';
 
 /** The virtual clock's origin: every test starts here. */
 export const T0 = Date.parse('2026-03-01T00:00:00.000Z');

@@ -1,12 +1,8 @@
 import { DescribeJobsCommand } from '@aws-sdk/client-batch';
 import { describe, expect, it } from 'vitest';
-import { HAND_OVER_CONTRACT, RELAY_CAUSE_BUDGET, segmentExecutionName } from '../../lambdas/hand-over';
-import {
-  type InvalidInputResult,
-  POLL_EVENT_SCHEMA_VERSION,
-  type PollResult,
-  type WaitState,
-} from '../../lambdas/poll';
+import { RELAY_CAUSE_BUDGET, segmentExecutionName } from '../../lambdas/hand-over';
+import type { InvalidInputResult, PollResult } from '../../lambdas/poll';
+import { HAND_OVER_CONTRACT, POLL_EVENT_SCHEMA_VERSION, type WaitState } from '../../waiters';
 import { createHarness, describeOutput, type Harness, isWaitState, job, parseCause } from './fixtures';
 
 const ID = 'f3b1c0de-0000-4000-8000-00000000000b';

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-batch';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { WaitState } from '../../lambdas/poll';
+import type { WaitState } from '../../waiters';
 import {
   createHarness,
   describeOutput,

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeJobsCommand } from '@aws-sdk/client-batch';
 import { describe, expect, it } from 'vitest';
-import { POLL_EVENT_SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, type WaitState } from '../../lambdas/poll';
 import { synthesizeWaiter } from '../../lib/local/local-waiter';
+import { POLL_EVENT_SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, type WaitState } from '../../waiters';
 import { createHarness, describeOutput, isWaitState, job } from './fixtures';
 
 const ID = 'f3b1c0de-0000-4000-8000-00000000000a';

@@ -3,15 +3,18 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HAND_OVER_CONTRACT } from '../../lambdas/hand-over';
-import { POLL_EVENT_SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS } from '../../lambdas/poll';
 import { HAND_OVER_RETRY_ERRORS } from '../../lib/hand-over-states';
 import { JobWaiter } from '../../lib/job-waiter';
 import { stateMachinesIn } from '../../lib/local/template';
 import { PollerFunction } from '../../lib/poller-function';
 import { StepWaitStack } from '../../lib/stepwait-stack';
 import { DEFAULT_DELAYS, JobWaitFragment, POLLER_RETRY_ERRORS } from '../../lib/wait-fragment';
-import { batchWaiterModel } from '../../waiters';
+import {
+  batchWaiterModel,
+  HAND_OVER_CONTRACT,
+  POLL_EVENT_SCHEMA_VERSION,
+  SUPPORTED_SCHEMA_VERSIONS,
+} from '../../waiters';
 
 /** Bundling is skipped: these tests read the template, not the Lambda asset (bin/app.test.ts bundles). */
 function newApp(): App {

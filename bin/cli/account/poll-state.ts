@@ -1,39 +1,25 @@
 import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
+import { type JobSummary, POLL_STATE_SUFFIX, type StageRecord, type WaitState } from '../../../waiters';
 import { HistoryNewestFirst } from './history';
 import { isRecord, parseJson } from './outcome';
 
-/** A stage as the poller records it: `{ waiter, attempts, startedAt, finishedAt }`. */
-export interface StageView {
-  waiter: string;
-  attempts: number;
-  startedAt?: string;
-  finishedAt?: string;
-}
+/** A stage as the poller records it (the wait-state contract's StageRecord, read defensively). */
+export type StageView = Pick<StageRecord, 'waiter' | 'attempts'> &
+  Partial<Pick<StageRecord, 'startedAt' | 'finishedAt'>>;
 
-/** A job as the poller summarises it (the fields a person acts on). */
-export interface JobView {
-  jobId: string;
-  jobName?: string;
-  status?: string;
-  statusReason?: string;
-  exitCode?: number;
-  logStreamName?: string;
-}
+/** A job as the poller summarises it: the fields a person acts on. */
+export type JobView = Pick<
+  JobSummary,
+  'jobId' | 'jobName' | 'status' | 'statusReason' | 'exitCode' | 'logStreamName'
+>;
 
-/** What the newest poll left in the execution's state: where the wait is and what it saw. */
-export interface PollStateView {
-  stageIndex: number;
-  attempt: number;
+/** What the newest poll left in the execution's state (a WaitState): where the wait is and what it saw. */
+export interface PollStateView extends Pick<WaitState, 'stageIndex' | 'attempt' | 'jobIds'> {
   stages: StageView[];
   jobs: JobView[];
-  /** The jobs waited for; a business key's job id appears here once resolved. */
-  jobIds: string[];
   waitedSeconds?: number;
   deadline?: string;
 }
-
-/** Poll task states are named `<Stage> Poll`, after an optional prefix (JobWaitFragment's statePrefix). */
-export const POLL_STATE_SUFFIX = ' Poll';
 
 /** Stage records from a poll state or a finished wait's output. */
 export function stageViews(value: unknown): StageView[] {

@@ -1,0 +1,218 @@
+import type { DelayStrategy } from './delay';
+import type { JobSummary } from './job-system';
+import type { StepWaitErrorName } from './stepwait-errors';
+
+/**
+ * The wait-state contract: the one owner of what a wait carries between polls and of every name other
+ * parts read it by. The poller (lambdas/poll.ts) produces it, the fragment (lib/wait-fragment.ts) branches
+ * on it through WAIT_STATE_PATHS and names its states with the helpers below, the account CLI and the local
+ * runtime parse it out of execution histories by those names, and the tests import it from here.
+ *
+ * Versioned, because executions outlive deploys: a definition carries the POLL_EVENT_SCHEMA_VERSION it was
+ * synthesized with in every poll event, and a segment its HAND_OVER_CONTRACT, so a wait started before a
+ * deploy keeps sending the versions it started with and the new poller answers in kind.
+ */
+
+/**
+ * Version 2 carries `segmentPolls` and `segments` (waits that continue in fresh executions). Version 3
+ * definitions catch a failed submit into `submitError` for the poller to judge, name segment executions
+ * after `segmentExecutionName`, and speak hand-over contract 2. Events of versions 1 and 2 still come from
+ * executions started before a deploy: they run the old definition but invoke the new poller, so it
+ * accepts them, fills in the new fields, and never returns a state their definition cannot branch on.
+ */
+export const POLL_EVENT_SCHEMA_VERSION = 3;
+export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3];
+
+/**
+ * How a starting machine and its segment agree on a failed segment (lambdas/hand-over.ts): 2, the segment
+ * ends normally with `{ error, cause }`; 1 (stepwait 0.1.0, no `handOverVersion`), it relays the failure.
+ */
+export const HAND_OVER_CONTRACT = 2;
+
+/** The outcome vocabulary of DESIGN.md, shared by local runs, the CLI and the machine's output. */
+export type WaitStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+
+/**
+ * What the state machine branches on after a poll. `submit`: no job has the business key yet, submit one.
+ * `continue`: this execution spent its poll budget; wait `delaySeconds`, then go on in a fresh execution.
+ */
+export type PollState = 'success' | 'failure' | 'retry' | 'timeout' | 'submit' | 'continue';
+
+export interface StageRecord {
+  waiter: string;
+  /** Polls made in this stage; 0 when the response that ended the previous stage also decided this one. */
+  attempts: number;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+/**
+ * What a wait that ended without error returns (the output of the machine, or of the fragment's `Done`).
+ * A failed wait raises `StepWait.*` instead, with a JSON cause (`causeOf`).
+ */
+export interface WaitOutput {
+  /** SUCCEEDED, or TIMED_OUT for a passed deadline with `failOnTimeout: false`. */
+  status: 'SUCCEEDED' | 'TIMED_OUT';
+  timedOut: boolean;
+  jobs: JobSummary[];
+  stages: StageRecord[];
+  waitedSeconds: number;
+}
+
+/** The wait's state between polls, carried by the execution from one poll to the next. */
+export interface WaitProgress {
+  state: PollState;
+  status: WaitStatus;
+  stageIndex: number;
+  /** Polls made in the current stage. */
+  attempt: number;
+  /** Seconds the next Wait state waits. */
+  delaySeconds: number;
+  startedAt: string;
+  /** Absolute; stamped by the first poll and never moved. */
+  deadline: string;
+  /** The jobs waited for; empty until a business key resolves. */
+  jobIds: string[];
+  /** Jobs any poll has seen: one of them missing later has vanished. */
+  seenJobIds: string[];
+  stages: StageRecord[];
+  jobs: JobSummary[];
+  timedOut: boolean;
+  waitedSeconds: number;
+  /** Status calls refused by throttling: retried with backoff, never counted as attempts. */
+  throttledCalls: number;
+  /** Status calls that failed transiently (5xx, network): retried with backoff, never counted as attempts. */
+  transientErrors: number;
+  consecutiveTransientErrors: number;
+  /** Polls made in the current execution, throttled ones included (each writes history). */
+  segmentPolls: number;
+  /** Executions the wait has run in so far (1 until it first continues). */
+  segments: number;
+  /** Set with state `continue`, so the end of a segment says why it ended. */
+  continued?: boolean;
+  /** SubmitJob calls that failed so far (submit-and-wait); each is followed by a fresh business-key lookup. */
+  submitFailures?: number;
+  /** SubmitJob calls throttled so far (429: nothing was created); counted apart, with a limit of their own. */
+  submitThrottles?: number;
+  error?: StepWaitErrorName;
+  /** JSON: `{ reason, jobs: { [jobId]: { status, statusReason, exitCode, logStreamName } } }`. */
+  cause?: string;
+}
+
+/** Per stage, a delay strategy and an attempt limit for one execution only. */
+export interface StageOverride {
+  delay?: DelayStrategy;
+  maxAttempts?: number;
+}
+
+/** An execution's request after the poller checked it (lambdas/wait-request.ts parses the input into it). */
+export interface WaitRequest {
+  target: { jobIds: string[] } | { jobName: string; jobQueue: string; newest: boolean };
+  /** Submit parameters of a waiter that submits, merged over the construct's. */
+  parameters?: Record<string, string>;
+  timeoutSeconds?: number;
+  failOnTimeout?: boolean;
+  overrides: Record<string, StageOverride>;
+}
+
+/** The state a wait carries between polls: what a poll returns and the next poll receives. */
+export interface WaitState extends WaitProgress {
+  target: WaitRequest['target'];
+  failOnTimeout: boolean;
+  overrides: WaitRequest['overrides'];
+  /**
+   * Names this wait across every execution it runs in (a UUID, minted at its first poll). Segment executions
+   * are named after it, so a retried StartExecution attaches to the segment it already started.
+   */
+  waitId?: string;
+  /** With state `continue`: the name of the segment execution the wait goes on in (`<waitId>-<segment>`). */
+  segmentExecutionName?: string;
+  /**
+   * In a segment: the hand-over contract of the machine that started it (HAND_OVER_CONTRACT). 2 and up: a
+   * failed wait ends the segment normally with `{ error, cause }`, which that machine raises again; absent
+   * (a machine deployed before contract 2): the segment fails, as that machine expects.
+   */
+  handOverVersion?: number;
+  /** Submit-and-wait: what the machine's `Submit Job` task sends (JobName and Parameters). */
+  submitRequest?: { jobName: string; parameters: Record<string, string> };
+  /** Written by the `Submit Job` task (its ResultPath): the id travels in the state before any poll. */
+  submitted?: { jobId: string };
+  /** Written by the `Submit Job` task's Catch: how the submit call failed (Step Functions' error and cause). */
+  submitError?: { Error?: unknown; Cause?: unknown };
+}
+
+/** What every `<Stage> Poll` task sends the poller. */
+export interface PollEvent {
+  schemaVersion: number;
+  /** The PollerConfig as a JSON string, fixed at synth, so no key or value is ever read as a JSONPath. */
+  config: string;
+  state: { request: unknown } | WaitState;
+}
+
+/**
+ * The JSONPath of a state field, for the fragment's Choices, Waits and Passes: only a field the contract
+ * declares compiles, so a renamed field cannot leave a machine branching on nothing.
+ */
+export const statePath = <K extends keyof WaitState & string>(field: K): `$.${K}` => `$.${field}`;
+
+/** The JSONPath of a field of the request a segment's first poll receives (`{ request: { handOver, ... } }`). */
+export const handOverPath = <K extends keyof WaitState & string>(field: K): `$.request.handOver.${K}` =>
+  `$.request.handOver.${field}`;
+
+/** Every field of a wait's output, in the order the fragment's `Done` writes them. */
+export const WAIT_OUTPUT_FIELDS = [
+  'status',
+  'timedOut',
+  'jobs',
+  'stages',
+  'waitedSeconds',
+] as const satisfies readonly (keyof WaitOutput & keyof WaitState)[];
+
+/** Poll task states are named `<Stage> Poll`, after an optional prefix (JobWaitFragment's statePrefix). */
+export const POLL_STATE_SUFFIX = ' Poll';
+export const pollStateName = (stage: string): string => `${stage}${POLL_STATE_SUFFIX}`;
+/** The Choice on the poller's `state` after each poll. */
+export const decideStateName = (stage: string): string => `${stage} Decide`;
+/** The Wait between two polls of a stage (SecondsPath `$.delaySeconds`). */
+export const waitStateName = (stage: string): string => `${stage} Wait`;
+
+/**
+ * Every field a wait state may have, checked against WaitState by the compiler (none missing, none extra):
+ * tests hold the poller's results and the fragment's JSONPaths to this list.
+ */
+const WAIT_STATE_FIELD_SET = {
+  state: true,
+  status: true,
+  stageIndex: true,
+  attempt: true,
+  delaySeconds: true,
+  startedAt: true,
+  deadline: true,
+  jobIds: true,
+  seenJobIds: true,
+  stages: true,
+  jobs: true,
+  timedOut: true,
+  waitedSeconds: true,
+  throttledCalls: true,
+  transientErrors: true,
+  consecutiveTransientErrors: true,
+  segmentPolls: true,
+  segments: true,
+  continued: true,
+  submitFailures: true,
+  submitThrottles: true,
+  error: true,
+  cause: true,
+  target: true,
+  failOnTimeout: true,
+  overrides: true,
+  waitId: true,
+  segmentExecutionName: true,
+  handOverVersion: true,
+  submitRequest: true,
+  submitted: true,
+  submitError: true,
+} as const satisfies Record<keyof WaitState, true>;
+
+export const WAIT_STATE_FIELDS = Object.keys(WAIT_STATE_FIELD_SET) as readonly (keyof WaitState)[];
