@@ -1,5 +1,6 @@
 import {
   HAND_OVER_CONTRACT,
+  type JobNaming,
   StepWaitError,
   type StepWaitErrorName,
   shrinkCause,
@@ -7,7 +8,7 @@ import {
 } from '../waiters';
 import { InvalidInputError } from './invalid-input';
 import type { ParsedPollerConfig } from './poller-config';
-import { JOB_ID_PATTERN, MAX_JOB_IDS, parseWaitRequest } from './wait-request';
+import { MAX_JOB_IDS, parseWaitRequest } from './wait-request';
 import { checkCarriedState } from './wait-state';
 
 /**
@@ -109,13 +110,13 @@ function checkCount(value: unknown, field: string): void {
   }
 }
 
-function checkJobIds(value: readonly unknown[], field: string): void {
+function checkJobIds(value: readonly unknown[], field: string, naming: JobNaming): void {
   if (value.length > MAX_JOB_IDS) {
     throw InvalidInputError.expected(`handOver.${field}`, `at most ${MAX_JOB_IDS} job ids`, value.length);
   }
   value.forEach((id, index) => {
-    if (typeof id !== 'string' || !JOB_ID_PATTERN.test(id))
-      throw InvalidInputError.expected(`handOver.${field}[${index}]`, 'a Batch job id', id);
+    if (typeof id !== 'string' || !naming.idPattern.test(id))
+      throw InvalidInputError.expected(`handOver.${field}[${index}]`, naming.idWhat, id);
   });
 }
 
@@ -126,7 +127,11 @@ function checkRequestFields(state: WaitState, parsed: ParsedPollerConfig): void 
   const request: Record<string, unknown> =
     'jobIds' in target
       ? { jobIds: target.jobIds }
-      : { jobName: target.jobName, jobQueue: target.jobQueue, newest: target.newest };
+      : {
+          jobName: target.jobName,
+          ...(target.jobQueue === undefined ? {} : { jobQueue: target.jobQueue }),
+          newest: target.newest,
+        };
   request.failOnTimeout = state.failOnTimeout;
   request.overrides = state.overrides;
   if (state.submitRequest !== undefined) {
@@ -148,7 +153,14 @@ function checkRequestFields(state: WaitState, parsed: ParsedPollerConfig): void 
   }
   try {
     // The overrides were accepted when the wait began, perhaps under the looser rules of an earlier version.
-    parseWaitRequest(request, config.stages, config.maxTimeoutSeconds, config.submit, 'in-flight');
+    parseWaitRequest(
+      request,
+      config.stages,
+      config.maxTimeoutSeconds,
+      config.submit,
+      'in-flight',
+      parsed.system.model.naming,
+    );
   } catch (error) {
     prefixed(error);
   }
@@ -193,9 +205,10 @@ function checkDeadline(state: WaitState, parsed: ParsedPollerConfig): void {
 }
 
 /** What the rest of the state must hold: ids the API accepts, counts that are counts. */
-function checkCarriedFields(state: WaitState): void {
-  checkJobIds(state.jobIds, 'jobIds');
-  checkJobIds(state.seenJobIds, 'seenJobIds');
+function checkCarriedFields(state: WaitState, parsed: ParsedPollerConfig): void {
+  const { naming } = parsed.system.model;
+  checkJobIds(state.jobIds, 'jobIds', naming);
+  checkJobIds(state.seenJobIds, 'seenJobIds', naming);
   if ('jobIds' in state.target && JSON.stringify(state.jobIds) !== JSON.stringify(state.target.jobIds)) {
     throw InvalidInputError.expected('handOver.jobIds', 'the ids of target.jobIds', state.jobIds);
   }
@@ -208,8 +221,8 @@ function checkCarriedFields(state: WaitState): void {
   }
   if (state.submitted !== undefined) {
     const jobId = isRecord(state.submitted) ? state.submitted.jobId : undefined;
-    if (typeof jobId !== 'string' || !JOB_ID_PATTERN.test(jobId))
-      throw InvalidInputError.expected('handOver.submitted.jobId', 'a Batch job id', jobId);
+    if (typeof jobId !== 'string' || !parsed.system.model.naming.idPattern.test(jobId))
+      throw InvalidInputError.expected('handOver.submitted.jobId', parsed.system.model.naming.idWhat, jobId);
   }
   if (
     state.waitId !== undefined &&
@@ -278,7 +291,7 @@ export function continuedState(request: Record<string, unknown>, parsed: ParsedP
   const state = checkCarriedState(carried as unknown as WaitState, parsed, 'handOver');
   checkStages(state, parsed);
   checkDeadline(state, parsed);
-  checkCarriedFields(state);
+  checkCarriedFields(state, parsed);
   checkRequestFields(state, parsed);
   return {
     ...state,

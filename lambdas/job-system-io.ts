@@ -23,8 +23,8 @@ export interface KeyedJob {
 /** What a business-key wait asks for (the request's target, with its defaults filled in). */
 export interface BusinessKeyTarget {
   jobName: string;
-  /** Where the key is looked up: a Batch job queue. */
-  jobQueue: string;
+  /** Where the key is looked up, for a system that scopes keys by queue (a Batch job queue). */
+  jobQueue?: string;
   newest: boolean;
 }
 
@@ -46,14 +46,19 @@ export interface JobSystemIO {
   findByKey?(target: BusinessKeyTarget): Promise<RetryableFailure | StatusCallResult | KeyedJob[]>;
   /** Judges the machine's failed submit call; absent for a system the machine cannot submit to. */
   judgeSubmitError?(caught: CaughtSubmitError): SubmitFailure;
+  /**
+   * Cancels the jobs (cancelJobOnTimeout) from the poller, for a system the state machine cannot call
+   * itself; returns what could not be cancelled. Absent where the machine cancels (Batch's TerminateJob).
+   */
+  cancel?(jobIds: readonly string[]): Promise<string[]>;
 }
 
-/** The I/O of each system a poller may meet, by system id. */
-export type JobSystemIOs = (systemId: string) => JobSystemIO;
+/** The I/O of each system a poller may meet, by system id and (for an HTTP API) the config's endpoint. */
+export type JobSystemIOs = (systemId: string, endpoint?: string) => JobSystemIO;
 
 /** The I/O of the systems given, for tests and local runs; any other id is a bug in the caller. */
 export function jobSystemIOs(byId: Readonly<Record<string, JobSystemIO>>): JobSystemIOs {
-  return (id) => {
+  return (id, _endpoint) => {
     const io = Object.hasOwn(byId, id) ? byId[id] : undefined;
     if (io === undefined)
       throw new RangeError(`no I/O given for job system ${id} (given: ${Object.keys(byId).join(', ')})`);

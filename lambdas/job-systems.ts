@@ -1,7 +1,12 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { batchJobSystem, type JobSystemModel } from '../waiters';
+import { dqopsJobSystem } from '../waiters/dqops/jobs';
 import { connectBatch } from './batch/io';
+import { dqopsIo } from './dqops/io';
+import { allowedEndpoint, allowedEndpoints } from './endpoints';
 import { InvalidInputError } from './invalid-input';
 import type { JobSystemIO } from './job-system-io';
+import { cachedSecret } from './secrets';
 
 /**
  * The registry of job systems: the one place a system is added. Each pairs its pure model
@@ -10,12 +15,39 @@ import type { JobSystemIO } from './job-system-io';
  */
 export interface RegisteredJobSystem {
   readonly model: JobSystemModel;
-  /** The deployed poller's I/O, from the Lambda's environment (set by the construct). */
-  connect(env: NodeJS.ProcessEnv): JobSystemIO;
+  /** `required`: an HTTP API whose base URL the config names (`endpoint`), allowed by the poller's environment. */
+  readonly endpoint: 'none' | 'required';
+  /** The deployed poller's I/O, from the Lambda's environment (set by the construct) and the config's endpoint. */
+  connect(env: NodeJS.ProcessEnv, endpoint: string | undefined): JobSystemIO;
+}
+
+let secretsClient: SecretsManagerClient | undefined;
+
+/** One Secrets Manager client per container, retrying nothing itself (a failed read is a retry in the machine). */
+function secrets(): SecretsManagerClient {
+  secretsClient ??= new SecretsManagerClient({
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 },
+  });
+  return secretsClient;
 }
 
 export const JOB_SYSTEMS: Readonly<Record<string, RegisteredJobSystem>> = {
-  batch: { model: batchJobSystem, connect: connectBatch },
+  batch: { model: batchJobSystem, endpoint: 'none', connect: (env) => connectBatch(env) },
+  dqops: {
+    model: dqopsJobSystem,
+    endpoint: 'required',
+    connect: (env, endpoint) => {
+      const allowed = allowedEndpoint(allowedEndpoints(env), 'dqops', endpoint);
+      return dqopsIo({
+        baseUrl: allowed.baseUrl,
+        ...(allowed.secretArn === undefined
+          ? {}
+          : { apiKey: { secretArn: allowed.secretArn, source: cachedSecret(secrets(), allowed.secretArn) } }),
+        fetch: globalThis.fetch,
+      });
+    },
+  },
 };
 
 /** The system of a config that names none: every config written before job systems were pluggable. */

@@ -180,17 +180,34 @@ async function describe(
   return {
     observation: {
       kind: 'described',
-      interpretation: system.model.interpret(jobIds, state.seenJobIds, result),
+      interpretation: system.model.interpret(jobIds, state.seenJobIds, result, state.jobs),
     },
     jobIds,
   };
 }
 
-/** With cancelJobOnTimeout the machine terminates the jobs next; the cause says so. */
-function withTermination(result: WaitState): WaitState {
+/**
+ * With cancelJobOnTimeout the jobs are stopped: by the machine next (Batch's TerminateJob step), or here,
+ * through the system's cancel call, for a system the machine cannot call itself. The cause says which.
+ */
+async function withTermination(result: WaitState, io: JobSystemIO): Promise<WaitState> {
   const cause = JSON.parse(result.cause ?? '{}') as { reason?: string };
-  const reason = `${cause.reason}; stepwait terminates job ${result.jobIds.join(', ')} (cancelJobOnTimeout)`;
-  return { ...result, cause: JSON.stringify({ ...cause, reason, terminatedJobIds: result.jobIds }) };
+  const jobs = result.jobIds.join(', ');
+  if (io.cancel === undefined) {
+    const reason = `${cause.reason}; stepwait terminates job ${jobs} (cancelJobOnTimeout)`;
+    return { ...result, cause: JSON.stringify({ ...cause, reason, terminatedJobIds: result.jobIds }) };
+  }
+  const failures = await io.cancel(result.jobIds);
+  const reason = `${cause.reason}; stepwait cancelled job ${jobs} (cancelJobOnTimeout)${failures.length > 0 ? `, except ${failures.join('; ')}` : ''}`;
+  return {
+    ...result,
+    cause: JSON.stringify({
+      ...cause,
+      reason,
+      cancelledJobIds: result.jobIds,
+      ...(failures.length > 0 ? { cancelFailures: failures } : {}),
+    }),
+  };
 }
 
 /** The wait's first state, from a validated request. */
@@ -262,6 +279,8 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
           config.stages,
           config.maxTimeoutSeconds,
           config.submit,
+          'current',
+          parsed.system.model.naming,
         );
       } catch (error) {
         if (error instanceof InvalidInputError) {
@@ -277,7 +296,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     // A wait started by a poller before wait ids existed gets one now; it keeps it from here on.
     state.waitId ??= newWaitId();
 
-    const io = deps.systems(parsed.system.model.id);
+    const io = deps.systems(parsed.system.model.id, config.endpoint);
     const { observation, jobIds } = await observe(io, state, parsed);
     const nowMs = deps.now();
     const { submitError: _handled, ...carried } = state;
@@ -289,7 +308,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
       deps.random,
     );
     let result: WaitState = { ...carried, ...next };
-    if (result.state === 'timeout' && config.cancelJobOnTimeout) result = withTermination(result);
+    if (result.state === 'timeout' && config.cancelJobOnTimeout) result = await withTermination(result, io);
     if (result.state === 'continue') {
       result.segmentExecutionName = segmentExecutionName(result.waitId as string, result.segments + 1);
     }
@@ -323,11 +342,12 @@ let defaultHandler: PollHandler | undefined;
  */
 const connected = new Map<string, JobSystemIO>();
 
-function connectedSystem(id: string): JobSystemIO {
-  let io = connected.get(id);
+function connectedSystem(id: string, endpoint: string | undefined): JobSystemIO {
+  const key = `${id} ${endpoint ?? ''}`;
+  let io = connected.get(key);
   if (io === undefined) {
-    io = registeredJobSystem(id).connect(process.env);
-    connected.set(id, io);
+    io = registeredJobSystem(id).connect(process.env, endpoint);
+    connected.set(key, io);
   }
   return io;
 }

@@ -8,6 +8,7 @@ import {
   type WaiterModelConfig,
   type WaitPlan,
 } from '../waiters';
+import { checkBaseUrl } from './endpoints';
 import { InvalidInputError } from './invalid-input';
 import { DEFAULT_JOB_SYSTEM, type RegisteredJobSystem, registeredJobSystem } from './job-systems';
 import type { WaitRequest } from './wait-request';
@@ -22,6 +23,11 @@ export interface PollerConfig {
   name: string;
   /** The job system waited on (lambdas/job-systems.ts). Absent in configs written before there were several: AWS Batch. */
   system?: string;
+  /**
+   * The base URL of a system reached over HTTP (DQOps): https, and one of the endpoints the poller's
+   * environment allows (STEPWAIT_ENDPOINTS), which also say which secret goes with it.
+   */
+  endpoint?: string;
   /** Its waiters; every `operation` they name is a status call the system implements. */
   model: WaiterModelConfig;
   /** Waiter names of `model`, in order. */
@@ -93,6 +99,19 @@ export function checkPollerConfig(
     fail('system', `expected a job system id, got ${JSON.stringify(config.system)}`);
   }
   const system = registeredJobSystem(config.system ?? DEFAULT_JOB_SYSTEM);
+  if (system.endpoint === 'required') {
+    if (checkBaseUrl(config.endpoint, 'config.endpoint') !== config.endpoint) {
+      fail(
+        'endpoint',
+        `expected the base URL without a trailing slash, got ${JSON.stringify(config.endpoint)}`,
+      );
+    }
+  } else if (config.endpoint !== undefined) {
+    fail(
+      'endpoint',
+      `expected none: ${system.model.title} is not reached through a URL, got ${JSON.stringify(config.endpoint)}`,
+    );
+  }
   if (!Array.isArray(config.stages) || config.stages.length === 0)
     fail('stages', 'expected at least one stage');
   for (const stage of config.stages) {

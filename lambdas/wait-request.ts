@@ -1,6 +1,10 @@
 import {
+  BATCH_NAMING,
   type DelayRules,
   DelayStrategyError,
+  JOB_NAME_PATTERN,
+  JOB_QUEUE_ARN_PATTERN,
+  type JobNaming,
   type StageOverride,
   validateDelayStrategy,
   type WaitRequest,
@@ -55,11 +59,7 @@ export const MAX_JOB_IDS = 100;
 export const MAX_TIMEOUT_SECONDS = 31_536_000;
 const MAX_ATTEMPTS_LIMIT = 1_000_000;
 
-/** Batch job ids are UUIDs; array children add `:index` and multi-node children `#node`. */
-export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:#_-]{0,127}$/;
-export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-export const JOB_QUEUE_ARN_PATTERN =
-  /^arn:aws[a-z-]*:batch:[a-z0-9-]+:\d{12}:job-queue\/[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+export { JOB_ID_PATTERN, JOB_NAME_PATTERN, JOB_QUEUE_ARN_PATTERN } from '../waiters';
 
 /** The fields a wait request may have; any other is refused by name. */
 export const REQUEST_FIELDS: readonly string[] = [
@@ -99,26 +99,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function jobId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !JOB_ID_PATTERN.test(value)) {
-    throw InvalidInputError.expected(
-      field,
-      'a Batch job id (1-128 letters, digits, ":", "#", "-", "_")',
-      value,
-    );
+function jobId(value: unknown, field: string, naming: JobNaming): string {
+  if (typeof value !== 'string' || !naming.idPattern.test(value)) {
+    throw InvalidInputError.expected(field, naming.idWhat, value);
   }
   return value;
 }
 
-function businessKey(request: Record<string, unknown>): string {
+function businessKey(request: Record<string, unknown>, naming: JobNaming): string {
   const { jobName, jobNamePrefix, scheduledTime } = request;
   if (jobNamePrefix === undefined) {
-    if (typeof jobName !== 'string' || !JOB_NAME_PATTERN.test(jobName)) {
-      throw InvalidInputError.expected(
-        'jobName',
-        'a Batch job name (1-128 letters, digits, hyphens, underscores; the first a letter or digit)',
-        jobName,
-      );
+    if (typeof jobName !== 'string' || !naming.keyPattern.test(jobName)) {
+      throw InvalidInputError.expected('jobName', naming.keyWhat, jobName);
     }
     return jobName;
   }
@@ -139,7 +131,11 @@ function businessKey(request: Record<string, unknown>): string {
   return scheduledJobName(jobNamePrefix, scheduledTime);
 }
 
-function target(request: Record<string, unknown>, submit: SubmitDefaults | undefined): WaitRequest['target'] {
+function target(
+  request: Record<string, unknown>,
+  submit: SubmitDefaults | undefined,
+  naming: JobNaming,
+): WaitRequest['target'] {
   const given = ['jobId', 'jobIds', 'jobName', 'jobNamePrefix'].filter((key) => request[key] !== undefined);
   if (given.length !== 1) {
     throw InvalidInputError.expected(
@@ -148,15 +144,29 @@ function target(request: Record<string, unknown>, submit: SubmitDefaults | undef
       given.length === 0 ? undefined : Object.fromEntries(given.map((key) => [key, request[key]])),
     );
   }
-  if (request.jobId !== undefined) return { jobIds: [jobId(request.jobId, 'jobId')] };
+  if (request.jobId !== undefined) return { jobIds: [jobId(request.jobId, 'jobId', naming)] };
   if (request.jobIds !== undefined) {
     const ids = request.jobIds;
     if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_JOB_IDS) {
       throw InvalidInputError.expected('jobIds', `a list of 1 to ${MAX_JOB_IDS} job ids`, ids);
     }
-    return { jobIds: [...new Set(ids.map((id, index) => jobId(id, `jobIds[${index}]`)))] };
+    return { jobIds: [...new Set(ids.map((id, index) => jobId(id, `jobIds[${index}]`, naming)))] };
   }
-  const jobName = businessKey(request);
+  const jobName = businessKey(request, naming);
+  if (!naming.keyScopedByQueue) {
+    // A key the system looks up by itself (DQOps): there is no queue to name.
+    if (request.jobQueue !== undefined) {
+      throw InvalidInputError.expected(
+        'jobQueue',
+        'no job queue: this system looks business keys up by itself',
+        request.jobQueue,
+      );
+    }
+    if (request.newest !== undefined && typeof request.newest !== 'boolean') {
+      throw InvalidInputError.expected('newest', 'a boolean', request.newest);
+    }
+    return { jobName, newest: request.newest === true };
+  }
   const { jobQueue = submit?.jobQueue, newest = false } = request;
   // A waiter that submits looks the key up where it submits: another queue would never find its own job.
   if (submit !== undefined && jobQueue !== submit.jobQueue) {
@@ -246,6 +256,7 @@ function overrides(
  * @param maxTimeoutSeconds the longest deadline this waiter allows
  * @param submit set when the waiter submits jobs: the job queue then defaults, and parameters are allowed
  * @param delayRules `in-flight` for a handed-over wait, whose overrides an earlier version may have accepted
+ * @param naming what the waiter's job system takes as job ids and business keys
  */
 export function parseWaitRequest(
   request: unknown,
@@ -253,6 +264,7 @@ export function parseWaitRequest(
   maxTimeoutSeconds: number,
   submit?: SubmitDefaults,
   delayRules: DelayRules = 'current',
+  naming: JobNaming = BATCH_NAMING,
 ): WaitRequest {
   if (!isRecord(request))
     throw InvalidInputError.expected('(input)', 'an object such as {"jobId": "..."}', request);
@@ -265,7 +277,7 @@ export function parseWaitRequest(
     );
   }
   const parsed: WaitRequest = {
-    target: target(request, submit),
+    target: target(request, submit, naming),
     overrides: overrides(request.overrides, stages, delayRules),
   };
   const submitParameters = parameters(request.parameters, submit);

@@ -12,7 +12,7 @@ export const CAUSE_BUDGET = MAX_CAUSE_LENGTH / 2;
 /** Reasons are short; one cut here leaves the rest of the cause its room. */
 const MAX_REASON_LENGTH = 4_096;
 
-type JobCause = Pick<JobSummary, 'status' | 'statusReason' | 'exitCode' | 'logStreamName'>;
+type JobCause = Pick<JobSummary, 'status' | 'statusReason' | 'exitCode' | 'logStreamName' | 'detail'>;
 
 const cut = (text: string, length: number) =>
   text.length > length ? `${text.slice(0, length - 3)}...` : text;
@@ -59,9 +59,9 @@ export function causeOf(reason: string, jobs: readonly JobSummary[], maxLength =
   const failingFirst = [...jobs].sort((a, b) => rank(a.phase) - rank(b.phase));
   return fitted(
     reason,
-    failingFirst.map(({ jobId, status, statusReason, exitCode, logStreamName }) => [
+    failingFirst.map(({ jobId, status, statusReason, exitCode, logStreamName, detail }) => [
       jobId,
-      { status, statusReason, exitCode, logStreamName },
+      { status, statusReason, exitCode, logStreamName, ...(detail === undefined ? {} : { detail }) },
     ]),
     {},
     maxLength,

@@ -10,6 +10,7 @@ export {
   describeJobsOutcome,
 } from './batch/describe-jobs';
 export { BATCH_STAGES, batchWaiterModel } from './batch/model';
+export { BATCH_NAMING, JOB_ID_PATTERN, JOB_NAME_PATTERN, JOB_QUEUE_ARN_PATTERN } from './batch/naming';
 export { type BatchJobSummary, summarizeJob } from './batch/summary';
 export { BATCH_DEFAULT_DELAYS, batchJobSystem } from './batch/system';
 export { CAUSE_BUDGET, causeOf, shrinkCause } from './cause';
@@ -27,6 +28,7 @@ export { WaiterConfigError } from './errors';
 export {
   isFinishedPhase,
   JOB_PHASES,
+  type JobNaming,
   type JobPhase,
   type JobSummary,
   type JobSystemModel,

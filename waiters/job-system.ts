@@ -41,6 +41,8 @@ export interface JobSummary {
   logStreamName?: string;
   /** How many times the system ran the job (a retry strategy may run it more than once). */
   attempts?: number;
+  /** What else the system says of the job that a person acts on (DQOps: the highest severity found). */
+  detail?: Record<string, string | number>;
 }
 
 /**
@@ -64,8 +66,24 @@ export type JobsInterpretation =
     }
   /** A job an earlier poll saw is gone: no waiting will mend it. */
   | { kind: 'vanished'; jobIds: string[]; reason: string }
+  /**
+   * A job an earlier poll saw unfinished is gone from a system that forgets finished jobs: it finished
+   * between two polls, with an outcome nobody can read any more.
+   */
+  | { kind: 'forgotten'; jobIds: string[]; reason: string }
   /** A status the system's mapping does not know: fail closed rather than guess (Airflow's AirbyteJobSensor). */
   | { kind: 'unknownStatus'; jobId: string; status: string; reason: string; jobs: JobSummary[] };
+
+/** How a system's jobs are named in a wait's input: its ids, and its business keys (if it has any). */
+export interface JobNaming {
+  readonly idPattern: RegExp;
+  /** For messages: what an id looks like. */
+  readonly idWhat: string;
+  readonly keyPattern: RegExp;
+  readonly keyWhat: string;
+  /** Batch: a business key is looked up in one job queue, which the request names (`jobQueue`). */
+  readonly keyScopedByQueue: boolean;
+}
 
 /** The pure half of a job system: its waiters, its status vocabulary, and how a response is read. */
 export interface JobSystemModel {
@@ -84,6 +102,8 @@ export interface JobSystemModel {
   readonly defaultDelays: Readonly<Record<string, DelayStrategy>>;
   /** The status operations the system's I/O implements (botocore operation names, e.g. DescribeJobs). */
   readonly operations: readonly string[];
+  /** What its job ids and business keys look like, checked when a wait starts. */
+  readonly naming: JobNaming;
   /** Every status the system documents, and its phase. A status not listed here fails the wait closed. */
   readonly phases: Readonly<Record<string, JobPhase>>;
   /**
@@ -94,6 +114,8 @@ export interface JobSystemModel {
     requestedJobIds: readonly string[],
     seenJobIds: readonly string[],
     result: StatusCallResult,
+    /** The summaries the previous poll kept: what a system that forgets finished jobs last knew. */
+    previousJobs?: readonly JobSummary[],
   ): JobsInterpretation;
 }
 

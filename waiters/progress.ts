@@ -35,8 +35,12 @@ export type PollObservation =
   | { kind: 'ambiguous'; jobName: string; jobIds: string[] }
   /** Submit-and-wait found no job to attach to (or only a failed one it may replace). */
   | { kind: 'submit' }
-  /** The status call was throttled or failed transiently; the SDK must not retry inside the Lambda. */
-  | { kind: 'throttled' | 'transient'; errorName: string }
+  /**
+   * The status call was throttled or failed transiently; the SDK must not retry inside the Lambda.
+   * `retryAfterSeconds`: how long the system asked to be left alone (HTTP Retry-After), honoured up to
+   * the deadline.
+   */
+  | { kind: 'throttled' | 'transient'; errorName: string; retryAfterSeconds?: number }
   /**
    * The machine's SubmitJob failed. `permanent`: Batch refused the request (it will refuse it again).
    * Otherwise the job may or may not exist (a lost response): the next poll looks the business key up again.
@@ -230,7 +234,20 @@ function decideStages(
         ...(failed.length > 0 ? [`job ${failed.join(', ')} failed`] : []),
         ...(cancelled.length > 0 ? [`job ${cancelled.join(', ')} was cancelled`] : []),
       ];
-      if (which.length === 0) which.push('an acceptor reported failure');
+      if (which.length === 0) {
+        // No job failed by its own account (e.g. a quality gate on a finished job): say what the jobs showed.
+        const shown = current.jobs.map(
+          ({ jobId, status, detail }) =>
+            `job ${jobId} ${status ?? 'not visible'}${
+              detail === undefined
+                ? ''
+                : ` (${Object.entries(detail)
+                    .map(([key, value]) => `${key}: ${value}`)
+                    .join(', ')})`
+            }`,
+        );
+        which.push(`an acceptor reported failure${shown.length > 0 ? ` on ${shown.join('; ')}` : ''}`);
+      }
       return ended(current, nowMs, 'failure', StepWaitError.JobFailed, `${stage}: ${which.join('; ')}`);
     }
     return retryStage(plan, current, nowMs, random);
@@ -279,7 +296,8 @@ function decidePoll(
       throttledCalls: progress.throttledCalls + (observation.kind === 'throttled' ? 1 : 0),
       transientErrors: progress.transientErrors + (observation.kind === 'transient' ? 1 : 0),
     };
-    return keepWaiting(counted, nowMs, nextDelaySeconds(TRANSIENT_BACKOFF, consecutive, random));
+    const backoff = nextDelaySeconds(TRANSIENT_BACKOFF, consecutive, random);
+    return keepWaiting(counted, nowMs, Math.max(backoff, Math.ceil(observation.retryAfterSeconds ?? 0)));
   }
 
   const attempt = progress.attempt + 1;
@@ -309,6 +327,9 @@ function decidePoll(
       const { interpretation } = observation;
       if (interpretation.kind === 'vanished') {
         return ended(attempted, nowMs, 'failure', StepWaitError.JobNotFound, interpretation.reason);
+      }
+      if (interpretation.kind === 'forgotten') {
+        return ended(attempted, nowMs, 'failure', StepWaitError.JobForgotten, interpretation.reason);
       }
       if (interpretation.kind === 'unknownStatus') {
         // The summaries (and so the cause) show the status the system reported, not the one before it.

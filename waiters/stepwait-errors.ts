@@ -10,6 +10,11 @@ export const StepWaitError = {
   MaxAttemptsExceeded: 'StepWait.MaxAttemptsExceeded',
   AmbiguousBusinessKey: 'StepWait.AmbiguousBusinessKey',
   UnknownStatus: 'StepWait.UnknownStatus',
+  /**
+   * A job seen unfinished is gone from a system that documents forgetting finished jobs (DQOps keeps them
+   * only in an in-memory history): it finished, but how can no longer be known.
+   */
+  JobForgotten: 'StepWait.JobForgotten',
   /** The status call failed with an error no acceptor expects (e.g. AccessDeniedException): waiting will not mend it. */
   PollFailed: 'StepWait.PollFailed',
   /**

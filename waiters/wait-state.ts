@@ -107,7 +107,8 @@ export interface StageOverride {
 
 /** An execution's request after the poller checked it (lambdas/wait-request.ts parses the input into it). */
 export interface WaitRequest {
-  target: { jobIds: string[] } | { jobName: string; jobQueue: string; newest: boolean };
+  /** `jobQueue` where the system scopes business keys by queue (Batch); absent where it does not (DQOps). */
+  target: { jobIds: string[] } | { jobName: string; jobQueue?: string; newest: boolean };
   /** Submit parameters of a waiter that submits, merged over the construct's. */
   parameters?: Record<string, string>;
   timeoutSeconds?: number;

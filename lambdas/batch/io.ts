@@ -13,7 +13,11 @@ export function batchIo(batch: BatchClient): JobSystemIO {
       }
       return describeJobs(batch, jobIds);
     },
-    findByKey: ({ jobQueue, jobName }) => findJobsNamed(batch, jobQueue, jobName),
+    findByKey: ({ jobQueue, jobName }) => {
+      // The request parser requires a queue for Batch (BATCH_NAMING.keyScopedByQueue).
+      if (jobQueue === undefined) throw new RangeError('a Batch business key needs a job queue');
+      return findJobsNamed(batch, jobQueue, jobName);
+    },
     judgeSubmitError: classifySubmitError,
   };
 }

@@ -2,6 +2,7 @@ import type { DelayStrategy } from '../delay';
 import type { JobSystemModel } from '../job-system';
 import { BATCH_PHASES, describeJobsOutcome } from './describe-jobs';
 import { BATCH_STAGES, batchWaiterModel } from './model';
+import { BATCH_NAMING } from './naming';
 
 /**
  * stepwait's delays for the built-in Batch stages, picked from the cost/latency frontier that
@@ -27,6 +28,7 @@ export const batchJobSystem: JobSystemModel = {
   stages: BATCH_STAGES,
   defaultDelays: BATCH_DEFAULT_DELAYS,
   operations: ['DescribeJobs'],
+  naming: BATCH_NAMING,
   phases: BATCH_PHASES,
   interpret: describeJobsOutcome,
 };
