@@ -6,9 +6,11 @@
 export type { PollerConfig } from './lambdas/poller-config';
 export { METRICS_NAMESPACE, WAITER_DIMENSION, WaitMetric } from './lambdas/wait-metrics';
 export type { StageOverride, WaitInput, WaitInputOptions } from './lambdas/wait-request';
+export { DqopsJobs, type DqopsJobsProps } from './lib/dqops/dqops-jobs';
 export { HAND_OVER_RETRY_ERRORS, HAND_OVER_RETRY_REASONS } from './lib/hand-over-states';
+export { BATCH_JOBS, type IJobSystem } from './lib/job-system';
 export { JobWaiter, type JobWaiterProps, type WaitSchedule } from './lib/job-waiter';
-export { PollerFunction, type PollerFunctionProps } from './lib/poller-function';
+export { type EndpointGrant, PollerFunction, type PollerFunctionProps } from './lib/poller-function';
 export { StepWaitStack, type StepWaitStackProps } from './lib/stepwait-stack';
 export { StepWaitValidationError } from './lib/validation-error';
 export {

@@ -8,10 +8,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { InvalidInputError } from '../lambdas/invalid-input';
+import { DEFAULT_JOB_SYSTEM, registeredJobSystem } from '../lambdas/job-systems';
 import { WaitMetric } from '../lambdas/wait-metrics';
 import { parseWaitRequest, type WaitInput } from '../lambdas/wait-request';
 import { acknowledge } from './acknowledgements';
-import { PollerFunction } from './poller-function';
+import { PollerFunction, type PollerFunctionProps } from './poller-function';
 import {
   acknowledgeWaitMachine,
   registerSegmentMachine,
@@ -44,7 +45,9 @@ export interface WaitSchedule {
   readonly description?: string;
 }
 
-export interface JobWaiterProps extends WaitOptions {
+export interface JobWaiterProps
+  extends WaitOptions,
+    Pick<PollerFunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
   /**
    * The state machine's name.
    * @default - a name CloudFormation generates
@@ -107,7 +110,12 @@ export class JobWaiter extends Construct {
 
   constructor(scope: Construct, id: string, props: JobWaiterProps = {}) {
     super(scope, id);
-    this.pollerFunction = new PollerFunction(this, 'Poller', { logRetention: props.logRetention });
+    this.pollerFunction = new PollerFunction(this, 'Poller', {
+      logRetention: props.logRetention,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+    });
     this.waiterName = props.waiterName ?? Names.uniqueResourceName(this, { maxLength: 64 });
     const machineOptions: WaitMachineOptions = {
       logGroup:
@@ -182,7 +190,14 @@ export class JobWaiter extends Construct {
       if (Token.isUnresolved(JSON.stringify(input))) return;
       const asRun = 'jobNamePrefix' in input ? { ...input, scheduledTime: '2026-01-01T02:00:00Z' } : input;
       try {
-        parseWaitRequest(asRun, config.stages, config.maxTimeoutSeconds, submitAsDeployed);
+        parseWaitRequest(
+          asRun,
+          config.stages,
+          config.maxTimeoutSeconds,
+          submitAsDeployed,
+          'current',
+          registeredJobSystem(config.system ?? DEFAULT_JOB_SYSTEM).model.naming,
+        );
       } catch (error) {
         if (error instanceof InvalidInputError)
           throw new StepWaitValidationError(this, `${prop}.${error.field}`, error.detail);

@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Lazy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct, IConstruct } from 'constructs';
+import { type AllowedEndpoint, ENDPOINTS_ENV } from '../lambdas/endpoints';
 import { acknowledge } from './acknowledgements';
+import { StepWaitValidationError } from './validation-error';
 
 export interface PollerFunctionProps {
   /**
@@ -19,6 +23,40 @@ export interface PollerFunctionProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Run the poller in this VPC, to reach a job system on a private network (a DQOps inside the VPC). In a
+   * VPC it reaches AWS Batch and Secrets Manager only through a NAT gateway or VPC endpoints for them.
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a security group CDK creates, all outbound allowed */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/** Where the poller may call an HTTP job system, and the secret that goes with it. */
+export interface EndpointGrant {
+  readonly system: string;
+  readonly baseUrl: string;
+  readonly secret?: secretsmanager.ISecret;
+}
+
+const POLLER_MARK = Symbol.for('stepwait.PollerFunction');
+
+/**
+ * The PollerFunction a wait of an HTTP job system must use: only it carries the allowed endpoints.
+ * @throws StepWaitValidationError (`poller`) for any other function
+ */
+export function endpointPoller(scope: IConstruct, poller: lambda.IFunction, system: string): PollerFunction {
+  if (!(poller as unknown as Record<symbol, unknown>)[POLLER_MARK]) {
+    throw new StepWaitValidationError(
+      scope,
+      'poller',
+      `a stepwait PollerFunction: a ${system} wait gives its poller the one endpoint (and secret) it may use, got ${poller.node.path}`,
+    );
+  }
+  return poller as PollerFunction;
 }
 
 /**
@@ -43,6 +81,8 @@ function pollerEntry(): string {
  * It may call batch:DescribeJobs and batch:ListJobs, nothing else.
  */
 export class PollerFunction extends nodejs.NodejsFunction {
+  private readonly endpoints: (AllowedEndpoint & { secret?: secretsmanager.ISecret })[] = [];
+
   constructor(scope: Construct, id: string, props: PollerFunctionProps = {}) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -70,6 +110,9 @@ export class PollerFunction extends nodejs.NodejsFunction {
       timeout: Duration.seconds(30),
       logGroup,
       description: 'stepwait poller: one status call per invocation',
+      ...(props.vpc === undefined
+        ? {}
+        : { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }),
       bundling: {
         minify: true,
         sourceMap: true,
@@ -99,4 +142,48 @@ export class PollerFunction extends nodejs.NodejsFunction {
       'nodejs22.x is the runtime the poller is built and tested for (esbuild target node22); moving runtimes is a tested change.',
     );
   }
+
+  /**
+   * Lets the poller call a job system's API at `baseUrl` with `secret` (read access granted here). The pairs
+   * go into the poller's environment (STEPWAIT_ENDPOINTS); a poll event may name only one of them, so
+   * whoever may invoke the poller cannot send a secret anywhere else.
+   */
+  allowEndpoint(grant: EndpointGrant): void {
+    const same = this.endpoints.find(
+      (entry) => entry.system === grant.system && entry.baseUrl === grant.baseUrl,
+    );
+    if (same !== undefined) {
+      if (same.secret !== grant.secret) {
+        throw new StepWaitValidationError(
+          this,
+          'allowEndpoint',
+          `one secret per endpoint: ${grant.baseUrl} (${grant.system}) already goes with ${same.secret?.node.path ?? 'no secret'}`,
+        );
+      }
+      return;
+    }
+    if (this.endpoints.length === 0) {
+      this.addEnvironment(
+        ENDPOINTS_ENV,
+        Lazy.string({
+          produce: () =>
+            JSON.stringify(
+              this.endpoints.map(({ system, baseUrl, secret }) => ({
+                system,
+                baseUrl,
+                ...(secret === undefined ? {} : { secretArn: secret.secretArn }),
+              })),
+            ),
+        }),
+      );
+    }
+    this.endpoints.push({
+      system: grant.system,
+      baseUrl: grant.baseUrl,
+      ...(grant.secret ? { secret: grant.secret } : {}),
+    });
+    grant.secret?.grantRead(this);
+  }
 }
+
+Object.defineProperty(PollerFunction.prototype, POLLER_MARK, { value: true });

@@ -20,6 +20,7 @@ import {
 } from '../waiters';
 import { acknowledgeWildcard, executionsArn, functionVersionsArn } from './acknowledgements';
 import { handOverStates } from './hand-over-states';
+import { BATCH_JOBS } from './job-system';
 import { type GrantedFinding, submitStates } from './submit-states';
 import { StepWaitValidationError } from './validation-error';
 import { DEFAULT_POLL_BUDGET, pollerConfigFor, type WaitOptions } from './wait-options';
@@ -133,6 +134,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       this.node.path,
     );
     if (props.endsSegment) this.pollerConfig.acceptsHandOver = true;
+    (props.jobSystem ?? BATCH_JOBS).bindPoller(this, props.poller);
     if (props.ownSegmentMachine) this.segmentStateMachine = this.createSegmentMachine(props);
     const segment = props.continueIn ?? this.segmentStateMachine;
     if (segment !== undefined) this.checkSegmentMachine(segment);
@@ -211,9 +213,11 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     const failOnTimeout = new sfn.Choice(this, 'Fail On Timeout?')
       .when(sfn.Condition.booleanEquals(statePath('failOnTimeout'), true), timedOut)
       .otherwise(done);
-    const onTimeout = props.cancelJobOnTimeout
-      ? this.terminateJobs(failOnTimeout).next(failOnTimeout)
-      : failOnTimeout;
+    // Batch jobs are terminated by the machine; other systems' jobs by the poller (it has their API).
+    const onTimeout =
+      props.cancelJobOnTimeout && (props.jobSystem ?? BATCH_JOBS).cancelsInMachine
+        ? this.terminateJobs(failOnTimeout).next(failOnTimeout)
+        : failOnTimeout;
     const submit = props.submit ? submitStates(this, props.submit) : undefined;
     if (submit) {
       this.policyStatements.push(submit.statement);

@@ -1,12 +1,13 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import type { IConstruct } from 'constructs';
+import { checkBaseUrl } from '../lambdas/endpoints';
 import { InvalidInputError } from '../lambdas/invalid-input';
+import { DEFAULT_JOB_SYSTEM, registeredJobSystem } from '../lambdas/job-systems';
 import { checkPollerConfig, type PollerConfig } from '../lambdas/poller-config';
 import { JOB_NAME_PATTERN, JOB_QUEUE_ARN_PATTERN } from '../lambdas/wait-request';
 import {
   BATCH_DEFAULT_DELAYS,
-  batchJobSystem,
   type DelayStrategy,
   DelayStrategyError,
   defaultDelayStrategy,
@@ -14,6 +15,7 @@ import {
   validateDelayStrategy,
   type WaiterModel,
 } from '../waiters';
+import { BATCH_JOBS, type IJobSystem } from './job-system';
 import { StepWaitValidationError } from './validation-error';
 import { LONGEST_TIMEOUT_SECONDS } from './wait-input';
 
@@ -26,8 +28,14 @@ import { LONGEST_TIMEOUT_SECONDS } from './wait-input';
 /** Options shared by the fragment and the JobWaiter construct. */
 export interface WaitOptions {
   /**
-   * The waiter model the poller decides with (botocore waiter format, version 2).
-   * @default batchWaiterModel (JobExists, JobRunning, JobComplete on AWS Batch DescribeJobs)
+   * The system whose jobs are waited for: AWS Batch, or e.g. `new DqopsJobs({ baseUrl, apiKey })`.
+   * @default BATCH_JOBS (AWS Batch)
+   */
+  readonly jobSystem?: IJobSystem;
+  /**
+   * The waiter model the poller decides with (botocore waiter format, version 2); every operation its
+   * waiters name must be one the job system implements.
+   * @default the job system's (for AWS Batch: batchWaiterModel, JobExists, JobRunning, JobComplete on DescribeJobs)
    */
   readonly waiterModel?: WaiterModel;
   /**
@@ -229,6 +237,8 @@ function checkSubmit(scope: IConstruct, submit: SubmitOptions): void {
 function propOf(field: string): string {
   const [, path = ''] = /^config\.?(.*)$/.exec(field) ?? [];
   if (path === 'timeoutSeconds') return 'timeout';
+  if (path === 'endpoint') return 'jobSystem.baseUrl';
+  if (path === 'system') return 'jobSystem';
   if (path === 'maxTimeoutSeconds') return 'maxTimeout';
   if (path.startsWith('model.')) return `waiterModel.${path.slice('model.'.length)}`;
   return path === '' ? 'waiterModel' : path;
@@ -257,8 +267,45 @@ function defaultDelay(system: JobSystemModel, model: WaiterModel, stage: string)
  * @throws StepWaitValidationError naming the construct path and the prop
  */
 export function pollerConfigFor(scope: IConstruct, options: WaitOptions, defaultName: string): PollerConfig {
-  const system = batchJobSystem;
-  const model = options.waiterModel ?? system.waiterModel;
+  const jobSystem = options.jobSystem ?? BATCH_JOBS;
+  let system: JobSystemModel;
+  try {
+    system = registeredJobSystem(jobSystem.systemId).model;
+  } catch (error) {
+    if (error instanceof InvalidInputError)
+      throw new StepWaitValidationError(scope, 'jobSystem', error.detail);
+    throw error;
+  }
+  for (const { prop, detail } of jobSystem.problems?.() ?? []) {
+    throw new StepWaitValidationError(scope, `jobSystem.${prop}`, detail);
+  }
+  let endpoint: string | undefined;
+  if (jobSystem.endpoint !== undefined) {
+    if (Token.isUnresolved(jobSystem.endpoint)) {
+      throw StepWaitValidationError.expected(
+        scope,
+        'jobSystem.baseUrl',
+        'a literal https URL (the poller allows exactly it)',
+        jobSystem.endpoint,
+      );
+    }
+    try {
+      endpoint = checkBaseUrl(jobSystem.endpoint, 'jobSystem.baseUrl');
+    } catch (error) {
+      if (error instanceof InvalidInputError)
+        throw new StepWaitValidationError(scope, error.field, error.detail);
+      throw error;
+    }
+  }
+  if (options.submit !== undefined && !jobSystem.submits) {
+    throw StepWaitValidationError.expected(
+      scope,
+      'submit',
+      `nothing: stepwait cannot submit ${system.title} jobs`,
+      'submit options',
+    );
+  }
+  const model = options.waiterModel ?? jobSystem.waiterModel;
   const stages = options.stages ?? defaultStages(system, model);
   for (const stage of stages) {
     if (!model.hasWaiter(stage)) {
@@ -315,6 +362,9 @@ export function pollerConfigFor(scope: IConstruct, options: WaitOptions, default
   if (options.submit !== undefined) checkSubmit(scope, options.submit);
   const config: PollerConfig = {
     name: options.waiterName ?? defaultName,
+    // Absent for Batch, as in every config written before there were several systems.
+    ...(system.id === DEFAULT_JOB_SYSTEM ? {} : { system: system.id }),
+    ...(endpoint === undefined ? {} : { endpoint }),
     model: model.toJSON(),
     stages,
     delays,

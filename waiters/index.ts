@@ -24,6 +24,18 @@ export {
   nextDelaySeconds,
   validateDelayStrategy,
 } from './delay';
+export {
+  DQOPS_DEFAULT_DELAYS,
+  DQOPS_NAMING,
+  DQOPS_PHASES,
+  DQOPS_SEVERITIES,
+  type DqopsFailAtSeverity,
+  type DqopsJob,
+  type DqopsSeverity,
+  dqopsJobSystem,
+  dqopsWaiterModel,
+  interpretDqopsJobs,
+} from './dqops/jobs';
 export { WaiterConfigError } from './errors';
 export {
   isFinishedPhase,
