@@ -4,6 +4,7 @@ import { dqopsJobSystem } from '../waiters/dqops/jobs';
 import { connectBatch } from './batch/io';
 import { dqopsIo } from './dqops/io';
 import { allowedEndpoint, allowedEndpoints } from './endpoints';
+import type { Fetch } from './http-json';
 import { InvalidInputError } from './invalid-input';
 import type { JobSystemIO } from './job-system-io';
 import { cachedSecret } from './secrets';
@@ -17,8 +18,18 @@ export interface RegisteredJobSystem {
   readonly model: JobSystemModel;
   /** `required`: an HTTP API whose base URL the config names (`endpoint`), allowed by the poller's environment. */
   readonly endpoint: 'none' | 'required';
-  /** The deployed poller's I/O, from the Lambda's environment (set by the construct) and the config's endpoint. */
-  connect(env: NodeJS.ProcessEnv, endpoint: string | undefined): JobSystemIO;
+  /**
+   * The poller's I/O, from the Lambda's environment (set by the construct) and the config's endpoint.
+   * Local runs give their own edge (`edge`): a fetch to the emulator and a Secrets Manager client on
+   * 127.0.0.1; everything else is the deployed code.
+   */
+  connect(env: NodeJS.ProcessEnv, endpoint: string | undefined, edge?: PollerEdge): JobSystemIO;
+}
+
+/** Where a poller's calls leave the process: the deployed defaults, or local emulators. */
+export interface PollerEdge {
+  readonly fetch?: Fetch;
+  readonly secrets?: SecretsManagerClient;
 }
 
 let secretsClient: SecretsManagerClient | undefined;
@@ -37,14 +48,19 @@ export const JOB_SYSTEMS: Readonly<Record<string, RegisteredJobSystem>> = {
   dqops: {
     model: dqopsJobSystem,
     endpoint: 'required',
-    connect: (env, endpoint) => {
+    connect: (env, endpoint, edge = {}) => {
       const allowed = allowedEndpoint(allowedEndpoints(env), 'dqops', endpoint);
       return dqopsIo({
         baseUrl: allowed.baseUrl,
         ...(allowed.secretArn === undefined
           ? {}
-          : { apiKey: { secretArn: allowed.secretArn, source: cachedSecret(secrets(), allowed.secretArn) } }),
-        fetch: globalThis.fetch,
+          : {
+              apiKey: {
+                secretArn: allowed.secretArn,
+                source: cachedSecret(edge.secrets ?? secrets(), allowed.secretArn),
+              },
+            }),
+        fetch: edge.fetch ?? globalThis.fetch,
       });
     },
   },

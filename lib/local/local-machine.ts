@@ -1,5 +1,5 @@
 import { batchIo } from '../../lambdas/batch/io';
-import { jobSystemIOs } from '../../lambdas/job-system-io';
+import { type JobSystemIOs, jobSystemIOs } from '../../lambdas/job-system-io';
 import { createPollHandler } from '../../lambdas/poll';
 import { batchIntegrations, localBatchClient } from './batch-integrations';
 import {
@@ -37,6 +37,8 @@ export interface LocalMachineOptions {
   newWaitId?: () => string;
   /** Results of the Tasks nothing here runs, by state name (see lib/local/stubs.ts). */
   stubs?: TaskStubs;
+  /** The systems other than Batch, per poller (lib/local/local-job-systems.ts); without them only Batch waits run. */
+  jobSystems?: (pollerLogicalId: string) => JobSystemIOs;
 }
 
 /** A wait's result: the main execution's, and each execution it started (segments, nested waits), in order. */
@@ -74,16 +76,22 @@ export class LocalMachine {
 
   constructor(options: LocalMachineOptions) {
     const random = options.random ?? Math.random;
-    const poll = createPollHandler({
-      systems: jobSystemIOs({ batch: batchIo(localBatchClient(options.batchEndpoint)) }),
-      now: () => options.clock.now(),
-      random,
-      log: options.log ?? (() => {}),
-      ...(options.newWaitId ? { newWaitId: options.newWaitId } : {}),
-    });
-    const poller: LocalLambda = async (payload, { stateName }) => {
-      options.beforeInvoke?.(stateName);
-      return poll(payload);
+    const batch = jobSystemIOs({ batch: batchIo(localBatchClient(options.batchEndpoint)) });
+    // One handler per poller function: each reads the endpoints its own environment allows.
+    const pollerFor = (pollerLogicalId: string): LocalLambda => {
+      const others = options.jobSystems?.(pollerLogicalId);
+      const poll = createPollHandler({
+        systems: (id, endpoint) =>
+          id === 'batch' || others === undefined ? batch(id, endpoint) : others(id, endpoint),
+        now: () => options.clock.now(),
+        random,
+        log: options.log ?? (() => {}),
+        ...(options.newWaitId ? { newWaitId: options.newWaitId } : {}),
+      });
+      return async (payload, { stateName }) => {
+        options.beforeInvoke?.(stateName);
+        return poll(payload);
+      };
     };
     const { machine } = options;
     this.stateMachineArn = machine.stateMachineArn;
@@ -93,7 +101,7 @@ export class LocalMachine {
     );
     this.runtime = {
       clock: options.clock,
-      lambdas: Object.fromEntries(machine.pollers.map((key) => [key, poller])),
+      lambdas: Object.fromEntries(machine.pollers.map((key) => [key, pollerFor(key)])),
       integrations,
       random,
       ...(options.stubs === undefined ? {} : { stubs: options.stubs }),

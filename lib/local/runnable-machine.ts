@@ -6,8 +6,10 @@ import { DESCRIBE_EXECUTION, START_EXECUTION_SYNC_2 } from './nested-executions'
 import { type SubmitTarget, submitTargetsOf } from './submit-targets';
 import {
   type CfnTemplate,
+  type CfnValue,
   functionLogicalId,
   placeholderArn,
+  resolveValue,
   stateMachineDefinition,
   stateMachineLogicalId,
 } from './template';
@@ -56,6 +58,24 @@ export interface RunnableMachine {
   readonly standInTasks: readonly string[];
   /** Queues and definitions its submit tasks (and its children's) name. */
   readonly submitTargets: readonly SubmitTarget[];
+  /**
+   * Each poller's stepwait environment (STEPWAIT_*) as the template sets it, resolved with placeholder ARNs:
+   * the endpoints and secrets a poller of an HTTP job system may use, checked locally as when deployed.
+   */
+  readonly pollerEnvironments: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** The STEPWAIT_* variables of a Lambda function in the template. */
+function pollerEnvironment(template: CfnTemplate, logicalId: string): Record<string, string> {
+  const properties = template.Resources[logicalId]?.Properties as
+    | { Environment?: { Variables?: Record<string, CfnValue> } }
+    | undefined;
+  const variables = properties?.Environment?.Variables ?? {};
+  return Object.fromEntries(
+    Object.entries(variables)
+      .filter(([name]) => name.startsWith('STEPWAIT_'))
+      .map(([name, value]) => [name, resolveValue(template, value)]),
+  );
 }
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -217,5 +237,8 @@ export function runnableMachine(template: CfnTemplate, logicalId: string): Runna
     pollTasks: [...new Set(parts.pollTasks)],
     standInTasks: [...new Set(parts.standInTasks)],
     submitTargets: distinct(parts.submitTargets),
+    pollerEnvironments: Object.fromEntries(
+      [...parts.pollers].map((id) => [id, pollerEnvironment(template, id)]),
+    ),
   };
 }

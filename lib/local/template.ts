@@ -8,7 +8,7 @@ import type { AslDefinition } from './local-state-machine';
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
 
-type CfnValue = string | number | boolean | null | CfnValue[] | { [key: string]: CfnValue };
+export type CfnValue = string | number | boolean | null | CfnValue[] | { [key: string]: CfnValue };
 
 export interface CfnResource {
   Type: string;
@@ -50,6 +50,9 @@ export function placeholderArn(template: CfnTemplate, logicalId: string): string
       return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
     case 'AWS::Batch::JobQueue':
       return `arn:aws:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job-queue/${ownName(template, logicalId, 'JobQueueName')}`;
+    case 'AWS::SecretsManager::Secret':
+      // Secrets Manager appends six random characters to a secret's name in its ARN.
+      return `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${logicalId}-LoCaL1`;
     case 'AWS::Batch::JobDefinition':
       return `arn:aws:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job-definition/${ownName(template, logicalId, 'JobDefinitionName')}:1`;
     default:
@@ -62,6 +65,11 @@ export function stateMachineLogicalId(arn: unknown): string | undefined {
   if (typeof arn !== 'string') return undefined;
   const prefix = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:`;
   return arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
+}
+
+/** A template value as a string, with placeholder ARNs for resources. @throws Error for what has no local value */
+export function resolveValue(template: CfnTemplate, value: CfnValue): string {
+  return resolve(template, value);
 }
 
 function resolve(template: CfnTemplate, value: CfnValue): string {

@@ -1,0 +1,72 @@
+import { allowedEndpoints } from '../../lambdas/endpoints';
+import type { JobSystemIO, JobSystemIOs } from '../../lambdas/job-system-io';
+import { JOB_SYSTEMS } from '../../lambdas/job-systems';
+import { DqopsEmulator } from './dqops-emulator';
+import { loopbackFetch } from './loopback-fetch';
+import type { RunnableMachine } from './runnable-machine';
+import { SecretsEmulator } from './secrets-emulator';
+import type { Clock } from './virtual-clock';
+
+/**
+ * The job systems other than AWS Batch, here: a DQOps emulator and a Secrets Manager emulator on
+ * 127.0.0.1. A poller reaches them through the deployed I/O code (lambdas/job-systems.ts `connect`), with
+ * the endpoints and secrets its own environment in the template allows; only the edge differs (a fetch to
+ * the emulator, a Secrets Manager client on loopback). The secrets the template names hold a local API key
+ * that the DQOps emulator requires, as a real DQOps with authentication would.
+ */
+export interface LocalJobSystems {
+  readonly dqops: DqopsEmulator;
+  readonly secrets: SecretsEmulator;
+  /** The API key every local secret holds (and the DQOps emulator requires, when a secret is used). */
+  readonly apiKey: string;
+  /** The non-Batch I/O of one poller, as its environment allows. */
+  systemsFor(pollerLogicalId: string): JobSystemIOs;
+  /** A new Lambda container for every poller: credentials are read from Secrets Manager again. */
+  coldStart(): void;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_API_KEY = 'stepwait-local-dqops-key';
+
+export async function startLocalJobSystems(
+  machine: RunnableMachine,
+  clock: Clock,
+  options: { historySeconds?: number } = {},
+): Promise<LocalJobSystems> {
+  const allowed = Object.values(machine.pollerEnvironments).flatMap((env) => allowedEndpoints(env));
+  const secrets = await SecretsEmulator.start();
+  for (const { secretArn } of allowed) {
+    if (secretArn !== undefined) secrets.put(secretArn, JSON.stringify({ apiKey: LOCAL_API_KEY }));
+  }
+  const keyed = allowed.some((entry) => entry.system === 'dqops' && entry.secretArn !== undefined);
+  const dqops = await DqopsEmulator.start({
+    clock,
+    ...(keyed ? { apiKey: LOCAL_API_KEY } : {}),
+    ...(options.historySeconds === undefined ? {} : { historySeconds: options.historySeconds }),
+  });
+  const origins: Record<string, string> = { dqops: dqops.origin };
+  const client = secrets.client();
+  const connected = new Map<string, JobSystemIO>();
+  return {
+    dqops,
+    secrets,
+    apiKey: LOCAL_API_KEY,
+    systemsFor: (pollerLogicalId) => (id, endpoint) => {
+      const key = `${pollerLogicalId} ${id} ${endpoint ?? ''}`;
+      let io = connected.get(key);
+      if (io === undefined) {
+        const system = JOB_SYSTEMS[id];
+        const origin = origins[id];
+        if (system === undefined || origin === undefined) throw new RangeError(`no local ${id} to poll`);
+        const env = machine.pollerEnvironments[pollerLogicalId] ?? {};
+        io = system.connect(env, endpoint, { fetch: loopbackFetch(origin), secrets: client });
+        connected.set(key, io);
+      }
+      return io;
+    },
+    coldStart: () => connected.clear(),
+    stop: async () => {
+      await Promise.all([dqops.stop(), secrets.stop()]);
+    },
+  };
+}
