@@ -1,12 +1,23 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { acknowledge } from './acknowledgements';
+import { DqopsJobs } from './dqops/dqops-jobs';
 import { EtlPipeline } from './examples/etl-pipeline';
 import { JobWaiter, type JobWaiterProps } from './job-waiter';
 
 export interface StepWaitStackProps extends StackProps {
-  /** Options of the AWS Batch waiter this stack deploys. */
+  /** Options of the waiter this stack deploys. */
   readonly waiter?: JobWaiterProps;
+  /**
+   * The job system of the example waiter: AWS Batch, or DQOps (at `dqopsBaseUrl`, its API key in a new
+   * secret; no schedule or pipeline examples, which are Batch's). `stepwait local --system dqops` runs it.
+   * @default 'batch'
+   */
+  readonly system?: 'batch' | 'dqops';
+  /** @default 'https://dqops.example.com' */
+  readonly dqopsBaseUrl?: string;
   /**
    * Also deploy the examples: a nightly schedule waiting for that night's `nightly-etl-<date>` job, and a
    * pipeline machine that runs the waiter nested and inline.
@@ -22,6 +33,29 @@ export class StepWaitStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StepWaitStackProps = {}) {
     super(scope, id, props);
+    if (props.system === 'dqops') {
+      const dqopsApiKey = new secretsmanager.Secret(this, 'DqopsApiKey', {
+        description: 'The DQOps API key the waiter sends (put it in after deploying)',
+      });
+      acknowledge(
+        dqopsApiKey,
+        'AwsSolutions-SMG4',
+        'DQOps issues its API keys itself (its environment API); a rotation must start there, so this secret holds the key DQOps gave and is rotated by replacing it.',
+      );
+      this.waiter = new JobWaiter(this, 'DqopsJobWaiter', {
+        alarms: true,
+        jobSystem: new DqopsJobs({
+          baseUrl: props.dqopsBaseUrl ?? 'https://dqops.example.com',
+          apiKey: dqopsApiKey,
+        }),
+        ...props.waiter,
+      });
+      new CfnOutput(this, 'StateMachineArn', {
+        value: this.waiter.stateMachine.stateMachineArn,
+        description: 'Start a wait: aws stepfunctions start-execution --input \'{"jobId":"..."}\'',
+      });
+      return;
+    }
     const examples = props.examples ?? true;
     this.waiter = new JobWaiter(this, 'BatchJobWaiter', {
       alarms: true,

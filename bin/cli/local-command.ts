@@ -15,6 +15,12 @@ import { formatDuration, UsageError } from './usage-error';
 
 export { LOCAL_USAGE, parseDelayOption, parseLocalOptions } from './local-options';
 
+/** How the opening line names the system a machine's waits poll. */
+function systemTitle(machine: RunnableMachine): string {
+  const systems = new Set(machine.allWaits.map((wait) => wait.config.system ?? 'batch'));
+  return systems.has('dqops') ? 'DQOps' : 'AWS Batch';
+}
+
 /** The machine a run waits with, and how to name it. */
 interface Chosen {
   machine: RunnableMachine;
@@ -24,6 +30,7 @@ interface Chosen {
 }
 
 const EXAMPLE_LABEL = 'the example app (StepWaitStack/BatchJobWaiter)';
+const DQOPS_EXAMPLE_LABEL = 'the example app (StepWaitStack/DqopsJobWaiter)';
 
 async function chooseMachine(
   options: LocalCommandOptions,
@@ -32,8 +39,15 @@ async function chooseMachine(
 ): Promise<Chosen> {
   if (options.app === undefined) {
     // The example allows deadlines up to the construct's limit, so a month-long job can be simulated.
-    const synthesized = synthesizeWaiter({ waiter: { maxTimeout: MAX_MAX_TIMEOUT } });
-    return { machine: runnableWaiter(synthesized), label: EXAMPLE_LABEL, example: true };
+    const synthesized = synthesizeWaiter({
+      waiter: { maxTimeout: MAX_MAX_TIMEOUT },
+      ...(options.system === 'dqops' ? { system: 'dqops' as const } : {}),
+    });
+    return {
+      machine: runnableWaiter(synthesized),
+      label: options.system === 'dqops' ? DQOPS_EXAMPLE_LABEL : EXAMPLE_LABEL,
+      example: true,
+    };
   }
   if (!options.json) output.err(`stepwait local: reading your app (${options.app})\n`);
   const found = chooseStateMachine(await loadApp(options.app), options.stateMachine);
@@ -92,7 +106,7 @@ async function run(options: LocalCommandOptions, output: Output): Promise<number
   const waits = new Set(machine.allWaits.map((wait) => wait.config.name)).size;
   if (!options.json) {
     output.err(
-      `stepwait local: ${chosen.example ? '' : `${label}: `}a ${formatDuration(options.jobDurationSeconds)} job (queued ${formatDuration(options.queueSeconds)}, ending ${options.outcome}) on a local AWS Batch${chosen.example ? '' : `, ${waits === 1 ? 'one wait' : `${waits} waits`}`}\n`,
+      `stepwait local: ${chosen.example ? '' : `${label}: `}a ${formatDuration(options.jobDurationSeconds)} job (queued ${formatDuration(options.queueSeconds)}, ending ${options.outcome}) on a local ${systemTitle(machine)}${chosen.example ? '' : `, ${waits === 1 ? 'one wait' : `${waits} waits`}`}\n`,
     );
   }
   const report = await runtime.runLocalWait({

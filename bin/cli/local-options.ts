@@ -8,11 +8,13 @@ import { attachNegativeValues, parseDurationSeconds, UsageError } from './usage-
 
 export const LOCAL_USAGE = `Usage: stepwait local [options]
 
-Runs a real wait on this machine: starts a local AWS Batch on 127.0.0.1, puts a simulated job there and
-waits for it with a synthesized state machine on a virtual clock. By default the machine is the JobWaiter
-of stepwait's example app; with --app, one of yours.
+Runs a real wait on this machine: starts a local AWS Batch (or DQOps) on 127.0.0.1, puts a simulated job
+there and waits for it with a synthesized state machine on a virtual clock. By default the machine is the
+JobWaiter of stepwait's example app; with --app, one of yours.
 
 The job:
+  --system <s>              batch | dqops: the job system of the example app's waiter (default batch;
+                            with --app, your machine's waits say which)
   --job-duration <s>        how long the job runs (default 7200; also 90s, 30m, 2h, 1d)
   --queue-time <s>          how long it queues first (default 120)
   --outcome <o>             SUCCEEDED | FAILED (default SUCCEEDED)
@@ -52,6 +54,8 @@ outcome TIMED_OUT, as stepwait start --wait does), 1 it failed or timed out, 2 b
 machine that cannot run here as asked).`;
 
 export interface LocalCommandOptions {
+  /** The example app's job system (not with --app). */
+  system: 'batch' | 'dqops';
   jobDurationSeconds: number;
   queueSeconds: number;
   outcome: JobOutcome;
@@ -107,6 +111,7 @@ function parseJson(value: string, option: string): unknown {
 }
 
 const LOCAL_OPTIONS = {
+  system: { type: 'string' },
   'job-duration': { type: 'string' },
   'queue-time': { type: 'string' },
   outcome: { type: 'string' },
@@ -154,7 +159,12 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
   if (outcome !== 'SUCCEEDED' && outcome !== 'FAILED') {
     throw new UsageError(`--outcome: expected SUCCEEDED or FAILED, got "${text('outcome')}"`);
   }
+  const system = text('system') ?? 'batch';
+  if (system !== 'batch' && system !== 'dqops') {
+    throw new UsageError(`--system: expected batch or dqops, got "${system}"`);
+  }
   const options: LocalCommandOptions = {
+    system,
     jobDurationSeconds: parseDurationSeconds(text('job-duration') ?? '7200', '--job-duration', 0),
     queueSeconds: parseDurationSeconds(text('queue-time') ?? '120', '--queue-time', 0),
     outcome,
@@ -179,6 +189,17 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
   if (text('delay') !== undefined) options.delay = parseDelayOption(text('delay') as string);
 
   if (text('app') !== undefined) options.app = text('app');
+  if (text('system') !== undefined && options.app !== undefined) {
+    throw new UsageError("--system: not with --app (your machine's waits say which system they poll)");
+  }
+  if (system === 'dqops') {
+    const batchOnly = ['job-id', 'job-queue', 'job-definition'].filter((name) => values[name] !== undefined);
+    if (batchOnly.length > 0) {
+      throw new UsageError(
+        `${batchOnly.map((name) => `--${name}`).join(', ')}: not with --system dqops (DQOps numbers its jobs itself and has no queues)`,
+      );
+    }
+  }
   if (text('state-machine') !== undefined) {
     if (options.app === undefined) {
       throw new UsageError('--state-machine: give --app too (the cdk.out folder or the command of your app)');

@@ -90,7 +90,7 @@ export function summaryTable(report: LocalRunReport, realSeconds: number): strin
         ? '-'
         : `${formatDuration(report.detectionLatencySeconds)} after the job ended`,
     ],
-    ['throttled Batch calls', String(report.throttledCalls)],
+    ['throttled status calls', String(report.throttledCalls)],
     ['estimated AWS cost', `$${report.estimatedCostUsd.toFixed(6)}`],
     ['real time', `${realSeconds.toFixed(2)} s`],
   ];

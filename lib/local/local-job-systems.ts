@@ -31,7 +31,7 @@ export const LOCAL_API_KEY = 'stepwait-local-dqops-key';
 export async function startLocalJobSystems(
   machine: RunnableMachine,
   clock: Clock,
-  options: { historySeconds?: number } = {},
+  options: { historySeconds?: number; random?: () => number } = {},
 ): Promise<LocalJobSystems> {
   const allowed = Object.values(machine.pollerEnvironments).flatMap((env) => allowedEndpoints(env));
   const secrets = await SecretsEmulator.start();
@@ -43,6 +43,7 @@ export async function startLocalJobSystems(
     clock,
     ...(keyed ? { apiKey: LOCAL_API_KEY } : {}),
     ...(options.historySeconds === undefined ? {} : { historySeconds: options.historySeconds }),
+    ...(options.random === undefined ? {} : { random: options.random }),
   });
   const origins: Record<string, string> = { dqops: dqops.origin };
   const client = secrets.client();

@@ -5,6 +5,7 @@ import { batchAccountOf } from './batch-account';
 import { BatchEmulator, type BatchFaults, type JobOutcome } from './batch-emulator';
 import { defaultExecutionInput, LOCAL_JOB_NAME, type RequestOptions, requestFor } from './execution-input';
 import { estimatedCostUsd } from './history';
+import { startLocalJobSystems } from './local-job-systems';
 import { LocalMachine } from './local-machine';
 import type { ExecutionStatus } from './local-state-machine';
 import type { RunnableMachine } from './runnable-machine';
@@ -107,6 +108,7 @@ function register(action: () => void): void {
 export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunReport> {
   const { machine } = options;
   const label = options.label ?? machine.logicalId;
+  const system = jobSystemOf(machine, label);
   const jobQueues = options.jobQueues?.length ? options.jobQueues : [LOCAL_JOB_QUEUE];
   const jobDefinitions = options.jobDefinitions?.length ? options.jobDefinitions : [LOCAL_JOB_DEFINITION];
   const account = batchAccountOf([
@@ -114,7 +116,8 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
     ...jobQueues,
     ...jobDefinitions,
   ]);
-  const submitsItsOwn = machine.allWaits.every((wait) => wait.config.submit !== undefined);
+  const submitsItsOwn =
+    system === 'batch' && machine.allWaits.every((wait) => wait.config.submit !== undefined);
   // The input is checked before the local Batch starts: an app that cannot be run this way is told so at once.
   const inputFor = (jobId: string | undefined) =>
     options.input !== undefined
@@ -136,6 +139,9 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       ...(options.outcome === 'FAILED' ? { exitCode: 1 } : {}),
     },
   });
+  // DQOps' job endpoints and a Secrets Manager on 127.0.0.1, for a machine whose waits poll DQOps.
+  const others =
+    system === 'batch' ? undefined : await startLocalJobSystems(machine, clock, { random: options.random });
   try {
     register(() => {
       registerTargets(emulator, machine.submitTargets);
@@ -145,7 +151,13 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
         if (!emulator.hasJobDefinition(definition)) emulator.registerJobDefinition(definition);
     });
     let simulatedJobId: string | undefined;
-    if (!submitsItsOwn) {
+    if (others !== undefined) {
+      simulatedJobId = others.dqops.startJob({
+        queuedSeconds: options.queueSeconds,
+        runSeconds: options.jobDurationSeconds,
+        outcome: options.outcome === 'FAILED' ? 'failed' : 'finished',
+      });
+    } else if (!submitsItsOwn) {
       register(() => {
         simulatedJobId = emulator.addJob({
           jobName: LOCAL_JOB_NAME,
@@ -156,6 +168,9 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       });
     }
     if (options.faults) emulator.setFaults(options.faults);
+    if (others !== undefined && options.faults?.throttleProbability) {
+      others.dqops.setFaults({ throttleProbability: options.faults.throttleProbability });
+    }
 
     let polls = 0;
     const local = new LocalMachine({
@@ -163,6 +178,7 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       batchEndpoint: emulator.endpoint,
       clock,
       random: options.random,
+      ...(others === undefined ? {} : { jobSystems: others.systemsFor }),
       ...(options.stubs === undefined ? {} : { stubs: options.stubs }),
       log: (line) => {
         if (line.stage === undefined || options.onPoll === undefined) return;
@@ -194,13 +210,18 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
     });
     // The simulated job: put there first, or the newest the machine submitted under the business key.
     const job =
-      simulatedJobId === undefined
-        ? emulator
-            .jobs()
-            .filter((candidate) => candidate.jobName === LOCAL_JOB_NAME)
-            .at(-1)
-        : emulator.job(simulatedJobId);
-    const stoppedAt = job?.stoppedAt;
+      others !== undefined
+        ? undefined
+        : simulatedJobId === undefined
+          ? emulator
+              .jobs()
+              .filter((candidate) => candidate.jobName === LOCAL_JOB_NAME)
+              .at(-1)
+          : emulator.job(simulatedJobId);
+    const stoppedAt =
+      others !== undefined && simulatedJobId !== undefined
+        ? dqopsStoppedAt(others.dqops.job(simulatedJobId))
+        : job?.stoppedAt;
     const noticedAt = startedAt + result.simulatedSeconds * 1000;
     const noticed = status === 'SUCCEEDED' || result.error === 'StepWait.JobFailed';
     // A long wait runs in several executions: the main one and those it started (segments, nested waits).
@@ -229,15 +250,39 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       simulatedSeconds: result.simulatedSeconds,
       detectionLatencySeconds:
         noticed && stoppedAt !== undefined ? Math.max(0, (noticedAt - stoppedAt) / 1000) : null,
-      throttledCalls: emulator.throttledCalls,
+      throttledCalls: others?.dqops.throttledCalls ?? emulator.throttledCalls,
       estimatedCostUsd: estimatedCostUsd({ stateTransitions, lambdaInvocations }),
-      describeJobsCallSeconds: emulator.calls
-        .filter((call) => call.operation === 'DescribeJobs')
-        .map((call) => (call.at - startedAt) / 1000),
+      describeJobsCallSeconds:
+        others !== undefined
+          ? others.dqops.requests
+              .filter((call) => call.method === 'GET')
+              .map((call) => (call.at - startedAt) / 1000)
+          : emulator.calls
+              .filter((call) => call.operation === 'DescribeJobs')
+              .map((call) => (call.at - startedAt) / 1000),
     };
   } finally {
     await emulator.stop();
+    await others?.stop();
   }
+}
+
+/** The one job system a machine's waits poll; a local run simulates one job, so one system. */
+function jobSystemOf(machine: RunnableMachine, label: string): string {
+  const systems = [...new Set(machine.allWaits.map((wait) => wait.config.system ?? 'batch'))];
+  if (systems.length !== 1) {
+    throw new LocalAppError(
+      `${label} waits on ${systems.join(' and ')}: stepwait local runs waits of one job system at a time`,
+    );
+  }
+  return systems[0] as string;
+}
+
+/** When a DQOps job reached its end (its last status change), if it has. */
+function dqopsStoppedAt(job: Record<string, unknown> | undefined): number | undefined {
+  if (job === undefined || !['finished', 'failed', 'cancelled'].includes(String(job.status)))
+    return undefined;
+  return Date.parse(String(job.statusChangedAt));
 }
 
 function splitQueueTime(queueSeconds: number, runningSeconds: number) {

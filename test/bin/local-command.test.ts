@@ -114,6 +114,42 @@ describe('stepwait local --json', () => {
     );
   });
 
+  it('waits for a DQOps job with --system dqops, through the poller environment and secret the template sets', async () => {
+    const { code, stdout } = await runLocal([
+      '--json',
+      '--system',
+      'dqops',
+      '--job-duration',
+      '15m',
+      '--throttle',
+      '0.3',
+      '--seed',
+      '2',
+    ]);
+    expect(code).toBe(0);
+    const report = onlyJson(stdout);
+    expect(report).toMatchObject({ status: 'SUCCEEDED', error: null, executions: 1 });
+    expect(report.throttledCalls).toBeGreaterThan(0);
+    expect((report.output as { jobs: unknown[] }).jobs).toEqual([
+      expect.objectContaining({
+        status: 'finished',
+        phase: 'succeeded',
+        jobId: expect.stringMatching(/^\d+$/),
+      }),
+    ]);
+    const failed = onlyJson(
+      (await runLocal(['--json', '--system', 'dqops', '--outcome', 'FAILED', '--job-duration', '5m'])).stdout,
+    );
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'StepWait.JobFailed' });
+    expect(JSON.parse(failed.cause as string).jobs).toEqual(
+      expect.objectContaining({
+        [Object.keys(JSON.parse(failed.cause as string).jobs)[0] as string]: expect.objectContaining({
+          status: 'failed',
+        }),
+      }),
+    );
+  });
+
   it('keeps waiting through injected throttling and counts the throttled calls', async () => {
     const { code, stdout } = await runLocal([
       '--json',
@@ -241,6 +277,12 @@ describe('stepwait local options', () => {
       [['--seed', '-1'], /--seed: expected a whole number, got "-1"/],
       [['--seed', 'abc'], /--seed: expected a whole number/],
       [['--frobnicate'], /Unknown option '--frobnicate'/],
+      [['--system', 'airbyte'], /--system: expected batch or dqops, got "airbyte"/],
+      [['--system', 'dqops', '--app', 'cdk.out'], /--system: not with --app/],
+      [
+        ['--system', 'dqops', '--job-id', '17', '--job-queue', 'q'],
+        /--job-id, --job-queue: not with --system dqops/,
+      ],
     ];
     for (const [args, message] of cases) {
       expect(() => parseLocalOptions(args), args.join(' ')).toThrowError(UsageError);

@@ -9,6 +9,7 @@ import { DqopsJobs } from '../../lib/dqops/dqops-jobs';
 import { JobWaiter, type JobWaiterProps } from '../../lib/job-waiter';
 import { type CfnTemplate, stateMachinesIn } from '../../lib/local/template';
 import { PollerFunction } from '../../lib/poller-function';
+import { StepWaitStack } from '../../lib/stepwait-stack';
 import { StepWaitValidationError } from '../../lib/validation-error';
 import { JobWaitFragment } from '../../lib/wait-fragment';
 import { DQOPS_DEFAULT_DELAYS } from '../../waiters';
@@ -182,5 +183,15 @@ describe('DQOps mistakes refused at synth, by construct path and prop', () => {
       });
     fragment('A');
     expect(() => fragment('B')).toThrow(/one secret per endpoint/);
+  });
+});
+
+describe('the DQOps example stack (stepwait local --system dqops)', () => {
+  it('passes cdk-nag’s AwsSolutions checks with every finding of its own acknowledged', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new StepWaitStack(app, 'DqopsExample', { system: 'dqops' });
+    expect(stack.waiter.fragment.pollerConfig.system).toBe('dqops');
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    expect(report.violations.map(({ ruleName }) => ruleName)).toEqual([]);
   });
 });

@@ -32,6 +32,8 @@ export interface DqopsJobSpec {
 export interface DqopsFaults {
   /** The next N requests answer 429 (with Retry-After when `retryAfterSeconds` is set). */
   readonly throttleNext?: number;
+  /** Chance (0..1) that a request answers 429, drawn with the emulator's `random`. */
+  readonly throttleProbability?: number;
   readonly retryAfterSeconds?: number;
   /** The next N requests answer 503. */
   readonly serverErrorNext?: number;
@@ -47,6 +49,8 @@ export interface DqopsEmulatorOptions {
   readonly apiKey?: string;
   /** @default 3600 (dqo.queue.keep-finished-jobs-history-seconds) */
   readonly historySeconds?: number;
+  /** Chance for `throttleProbability`; seeded in local runs. @default Math.random */
+  readonly random?: () => number;
 }
 
 interface EmulatedDqopsJob {
@@ -65,8 +69,10 @@ export class DqopsEmulator {
   private readonly jobs = new Map<number, EmulatedDqopsJob>();
   private nextCounter = 0;
   private faults: DqopsFaults = {};
-  /** Every request, in order: method, path, and whether it carried the right key. */
+  /** Every request, in order: method, path, and the virtual time it came. */
   readonly requests: { method: string; path: string; at: number }[] = [];
+  /** Requests answered 429. */
+  throttledCalls = 0;
 
   private constructor(private readonly options: DqopsEmulatorOptions) {
     this.server = createServer((request, response) => this.handle(request, response));
@@ -205,7 +211,9 @@ export class DqopsEmulator {
       });
       response.end(text);
     };
-    if (this.takeFault('throttleNext')) {
+    const chance = this.faults.throttleProbability ?? 0;
+    if (this.takeFault('throttleNext') || (chance > 0 && (this.options.random ?? Math.random)() < chance)) {
+      this.throttledCalls++;
       const after = this.faults.retryAfterSeconds;
       send(429, undefined, after === undefined ? {} : { 'retry-after': String(after) });
       return;
