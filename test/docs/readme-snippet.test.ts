@@ -6,12 +6,13 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
- * The README's "In your own CDK code" example, copy-paste true: taken out of README.md as it stands, its
+ * The README's CDK examples ("In your own CDK code", "DQOps jobs"), copy-paste true: taken out of README.md as it stands, its
  * `declare const` lines made parameters, its `'stepwait'` import the package entry; then type-checked with
  * the repo's compiler and run in a stack with real Batch, SNS and IAM resources, under cdk-nag.
  */
@@ -49,72 +50,93 @@ function asModule(snippet: string): { source: string; parameters: string[] } {
   return { source, parameters: declared.map(([, name]) => name as string) };
 }
 
-describe('the README example of JobWaiter in your own CDK code', () => {
-  const { source, parameters } = asModule(snippetAfter('### In your own CDK code'));
-  mkdirSync(generated, { recursive: true });
-  const file = join(generated, 'in-your-own-cdk-code.ts');
-  writeFileSync(file, source);
+/** The resources a snippet's `declare const` lines stand for, made in `stack`. */
+type Resources = (stack: Stack) => Record<string, unknown>;
 
-  it('type-checks against the package entry', () => {
-    const tsc = spawnSync(
-      join(root, 'node_modules', '.bin', 'tsc'),
-      [
-        '--noEmit',
-        '--ignoreConfig',
-        '--strict',
-        '--skipLibCheck',
-        '--target',
-        'ES2022',
-        '--module',
-        'nodenext',
-        '--moduleResolution',
-        'nodenext',
-        '--types',
-        'node',
-        '--resolveJsonModule',
-        file,
-      ],
-      { cwd: root, encoding: 'utf8', timeout: 120_000 },
-    );
-    expect(`${tsc.stdout}${tsc.stderr}`).toBe('');
-    expect(tsc.status).toBe(0);
-  }, 120_000);
+const batchResources: Resources = (stack) => {
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 });
+  const compute = new batch.FargateComputeEnvironment(stack, 'Compute', { vpc });
+  return {
+    etlDefinition: new batch.EcsJobDefinition(stack, 'Etl', {
+      container: new batch.EcsFargateContainerDefinition(stack, 'Container', {
+        image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'),
+        cpu: 0.25,
+        memory: Size.mebibytes(512),
+      }),
+      timeout: Duration.hours(6),
+    }),
+    etlQueue: new batch.JobQueue(stack, 'Queue', {
+      computeEnvironments: [{ computeEnvironment: compute, order: 1 }],
+    }),
+    onCallTopic: new sns.Topic(stack, 'OnCall'),
+    someRole: new iam.Role(stack, 'Starter', { assumedBy: new iam.AccountRootPrincipal() }),
+    operators: new iam.Role(stack, 'Operators', { assumedBy: new iam.AccountRootPrincipal() }),
+  };
+};
 
-  it('synthesizes with real resources, and cdk-nag finds nothing of stepwait’s own', async () => {
-    const { build } = (await import(file)) as { build: (this: Stack, ...args: unknown[]) => void };
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, 'Consumer', { env: { account: '111122223333', region: 'eu-west-1' } });
-    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 });
-    const compute = new batch.FargateComputeEnvironment(stack, 'Compute', { vpc });
-    const resources: Record<string, unknown> = {
-      etlDefinition: new batch.EcsJobDefinition(stack, 'Etl', {
-        container: new batch.EcsFargateContainerDefinition(stack, 'Container', {
-          image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'),
-          cpu: 0.25,
-          memory: Size.mebibytes(512),
-        }),
-        timeout: Duration.hours(6),
-      }),
-      etlQueue: new batch.JobQueue(stack, 'Queue', {
-        computeEnvironments: [{ computeEnvironment: compute, order: 1 }],
-      }),
-      onCallTopic: new sns.Topic(stack, 'OnCall'),
-      someRole: new iam.Role(stack, 'Starter', { assumedBy: new iam.AccountRootPrincipal() }),
-      operators: new iam.Role(stack, 'Operators', { assumedBy: new iam.AccountRootPrincipal() }),
-    };
-    expect(
-      parameters.every((name) => name in resources),
-      parameters.join(', '),
-    ).toBe(true);
-    build.call(stack, ...parameters.map((name) => resources[name]));
-    const report = new AwsSolutionsChecks(app).validateScope(app);
-    const paths = (violation: (typeof report.violations)[number]) =>
-      violation.violatingResources.map((resource) => resource.constructPath ?? '');
-    // The test's own VPC raises findings: the pack ran.
-    expect(report.violations.flatMap(paths).some((path) => path.startsWith('Consumer/Vpc'))).toBe(true);
-    const ours = report.violations.filter((violation) =>
-      paths(violation).some((path) => path.startsWith('Consumer/NightlyEtlWaiter')),
-    );
-    expect(ours.map((violation) => `${violation.ruleName}: ${paths(violation).join(', ')}`)).toEqual([]);
-  }, 120_000);
-});
+const dqopsResources: Resources = (stack) => {
+  // The test's own VPC, so the pack has findings that are not stepwait's to show it ran.
+  new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 });
+  return { dqopsApiKey: new secretsmanager.Secret(stack, 'DqopsApiKey') };
+};
+
+const examples: [heading: string, file: string, resources: Resources, waiterPath: string][] = [
+  ['### In your own CDK code', 'in-your-own-cdk-code.ts', batchResources, 'Consumer/NightlyEtlWaiter'],
+  ['### DQOps jobs', 'dqops-jobs.ts', dqopsResources, 'Consumer/DataQualityWaiter'],
+];
+
+for (const [heading, fileName, resourcesIn, waiterPath] of examples) {
+  describe(`the README example under "${heading}"`, () => {
+    const { source, parameters } = asModule(snippetAfter(heading));
+    mkdirSync(generated, { recursive: true });
+    const file = join(generated, fileName);
+    writeFileSync(file, source);
+
+    it('type-checks against the package entry', () => {
+      const tsc = spawnSync(
+        join(root, 'node_modules', '.bin', 'tsc'),
+        [
+          '--noEmit',
+          '--ignoreConfig',
+          '--strict',
+          '--skipLibCheck',
+          '--target',
+          'ES2022',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--types',
+          'node',
+          '--resolveJsonModule',
+          file,
+        ],
+        { cwd: root, encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(`${tsc.stdout}${tsc.stderr}`).toBe('');
+      expect(tsc.status).toBe(0);
+    }, 120_000);
+
+    it('synthesizes with real resources, and cdk-nag finds nothing of stepwait’s own', async () => {
+      const { build } = (await import(file)) as { build: (this: Stack, ...args: unknown[]) => void };
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new Stack(app, 'Consumer', { env: { account: '111122223333', region: 'eu-west-1' } });
+      const resources = resourcesIn(stack);
+      expect(
+        parameters.every((name) => name in resources),
+        parameters.join(', '),
+      ).toBe(true);
+      build.call(stack, ...parameters.map((name) => resources[name]));
+      expect(stack.node.tryFindChild(waiterPath.split('/')[1] as string)).toBeDefined();
+      const report = new AwsSolutionsChecks(app).validateScope(app);
+      const paths = (violation: (typeof report.violations)[number]) =>
+        violation.violatingResources.map((resource) => resource.constructPath ?? '');
+      // The test's own VPC raises findings: the pack ran.
+      expect(report.violations.flatMap(paths).some((path) => path.startsWith('Consumer/Vpc'))).toBe(true);
+      const ours = report.violations.filter((violation) =>
+        paths(violation).some((path) => path.startsWith(waiterPath)),
+      );
+      expect(ours.map((violation) => `${violation.ruleName}: ${paths(violation).join(', ')}`)).toEqual([]);
+    }, 120_000);
+  });
+}
