@@ -7,8 +7,15 @@ import { HAND_OVER_FAILURE_REASONS } from '../hand-over-states';
 import type { StepWaitStackProps } from '../stepwait-stack';
 import { BatchEmulator, type BatchFaults, type CallRecord } from './batch-emulator';
 import { inPool } from './in-pool';
+import { startLocalJobSystems } from './local-job-systems';
 import type { LocalExecutionResult } from './local-state-machine';
-import { LocalWaiter, type LocalWaitResult, type SynthesizedWaiter, synthesizeWaiter } from './local-waiter';
+import {
+  LocalWaiter,
+  type LocalWaitResult,
+  runnableWaiter,
+  type SynthesizedWaiter,
+  synthesizeWaiter,
+} from './local-waiter';
 import type { NestedExecutionOptions, StartExecutionFault } from './nested-executions';
 import { seededRandom } from './seeded-random';
 import { registerSubmitTargets } from './submit-targets';
@@ -86,6 +93,8 @@ export interface FaultScenario {
   submitFault?: 'throttled-or-5xx' | 'lost-answer' | 'refused';
   /** Props of the StepWaitStack the scenario runs on (default: the app's). */
   waiterProps?: StepWaitStackProps;
+  /** HTTP systems (DQOps): the Retry-After each 429 carries, honoured by the machine up to the deadline. */
+  retryAfterSeconds?: number;
 }
 
 const QUEUE = 'stepwait-faults';
@@ -96,6 +105,9 @@ const SUBMITTING: StepWaitStackProps = {
   examples: false,
   waiter: { submit: { jobDefinition: FAULT_JOB_DEFINITION, jobQueue: QUEUE } },
 };
+
+/** The example app's DQOps waiter: the same rows, a job system reached over HTTPS (a local DQOps here). */
+const DQOPS: StepWaitStackProps = { system: 'dqops' };
 
 /** The longest deadline the random-input machine allows; a valid wait for a missing job ends by then. */
 export const RANDOM_INPUT_MAX_TIMEOUT_SECONDS = 3_600;
@@ -236,6 +248,40 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     waits: { small: 2, full: 50 },
     attemptsMustBeZero: false,
     unknownStatuses: ['PAUSED', 'SUSPENDED', 'PREEMPTED'],
+  },
+  {
+    id: 'dqops-throttling',
+    fault: 'DQOps: 429 on 50% of calls, Retry-After 20 s',
+    expect: 'same-as-fault-free',
+    waits: { small: 3, full: 50 },
+    attemptsMustBeZero: true,
+    batchFaults: { throttleProbability: 0.5 },
+    retryAfterSeconds: 20,
+    waiterProps: DQOPS,
+  },
+  {
+    id: 'dqops-5xx-bursts',
+    fault: 'DQOps: bursts of 503 (3 per wait, 2-8 calls each)',
+    expect: 'same-as-fault-free',
+    waits: { small: 3, full: 50 },
+    attemptsMustBeZero: true,
+    serverErrorBursts: { bursts: 3, minLength: 2, maxLength: 8 },
+    waiterProps: DQOPS,
+  },
+  {
+    id: 'dqops-all-at-once',
+    fault: 'DQOps: 30% 429s, 503 bursts, 10% Lambda failures and a poller crash at once',
+    expect: 'same-as-fault-free',
+    waits: { small: 2, full: 50 },
+    attemptsMustBeZero: true,
+    batchFaults: { throttleProbability: 0.3 },
+    serverErrorBursts: { bursts: 2, minLength: 2, maxLength: 6 },
+    lambdaFailures: {
+      probability: 0.1,
+      errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'],
+    },
+    crash: { error: 'Lambda.Unknown', stage: 'JobComplete', points: ['after-batch-call', 'before-handler'] },
+    waiterProps: DQOPS,
   },
   {
     id: 'random-inputs',
@@ -400,7 +446,8 @@ interface WaitRun {
   executions: LocalExecutionResult[];
   lines: PollLine[];
   invocations: Invocation[];
-  calls: CallRecord[];
+  /** The status calls the job system answered (Batch's API calls, or DQOps' GETs as `GetJob`). */
+  calls: { operation: string; at: number; outcome: CallRecord['outcome'] }[];
   startedAt: number;
   crash?: CrashRecord;
   /** Lengths of the 5xx bursts injected. */
@@ -417,6 +464,7 @@ interface WaitRun {
 
 interface WaitFaults {
   batchFaults?: BatchFaults;
+  retryAfterSeconds?: number;
   serverErrorBursts?: FaultScenario['serverErrorBursts'];
   lambdaFailures?: FaultScenario['lambdaFailures'];
   crash?: { error: string; stage: string; point: CrashPoint; attempt: number };
@@ -471,6 +519,12 @@ async function runWait(
     );
   };
   const emulator = await BatchEmulator.start({ clock, random: faultRandom, jobSpecFor });
+  // A DQOps waiter's jobs live in the DQOps emulator (with the Secrets Manager emulator for its key); the
+  // same faults are injected there, the same way.
+  const machine = runnableWaiter(synthesized);
+  const others = machine.allWaits.some((wait) => wait.config.system === 'dqops')
+    ? await startLocalJobSystems(machine, clock, { random: faultRandom })
+    : undefined;
   try {
     const durationsOf = (job: FaultJob) => ({
       submitted: 1,
@@ -483,7 +537,16 @@ async function runWait(
       emulator.registerJobDefinition({ name: FAULT_JOB_DEFINITION, status: 'INACTIVE' });
     }
     registerSubmitTargets(emulator, synthesized);
-    if (faults.submit === undefined) {
+    // DQOps numbers its jobs itself: the spec's ids stand for them, in order (the same in a twin's run).
+    const dqopsIds = new Map<string, string>();
+    if (others !== undefined) {
+      for (const job of spec.jobs) {
+        dqopsIds.set(
+          job.jobId,
+          others.dqops.startJob({ queuedSeconds: job.queueSeconds, runSeconds: job.runSeconds }, job.jobName),
+        );
+      }
+    } else if (faults.submit === undefined) {
       for (const job of spec.jobs) {
         emulator.addJob({
           jobId: job.jobId,
@@ -495,7 +558,18 @@ async function runWait(
       }
     }
     const startedAt = clock.now();
-    if (faults.batchFaults) emulator.setFaults(faults.batchFaults);
+    const setFaults = (batchFaults: BatchFaults) => {
+      if (others === undefined) {
+        emulator.setFaults(batchFaults);
+        return;
+      }
+      others.dqops.setFaults({
+        ...(batchFaults.throttleProbability ? { throttleProbability: batchFaults.throttleProbability } : {}),
+        ...(faults.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: faults.retryAfterSeconds }),
+        ...(batchFaults.serverErrorBurst ? { serverErrorNext: batchFaults.serverErrorBurst } : {}),
+      });
+    };
+    if (faults.batchFaults) setFaults(faults.batchFaults);
     const submitFaults = submitFaultsFor(faults.submit?.fault, spec.index);
     if (submitFaults) emulator.setFaults(submitFaults);
 
@@ -532,7 +606,7 @@ async function runWait(
       invocations.push(invocation);
       while (bursts.length > 0 && (bursts[0] as { at: number }).at <= now) {
         const burst = bursts.shift() as { at: number; length: number };
-        emulator.setFaults({ ...faults.batchFaults, serverErrorBurst: burst.length });
+        setFaults({ ...faults.batchFaults, serverErrorBurst: burst.length });
         injectedBursts.push(burst.length);
       }
       const alter = faults.alter;
@@ -629,8 +703,15 @@ async function runWait(
       log,
       beforeInvoke,
       handOver,
+      ...(others === undefined ? {} : { jobSystems: others.systemsFor }),
     });
-    const result = await waiter.run(faults.submit ? { jobName: spec.jobs[0]?.jobName } : inputFor(spec));
+    const result = await waiter.run(
+      faults.submit
+        ? { jobName: spec.jobs[0]?.jobName }
+        : others !== undefined
+          ? dqopsInputFor(spec, dqopsIds)
+          : inputFor(spec),
+    );
     const name = spec.jobs[0]?.jobName;
     return {
       ...(faults.submit
@@ -650,7 +731,14 @@ async function runWait(
       executions: [result, ...(result.segments ?? []).map((segment) => segment.result)],
       lines,
       invocations,
-      calls: [...emulator.calls],
+      calls:
+        others === undefined
+          ? [...emulator.calls]
+          : others.dqops.requests.map(({ at, status }) => ({
+              operation: 'GetJob',
+              at,
+              outcome: status === 429 ? 'throttled' : status >= 500 ? 'error' : 'ok',
+            })),
       startedAt,
       ...(crash ? { crash } : {}),
       bursts: injectedBursts,
@@ -658,7 +746,16 @@ async function runWait(
     };
   } finally {
     await emulator.stop();
+    await others?.stop();
   }
+}
+
+/** A DQOps wait's input: its jobs by DQOps' ids, or by business key (DQOps looks keys up without a queue). */
+function dqopsInputFor(spec: FaultWaitSpec, ids: ReadonlyMap<string, string>): Record<string, unknown> {
+  const [first] = spec.jobs as [FaultJob];
+  if (spec.target === 'jobId') return { jobId: ids.get(first.jobId) };
+  if (spec.target === 'jobIds') return { jobIds: spec.jobs.map((job) => ids.get(job.jobId)) };
+  return { jobName: first.jobName };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -967,6 +1064,7 @@ function faultFreeTwin(
 function faultsFor(scenario: FaultScenario, spec: FaultWaitSpec, random: () => number): WaitFaults {
   const faults: WaitFaults = {};
   if (scenario.batchFaults) faults.batchFaults = scenario.batchFaults;
+  if (scenario.retryAfterSeconds !== undefined) faults.retryAfterSeconds = scenario.retryAfterSeconds;
   if (scenario.serverErrorBursts) faults.serverErrorBursts = scenario.serverErrorBursts;
   if (scenario.lambdaFailures) faults.lambdaFailures = scenario.lambdaFailures;
   if (scenario.startExecutionFaults) faults.startExecutionFaults = scenario.startExecutionFaults;
@@ -1030,6 +1128,14 @@ function transientStats(runs: readonly WaitRun[], twins: readonly WaitRun[]): Re
     throttledPolls: sum(
       runs.map((run) => run.lines.filter((line) => line.observation === 'throttled').length),
     ),
+    // The shortest Wait after a throttled poll: at least the Retry-After an HTTP system sent.
+    minThrottledBackoffSeconds: Math.min(
+      ...runs.flatMap((run) =>
+        run.lines
+          .filter((line) => line.observation === 'throttled' && line.state === 'retry')
+          .map((line) => line.delaySeconds),
+      ),
+    ),
     transientPolls: transientDelays.length,
     longestTransientBackoffSeconds: Math.max(0, ...transientDelays),
     lambdaFailures: failed.filter((invocation) => invocation.failedWith !== 'Lambda.Unknown').length,
@@ -1062,7 +1168,7 @@ function transientNotes(scenario: FaultScenario, stats: Record<string, number>):
   const parts: string[] = [];
   if (stats.throttledCalls) {
     parts.push(
-      `${stats.throttledCalls} of ${stats.batchCalls} Batch calls throttled (${stats.throttledListJobs} ListJobs), each backed off in a Wait`,
+      `${stats.throttledCalls} of ${stats.batchCalls} status calls throttled (${stats.throttledListJobs} ListJobs), each backed off in a Wait`,
     );
   }
   if (scenario.serverErrorBursts) {

@@ -69,8 +69,8 @@ export class DqopsEmulator {
   private readonly jobs = new Map<number, EmulatedDqopsJob>();
   private nextCounter = 0;
   private faults: DqopsFaults = {};
-  /** Every request, in order: method, path, and the virtual time it came. */
-  readonly requests: { method: string; path: string; at: number }[] = [];
+  /** Every request, in order: method, path, the virtual time it came, and the HTTP status it got. */
+  readonly requests: { method: string; path: string; at: number; status: number }[] = [];
   /** Requests answered 429. */
   throttledCalls = 0;
 
@@ -202,8 +202,10 @@ export class DqopsEmulator {
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    this.requests.push({ method: request.method ?? '', path, at: this.options.clock.now() });
+    const record = { method: request.method ?? '', path, at: this.options.clock.now(), status: 0 };
+    this.requests.push(record);
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
       const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
       response.writeHead(status, {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -258,6 +260,7 @@ export class DqopsEmulator {
       return;
     }
     if (this.takeFault('garbageNext')) {
+      record.status = 200;
       response.writeHead(200, { 'content-type': 'text/html' });
       response.end('<html><body>502 Bad Gateway</body></html>');
       return;

@@ -57,6 +57,17 @@ describe('fault injection, small scale', () => {
     expect(stats.lambdaInvocations).toBe((stats.realPolls ?? 0) + (stats.throttledPolls ?? 0));
   });
 
+  it('DQOps: its GETs are throttled and answered 503 the same way, and each 429 waits its Retry-After', () => {
+    const throttling = rowOf('dqops-throttling').stats;
+    expect(throttling.throttledCalls).toBeGreaterThan(0.3 * (throttling.batchCalls ?? 0));
+    expect(throttling.minThrottledBackoffSeconds).toBeGreaterThanOrEqual(
+      FAULT_SCENARIOS.find((scenario) => scenario.id === 'dqops-throttling')?.retryAfterSeconds ?? Infinity,
+    );
+    // Batch sends no Retry-After: its throttles back off from 2 s.
+    expect(rowOf('batch-throttling').stats.minThrottledBackoffSeconds).toBeLessThan(20);
+    expect(rowOf('dqops-5xx-bursts').stats.serverErrors).toBeGreaterThan(0);
+  });
+
   it('5xx bursts: each failed call backs off at least 2 s in a Wait, then the wait goes on', () => {
     const { stats, waitsRun } = rowOf('batch-5xx-bursts');
     const bursts = FAULT_SCENARIOS.find((scenario) => scenario.id === 'batch-5xx-bursts')?.serverErrorBursts;
