@@ -13,6 +13,7 @@ import {
 import { frontierSvg } from '../lib/local/frontier-plot';
 import { synthesizeWaiter } from '../lib/local/local-waiter';
 import { DEFAULT_DELAYS } from '../lib/wait-fragment';
+import { DQOPS_DEFAULT_DELAYS } from '../waiters';
 import { UsageError } from './cli/usage-error';
 
 /**
@@ -22,9 +23,11 @@ import { UsageError } from './cli/usage-error';
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
 
 Waits for the same job mix with each delay strategy, on the synthesized state machine run here (a local
-AWS Batch, a virtual clock), and prints what each costs against how late it notices a finished job.
+AWS Batch or DQOps, a virtual clock), and prints what each costs against how late it notices a finished job.
 
 Options:
+  --system <s>        batch | dqops: the job system of the example waiter (default batch; its own
+                      defaults are the stepwait-default row)
   --jobs <n>          jobs in the mix (default 200; fewer for a quicker run)
   --seed <n>          seed for the job mix and the jitter (default 42)
   --concurrency <n>   waits run at once (default 8)
@@ -36,6 +39,7 @@ Options:
 Exit codes: 0 done, 2 bad options.`;
 
 export interface BenchOptions {
+  system: 'batch' | 'dqops';
   jobs: number;
   seed: number;
   concurrency: number;
@@ -53,6 +57,7 @@ export function parseBenchOptions(args: string[]): BenchOptions | 'help' {
       strict: true,
       allowPositionals: false,
       options: {
+        system: { type: 'string' },
         jobs: { type: 'string' },
         seed: { type: 'string' },
         concurrency: { type: 'string' },
@@ -72,7 +77,12 @@ export function parseBenchOptions(args: string[]): BenchOptions | 'help' {
       throw new UsageError(`--${name}: expected a whole number >= 1, got "${text}"`);
     return Number(text);
   };
+  const system = (values.system as string | undefined) ?? 'batch';
+  if (system !== 'batch' && system !== 'dqops') {
+    throw new UsageError(`--system: expected batch or dqops, got "${system}"`);
+  }
   const options: BenchOptions = {
+    system,
     jobs: integer('jobs', 200),
     seed: integer('seed', 42),
     concurrency: integer('concurrency', 8),
@@ -141,12 +151,12 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(`${BENCH_USAGE}\n`);
     return 0;
   }
-  const { jobs, seed, concurrency, plotPath } = options;
+  const { jobs, seed, concurrency, plotPath, system } = options;
 
   const started = Date.now();
   const result = await runBenchmark({
-    synthesized: synthesizeWaiter(),
-    strategies: benchStrategies(DEFAULT_DELAYS),
+    synthesized: synthesizeWaiter(system === 'dqops' ? { system } : {}),
+    strategies: benchStrategies(system === 'dqops' ? DQOPS_DEFAULT_DELAYS : DEFAULT_DELAYS),
     jobs: jobMix(jobs, seed),
     seed,
     concurrency,

@@ -9,8 +9,17 @@ const root = join(__dirname, '..', '..');
 
 describe('npm run bench: its command line (parsed, nothing run)', () => {
   it('writes no plot unless asked: docs/bench-frontier.svg is tracked and changes only with --plot', () => {
-    expect(parseBenchOptions([])).toEqual({ jobs: 200, seed: 42, concurrency: 8, json: false });
-    expect(parseBenchOptions(['--plot', 'docs/bench-frontier.svg', '--jobs', '20', '--json'])).toEqual({
+    expect(parseBenchOptions([])).toEqual({
+      system: 'batch',
+      jobs: 200,
+      seed: 42,
+      concurrency: 8,
+      json: false,
+    });
+    expect(
+      parseBenchOptions(['--plot', 'docs/bench-frontier.svg', '--jobs', '20', '--json', '--system', 'dqops']),
+    ).toEqual({
+      system: 'dqops',
       jobs: 20,
       seed: 42,
       concurrency: 8,
@@ -30,6 +39,7 @@ describe('npm run bench: its command line (parsed, nothing run)', () => {
     [['--plot', ' '], /--plot: expected a file path/],
     [['--plot'], /--plot/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--system', 'airbyte'], /--system: expected batch or dqops, got "airbyte"/],
     [['extra'], /extra/],
   ])('%j is a usage error', (args, message) => {
     expect(() => parseBenchOptions(args)).toThrowError(UsageError);

@@ -240,15 +240,15 @@ export function dqopsWaiterModel(failAtSeverity: DqopsFailAtSeverity = 'fatal'):
 }
 
 /**
- * stepwait's delays for DQOps. JobComplete polls every 30 +/- 5 s: run-checks jobs take seconds to minutes,
- * and DQOps drops finished jobs from its in-memory history after an hour by default, so every poll comes
- * two orders of magnitude inside it. Each poll is one cheap GET per job; none holds a connection open (the
- * `/wait` long-poll would hold the Lambda, and answers 500 for failed jobs).
+ * stepwait's delays for DQOps: Batch's shape (`npm run bench -- --system dqops` measures them beside the
+ * others). The longest gap between two polls, 120 s, is a thirtieth of DQOps' default history of finished
+ * jobs (3,600 s), so a job is seen finished long before it is forgotten. Each poll is one GET per job; none
+ * holds a connection open (the `/wait` long-poll would hold the Lambda, and answers 500 for failed jobs).
  */
 export const DQOPS_DEFAULT_DELAYS: Readonly<Record<string, DelayStrategy>> = {
-  JobExists: { kind: 'exponential', minDelay: 2, maxDelay: 30 },
-  JobRunning: { kind: 'fixed', delay: 10, jitter: 3 },
-  JobComplete: { kind: 'fixed', delay: 30, jitter: 5 },
+  JobExists: { kind: 'exponential', minDelay: 2, maxDelay: 60 },
+  JobRunning: { kind: 'fixed', delay: 30, jitter: 10 },
+  JobComplete: { kind: 'exponential', minDelay: 30, maxDelay: 120 },
 };
 
 /**
