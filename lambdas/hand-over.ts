@@ -7,6 +7,7 @@ import {
   type WaitState,
 } from '../waiters';
 import { InvalidInputError } from './invalid-input';
+import { DEFAULT_JOB_SYSTEM } from './job-systems';
 import type { ParsedPollerConfig } from './poller-config';
 import { MAX_JOB_IDS, parseWaitRequest } from './wait-request';
 import { checkCarriedState } from './wait-state';
@@ -206,7 +207,14 @@ function checkDeadline(state: WaitState, parsed: ParsedPollerConfig): void {
 
 /** What the rest of the state must hold: ids the API accepts, counts that are counts. */
 function checkCarriedFields(state: WaitState, parsed: ParsedPollerConfig): void {
-  const { naming } = parsed.system.model;
+  const { naming, id } = parsed.system.model;
+  if ((state.system ?? DEFAULT_JOB_SYSTEM) !== id) {
+    throw InvalidInputError.expected(
+      'handOver.system',
+      `a wait on this machine's job system (${id})`,
+      state.system,
+    );
+  }
   checkJobIds(state.jobIds, 'jobIds', naming);
   checkJobIds(state.seenJobIds, 'seenJobIds', naming);
   if ('jobIds' in state.target && JSON.stringify(state.jobIds) !== JSON.stringify(state.target.jobIds)) {

@@ -226,6 +226,7 @@ function firstState(
       request.timeoutSeconds ?? config.timeoutSeconds,
       nowMs,
     ),
+    ...(config.system === undefined ? {} : { system: config.system }),
     target: request.target,
     failOnTimeout: request.failOnTimeout ?? config.failOnTimeout,
     overrides: request.overrides,

@@ -118,6 +118,11 @@ export interface WaitRequest {
 
 /** The state a wait carries between polls: what a poll returns and the next poll receives. */
 export interface WaitState extends WaitProgress {
+  /**
+   * The job system the wait polls, for tools reading the state (the account CLI); absent for AWS Batch, as
+   * in every state written before there were several systems.
+   */
+  system?: string;
   target: WaitRequest['target'];
   failOnTimeout: boolean;
   overrides: WaitRequest['overrides'];
@@ -205,6 +210,7 @@ const WAIT_STATE_FIELD_SET = {
   submitThrottles: true,
   error: true,
   cause: true,
+  system: true,
   target: true,
   failOnTimeout: true,
   overrides: true,

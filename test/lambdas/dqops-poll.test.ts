@@ -81,6 +81,8 @@ describe('waiting for DQOps jobs', () => {
       }),
     ]);
     expect(states.some((state) => state.jobs[0]?.phase === 'queued')).toBe(true);
+    // Tools reading the state (stepwait cancel) learn the system from it.
+    expect(states.every((state) => state.system === 'dqops')).toBe(true);
     expect(done.stages.map((stage) => stage.waiter)).toEqual(['JobExists', 'JobRunning', 'JobComplete']);
   });
 

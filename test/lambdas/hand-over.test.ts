@@ -106,6 +106,7 @@ describe('handing a wait over to a segment execution', () => {
     ['a negative count', (s) => ({ ...s, attempt: -1 }), 'handOver.attempt'],
     ['a wait id that cannot name an execution', (s) => ({ ...s, waitId: 'a:b' }), 'handOver.waitId'],
     ['a stage index out of range', (s) => ({ ...s, stageIndex: 7 }), 'handOver.stageIndex'],
+    ['a wait on another job system', (s) => ({ ...s, system: 'dqops' }), 'handOver.system'],
     ['no state at all', () => 'a string', 'handOver'],
   ];
   for (const [what, change, field] of tampered) {

@@ -11,7 +11,7 @@ import { printJson, rows } from './io';
 import { COMMON_OPTIONS, machineOptions, parseCommandArgs, stringOption } from './options';
 import { isRecord, parseJson } from './outcome';
 import { findExecution } from './state-machine';
-import { readWaitLocation } from './wait-location';
+import { readWaitLocation, type WaitLocation } from './wait-location';
 
 export const CANCEL_USAGE = `Usage: stepwait cancel EXECUTION [options]
 
@@ -47,12 +47,15 @@ export async function jobIdsOfWait(
   sfn: SFNClient,
   executionArn: string,
   described: DescribeExecutionCommandOutput,
+  /** Where the wait was when read just before the stop; read again if it knew no job yet. */
+  before?: WaitLocation,
 ): Promise<string[]> {
   const input = parseJson(described.input);
   if (isRecord(input)) {
     if (typeof input.jobId === 'string') return [input.jobId];
     if (Array.isArray(input.jobIds)) return [...new Set(input.jobIds.filter((id) => typeof id === 'string'))];
   }
+  if (before?.poll?.jobIds.length) return before.poll.jobIds;
   return (await readWaitLocation(sfn, executionArn)).poll?.jobIds ?? [];
 }
 
@@ -80,6 +83,17 @@ export async function cancelCommand(args: string[], context: CommandContext): Pr
 
   const result = await withClients(context, region, async (clients) => {
     const { executionArn, described } = await findExecution(clients, reference, machine);
+    let before: WaitLocation | undefined;
+    if (terminate) {
+      // TerminateJob is AWS Batch's: a wait on another system is refused before anything is stopped.
+      before = await readWaitLocation(clients.sfn, executionArn);
+      const system = before.poll?.system;
+      if (system !== undefined && system !== 'batch') {
+        throw new UsageError(
+          `--terminate-job: this wait polls ${system} jobs, which stepwait cannot terminate from here (a waiter with cancelJobOnTimeout cancels them itself at its deadline); stop the wait without it`,
+        );
+      }
+    }
     // Stop first, then terminate: a job terminated first could end the wait as FAILED (JobFailed) before
     // the stop, hiding that it was cancelled.
     const running = described.status === 'RUNNING' || described.status === 'PENDING_REDRIVE';
@@ -97,7 +111,7 @@ export async function cancelCommand(args: string[], context: CommandContext): Pr
     const failed: { jobId: string; error: string }[] = [];
     let jobIds: string[] = [];
     if (terminate) {
-      jobIds = await jobIdsOfWait(clients.sfn, executionArn, described);
+      jobIds = await jobIdsOfWait(clients.sfn, executionArn, described, before);
       // One at a time: a handful of ids at most in practice, and each failure is reported by itself.
       for (const jobId of jobIds) {
         try {

@@ -14,7 +14,7 @@ export type JobView = Pick<
 >;
 
 /** What the newest poll left in the execution's state (a WaitState): where the wait is and what it saw. */
-export interface PollStateView extends Pick<WaitState, 'stageIndex' | 'attempt' | 'jobIds'> {
+export interface PollStateView extends Pick<WaitState, 'stageIndex' | 'attempt' | 'jobIds' | 'system'> {
   stages: StageView[];
   jobs: JobView[];
   waitedSeconds?: number;
@@ -65,6 +65,7 @@ export function pollStateView(value: unknown): PollStateView | undefined {
     jobIds: Array.isArray(value.jobIds) ? value.jobIds.filter((id) => typeof id === 'string') : [],
   };
   if (typeof value.waitedSeconds === 'number') view.waitedSeconds = value.waitedSeconds;
+  if (typeof value.system === 'string') view.system = value.system;
   if (typeof value.deadline === 'string') view.deadline = value.deadline;
   return view;
 }

@@ -16,6 +16,8 @@ beforeEach(() => {
   sfn.reset();
   batch.reset();
   sfn.on(StopExecutionCommand).resolves({ stopDate: new Date(NOW) });
+  // --terminate-job reads the history to learn the wait's job system; none before the first poll.
+  sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
   batch.on(TerminateJobCommand).resolves({});
 });
 
@@ -87,6 +89,18 @@ describe('stepwait cancel', () => {
     const { code } = await run('cancel', [ARN, '--terminate-job', '--reason', 'stop']);
     expect(code).toBe(0);
     expect(terminations()).toEqual([{ jobId: 'resolved-7', reason: 'stop' }]);
+  });
+
+  it('--terminate-job on a DQOps wait: refused (exit 2) before anything is stopped', async () => {
+    execution({ status: 'RUNNING', input: JSON.stringify({ jobId: '1736087412000001' }) });
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .resolves({ events: historyNewestFirst(pollState({ system: 'dqops', jobIds: ['1736087412000001'] })) });
+    const { code, stderr } = await run('cancel', [ARN, '--terminate-job']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--terminate-job: this wait polls dqops jobs/);
+    expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+    expect(batch.calls()).toHaveLength(0);
   });
 
   it('--terminate-job before the job name resolved: nothing to terminate, said so', async () => {
