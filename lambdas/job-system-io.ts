@@ -48,9 +48,10 @@ export interface JobSystemIO {
   judgeSubmitError?(caught: CaughtSubmitError): SubmitFailure;
   /**
    * Cancels the jobs (cancelJobOnTimeout) from the poller, for a system the state machine cannot call
-   * itself; returns what could not be cancelled. Absent where the machine cancels (Batch's TerminateJob).
+   * itself: the ids it cancelled, and each failure (`<id>: <why>`). Absent where the machine cancels
+   * (Batch's TerminateJob).
    */
-  cancel?(jobIds: readonly string[]): Promise<string[]>;
+  cancel?(jobIds: readonly string[]): Promise<{ cancelled: string[]; failures: string[] }>;
 }
 
 /** The I/O of each system a poller may meet, by system id and (for an HTTP API) the config's endpoint. */

@@ -174,7 +174,9 @@ async function describe(
   state: WaitState,
   jobIds: string[],
 ): Promise<{ observation: PollObservation; jobIds: string[] }> {
-  const { operation } = model.getWaiter(config.stages[state.stageIndex] as string);
+  const named = model.getWaiter(config.stages[state.stageIndex] as string).operation;
+  // Only a config from before systems were pluggable may name another (its Batch poller called DescribeJobs).
+  const operation = system.model.operations.includes(named) ? named : (system.model.operations[0] as string);
   const result = await io.status(operation, jobIds);
   if ('kind' in result) return { observation: result, jobIds };
   return {
@@ -197,14 +199,17 @@ async function withTermination(result: WaitState, io: JobSystemIO): Promise<Wait
     const reason = `${cause.reason}; stepwait terminates job ${jobs} (cancelJobOnTimeout)`;
     return { ...result, cause: JSON.stringify({ ...cause, reason, terminatedJobIds: result.jobIds }) };
   }
-  const failures = await io.cancel(result.jobIds);
-  const reason = `${cause.reason}; stepwait cancelled job ${jobs} (cancelJobOnTimeout)${failures.length > 0 ? `, except ${failures.join('; ')}` : ''}`;
+  const { cancelled, failures } = await io.cancel(result.jobIds);
+  const reason =
+    failures.length === 0
+      ? `${cause.reason}; stepwait cancelled job ${jobs} (cancelJobOnTimeout)`
+      : `${cause.reason}; stepwait tried to cancel job ${jobs} (cancelJobOnTimeout): ${failures.join('; ')}`;
   return {
     ...result,
     cause: JSON.stringify({
       ...cause,
       reason,
-      cancelledJobIds: result.jobIds,
+      cancelledJobIds: cancelled,
       ...(failures.length > 0 ? { cancelFailures: failures } : {}),
     }),
   };
@@ -226,7 +231,6 @@ function firstState(
       request.timeoutSeconds ?? config.timeoutSeconds,
       nowMs,
     ),
-    ...(config.system === undefined ? {} : { system: config.system }),
     target: request.target,
     failOnTimeout: request.failOnTimeout ?? config.failOnTimeout,
     overrides: request.overrides,
@@ -296,6 +300,8 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     }
     // A wait started by a poller before wait ids existed gets one now; it keeps it from here on.
     state.waitId ??= newWaitId();
+    // Every state names its system (but Batch's, as before), so tools reading any poll know it.
+    if (config.system !== undefined) state.system ??= config.system;
 
     const io = deps.systems(parsed.system.model.id, config.endpoint);
     const { observation, jobIds } = await observe(io, state, parsed);

@@ -117,9 +117,11 @@ export function checkPollerConfig(
   for (const stage of config.stages) {
     if (!model.hasWaiter(stage))
       fail('stages', `unknown waiter ${JSON.stringify(stage)} (known: ${model.listWaiters().join(', ')})`);
-    // The poller calls the operation a stage's waiter names: it must be one the system implements.
+    // The poller calls the operation a stage's waiter names: it must be one the system implements. A config
+    // deployed before systems were pluggable (no `system`, in flight) never had it read, so it is not held to it.
     const { operation } = model.getWaiter(stage);
-    if (!system.model.operations.includes(operation)) {
+    const legacy = config.system === undefined && delayRules === 'in-flight';
+    if (!legacy && !system.model.operations.includes(operation)) {
       fail(
         `model.waiters.${stage}.operation`,
         `a status operation ${system.model.title} implements (${system.model.operations.join(', ')}), got ${JSON.stringify(operation)}`,

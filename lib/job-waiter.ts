@@ -12,6 +12,7 @@ import { DEFAULT_JOB_SYSTEM, registeredJobSystem } from '../lambdas/job-systems'
 import { WaitMetric } from '../lambdas/wait-metrics';
 import { parseWaitRequest, type WaitInput } from '../lambdas/wait-request';
 import { acknowledge } from './acknowledgements';
+import { BATCH_JOBS, type IJobSystem } from './job-system';
 import { PollerFunction, type PollerFunctionProps } from './poller-function';
 import {
   acknowledgeWaitMachine,
@@ -107,10 +108,14 @@ export class JobWaiter extends Construct {
   /** The alarms, with `alarms` or `alarmActions`: add actions or put them on a dashboard. */
   readonly alarms?: WaiterAlarms;
   private readonly waiterName: string;
+  private readonly jobSystem: IJobSystem;
 
   constructor(scope: Construct, id: string, props: JobWaiterProps = {}) {
     super(scope, id);
+    this.jobSystem = props.jobSystem ?? BATCH_JOBS;
     this.pollerFunction = new PollerFunction(this, 'Poller', {
+      // A poller for another system needs no Batch permission.
+      readsBatch: this.jobSystem.systemId === BATCH_JOBS.systemId,
       logRetention: props.logRetention,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
@@ -260,6 +265,14 @@ export class JobWaiter extends Construct {
    * CancelGrantOptions).
    */
   grantCancel(grantee: iam.IGrantable, options?: CancelGrantOptions): iam.Grant {
+    if (options?.terminateJobs && !this.jobSystem.cancelsInMachine) {
+      throw StepWaitValidationError.expected(
+        this,
+        'grantCancel.terminateJobs',
+        `false: stepwait cancel --terminate-job terminates AWS Batch jobs, and this waiter polls ${this.jobSystem.systemId} jobs (cancelJobOnTimeout cancels them)`,
+        true,
+      );
+    }
     return grantCancelWaits(grantee, this.machines(), options);
   }
 

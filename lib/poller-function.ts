@@ -24,6 +24,12 @@ export interface PollerFunctionProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
+   * Allow reading AWS Batch job status (DescribeJobs and ListJobs, which take only `*`). A poller that
+   * serves only other job systems does without.
+   * @default true
+   */
+  readonly readsBatch?: boolean;
+  /**
    * Run the poller in this VPC, to reach a job system on a private network (a DQOps inside the VPC). In a
    * VPC it reaches AWS Batch and Secrets Manager only through a NAT gateway or VPC endpoints for them.
    * @default - not in a VPC
@@ -121,21 +127,23 @@ export class PollerFunction extends nodejs.NodejsFunction {
         externalModules: [],
       },
     });
-    // DescribeJobs and ListJobs support no resource-level permissions (Service Authorization Reference,
-    // "Actions defined by AWS Batch": no resource types listed), so "*" is the narrowest possible resource.
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadBatchJobStatus',
-        actions: ['batch:DescribeJobs', 'batch:ListJobs'],
-        resources: ['*'],
-      }),
-    );
-    acknowledge(
-      role,
-      'AwsSolutions-IAM5',
-      'batch:DescribeJobs and batch:ListJobs support no resource-level permissions; the poller can do nothing else.',
-      'Resource::*',
-    );
+    if (props.readsBatch ?? true) {
+      // DescribeJobs and ListJobs support no resource-level permissions (Service Authorization Reference,
+      // "Actions defined by AWS Batch": no resource types listed), so "*" is the narrowest possible resource.
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadBatchJobStatus',
+          actions: ['batch:DescribeJobs', 'batch:ListJobs'],
+          resources: ['*'],
+        }),
+      );
+      acknowledge(
+        role,
+        'AwsSolutions-IAM5',
+        'batch:DescribeJobs and batch:ListJobs support no resource-level permissions; the poller can do nothing else.',
+        'Resource::*',
+      );
+    }
     acknowledge(
       this,
       'AwsSolutions-L1',

@@ -156,7 +156,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     });
     const failed = new sfn.Fail(this, 'Failed', {
       comment:
-        'StepWait.JobFailed, JobNotFound, InvalidInput, MaxAttemptsExceeded, AmbiguousBusinessKey, UnknownStatus, PollFailed, SubmitFailed, HandOverFailed, SegmentFailed',
+        'StepWait.JobFailed, JobNotFound, JobForgotten, InvalidInput, MaxAttemptsExceeded, AmbiguousBusinessKey, UnknownStatus, PollFailed, SubmitFailed, HandOverFailed, SegmentFailed',
       errorPath: statePath('error'),
       causePath: statePath('cause'),
     });

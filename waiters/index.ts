@@ -52,6 +52,7 @@ export {
 export { WaiterModel, type WaiterOverrides } from './model';
 export {
   advanceProgress,
+  MAX_RETRY_AFTER_SECONDS,
   MAX_SUBMIT_FAILURES,
   MAX_SUBMIT_THROTTLES,
   type PollObservation,

@@ -47,6 +47,12 @@ export type PollObservation =
    */
   | { kind: 'submitFailed'; permanent: boolean; throttled: boolean; errorName: string; message: string };
 
+/**
+ * The longest Retry-After honoured (RFC 9110 lets a server ask for any delay): a proxy asking for an hour
+ * would otherwise put the next poll past a forgetful system's history (DQOps keeps finished jobs 1 hour).
+ */
+export const MAX_RETRY_AFTER_SECONDS = 300;
+
 /** Backoff after throttles and transient errors, in the state machine rather than in the Lambda. */
 export const TRANSIENT_BACKOFF: DelayStrategy = { kind: 'exponential', minDelay: 2, maxDelay: 64 };
 
@@ -297,7 +303,8 @@ function decidePoll(
       transientErrors: progress.transientErrors + (observation.kind === 'transient' ? 1 : 0),
     };
     const backoff = nextDelaySeconds(TRANSIENT_BACKOFF, consecutive, random);
-    return keepWaiting(counted, nowMs, Math.max(backoff, Math.ceil(observation.retryAfterSeconds ?? 0)));
+    const asked = Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil(observation.retryAfterSeconds ?? 0));
+    return keepWaiting(counted, nowMs, Math.max(backoff, asked));
   }
 
   const attempt = progress.attempt + 1;

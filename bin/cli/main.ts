@@ -8,14 +8,14 @@ import { packageVersion } from './version';
 export const USAGE = `Usage: stepwait <command> [options]
 
 Commands:
-  local     run a real wait on this machine against a local AWS Batch (no AWS account needed);
-            --app <cdk.out | command> runs your own app's waiter
+  local     run a real wait on this machine against a local AWS Batch or DQOps (no AWS account
+            needed); --app <cdk.out | command> runs your own app's waiter
 
   In your AWS account, with the deployed state machine (stack StepWaitStack, or --state-machine-arn):
-  start     start a wait for AWS Batch jobs (--wait follows it to the end)
+  start     start a wait for the waiter's jobs (--wait follows it to the end)
   status    show a wait's outcome, stage, attempts, jobs and time waited
   list      list the newest waits, optionally of one status
-  cancel    stop a wait (--terminate-job also terminates its jobs)
+  cancel    stop a wait (--terminate-job also terminates its Batch jobs)
 
   help      show a command's options: stepwait help <command> (the same as stepwait <command> --help)
 

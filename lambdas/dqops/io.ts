@@ -17,15 +17,28 @@ export interface DqopsIoOptions {
   /** The secret holding the API key (plain, or JSON `{ "apiKey": ... }`); absent for an open DQOps. */
   apiKey?: { secretArn: string; source: SecretSource };
   fetch: Fetch;
+  /** The wait's clock (virtual in local runs), for Retry-After dates. */
   now?: () => number;
+  /** Real elapsed time, for the call budget (the Lambda's 30 s are real). @default Date.now */
+  wallClock?: () => number;
 }
 
-/** GET calls made at once for a multi-job wait: well inside the poller's 30 s and gentle on DQOps. */
+/** GET and DELETE calls made at once for a multi-job wait: gentle on DQOps, quick for 100 jobs. */
 const CONCURRENCY = 8;
+
+/**
+ * What one status round, and one cancel round, may take of the poller's 30 s Lambda timeout: both together
+ * stay under it, so a hung DQOps comes back as a transient error (a retry in the machine), never as a
+ * killed invocation. Each call gets the smaller of its own 10 s and what is left.
+ */
+export const CALL_BUDGET_MS = 12_000;
+const CALL_TIMEOUT_MS = 10_000;
 
 type CallOutcome = RetryableFailure | StatusCallResult | HttpJsonAnswer;
 
 const isAnswer = (value: CallOutcome): value is HttpJsonAnswer => 'text' in value;
+const isFailure = (value: object): value is RetryableFailure | StatusCallResult =>
+  'kind' in value || 'error' in value || 'output' in value;
 
 function isDqopsJob(body: unknown): body is DqopsJob {
   if (typeof body !== 'object' || body === null) return false;
@@ -35,44 +48,71 @@ function isDqopsJob(body: unknown): body is DqopsJob {
   );
 }
 
+/** Runs `work` for each item, CONCURRENCY at a time, until it returns true (stop) or the items run out. */
+async function inTurn<T>(items: readonly T[], work: (item: T) => Promise<boolean>): Promise<void> {
+  const queue = [...items];
+  let stopped = false;
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined && !stopped; item = queue.shift()) {
+      if (await work(item)) stopped = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+}
+
 export function dqopsIo(options: DqopsIoOptions): JobSystemIO {
   const now = options.now ?? Date.now;
+  const wallClock = options.wallClock ?? Date.now;
   const jobUrl = (idOrKey: string) => `${options.baseUrl}/api/jobs/jobs/${encodeURIComponent(idOrKey)}`;
 
-  const authorization = async (
+  const apiKey = async (
     refresh: boolean,
-  ): Promise<Record<string, string> | RetryableFailure | StatusCallResult> => {
-    if (options.apiKey === undefined) return {};
+  ): Promise<string | undefined | RetryableFailure | StatusCallResult> => {
+    if (options.apiKey === undefined) return undefined;
     const { secretArn, source } = options.apiKey;
     const value = await (refresh ? source.refresh() : source.read());
     if (typeof value !== 'string') return value;
-    const key = secretField(value, 'apiKey', secretArn, true);
-    return typeof key === 'string' ? { authorization: `Bearer ${key}` } : key;
+    return secretField(value, 'apiKey', secretArn, true);
   };
 
-  /** One call; a 401/403 reads the secret again (it may have rotated) and tries once more. */
-  const call = async (method: 'GET' | 'DELETE', url: string): Promise<CallOutcome> => {
+  /**
+   * One call within the round's `deadline` (wall clock); a 401/403 reads the secret again (it may have
+   * rotated) and tries once more. An answer never carries the key on: a proxy's error page that echoes the
+   * request would otherwise put it into a cause and the execution history.
+   */
+  const call = async (method: 'GET' | 'DELETE', url: string, deadline: number): Promise<CallOutcome> => {
     for (const refresh of [false, true]) {
-      const headers = await authorization(refresh);
-      if ('kind' in headers || 'error' in headers || 'output' in headers) return headers as CallOutcome;
+      const key = await apiKey(refresh);
+      if (typeof key === 'object') return key;
+      const left = deadline - wallClock();
+      if (left <= 0) return { kind: 'transient', errorName: 'TimeoutError' };
       const answer = await httpJson(
         options.fetch,
-        { method, url, headers: headers as Record<string, string> },
+        {
+          method,
+          url,
+          headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+          timeoutMs: Math.min(CALL_TIMEOUT_MS, left),
+        },
         now,
       );
       if (!isAnswer(answer)) return answer;
-      const deniedBeforeRefresh =
-        (answer.httpStatusCode === 401 || answer.httpStatusCode === 403) && !refresh;
-      if (deniedBeforeRefresh && options.apiKey !== undefined) continue;
-      return answer;
+      const redacted: HttpJsonAnswer =
+        key !== undefined && answer.text.includes(key)
+          ? { ...answer, text: answer.text.split(key).join('<redacted>'), body: undefined }
+          : answer;
+      const denied = redacted.httpStatusCode === 401 || redacted.httpStatusCode === 403;
+      if (denied && !refresh && key !== undefined) continue;
+      return redacted;
     }
     throw new Error('unreachable');
   };
 
   const getJob = async (
     idOrKey: string,
+    deadline: number,
   ): Promise<RetryableFailure | StatusCallResult | DqopsJob | undefined> => {
-    const answer = await call('GET', jobUrl(idOrKey));
+    const answer = await call('GET', jobUrl(idOrKey), deadline);
     if (!isAnswer(answer)) return answer;
     if (answer.httpStatusCode === 404) return undefined;
     if (answer.httpStatusCode !== 200) return refused(answer);
@@ -84,28 +124,27 @@ export function dqopsIo(options: DqopsIoOptions): JobSystemIO {
     async status(operation, jobIds) {
       if (operation !== 'GetJob')
         throw new RangeError(`DQOps has no status operation ${operation} here (GetJob only)`);
+      const deadline = wallClock() + CALL_BUDGET_MS;
       const jobs: DqopsJob[] = [];
-      const queue = [...new Set(jobIds)];
       let failure: RetryableFailure | StatusCallResult | undefined;
-      const worker = async () => {
-        for (let id = queue.shift(); id !== undefined && failure === undefined; id = queue.shift()) {
-          const result = await getJob(id);
-          if (result === undefined) continue;
-          if ('kind' in result || 'error' in result || 'output' in result)
-            failure ??= result as RetryableFailure | StatusCallResult;
-          else jobs.push(result);
+      await inTurn([...new Set(jobIds)], async (id) => {
+        const result = await getJob(id, deadline);
+        if (result === undefined) return false;
+        if (isFailure(result)) {
+          failure ??= result;
+          return true;
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+        jobs.push(result);
+        return false;
+      });
       return failure ?? { output: { jobs }, httpStatusCode: 200 };
     },
 
     /** The job with the business key: DQOps keeps one per key (a newer job with the key replaces the older). */
     async findByKey({ jobName }) {
-      const result = await getJob(jobName);
+      const result = await getJob(jobName, wallClock() + CALL_BUDGET_MS);
       if (result === undefined) return [];
-      if ('kind' in result || 'error' in result || 'output' in result)
-        return result as RetryableFailure | StatusCallResult;
+      if (isFailure(result)) return result;
       const created = result.jobId?.createdAt;
       const keyed: KeyedJob = {
         jobId: String(result.jobId?.jobId),
@@ -117,14 +156,23 @@ export function dqopsIo(options: DqopsIoOptions): JobSystemIO {
     },
 
     async cancel(jobIds) {
+      const deadline = wallClock() + CALL_BUDGET_MS;
       const failures: string[] = [];
-      for (const id of jobIds) {
-        const answer = await call('DELETE', jobUrl(id));
-        if (!isAnswer(answer)) failures.push(`${id}: ${'kind' in answer ? answer.errorName : 'error'}`);
-        else if (answer.httpStatusCode !== 204 && answer.httpStatusCode !== 200)
+      const cancelled: string[] = [];
+      await inTurn(jobIds, async (id) => {
+        const answer = await call('DELETE', jobUrl(id), deadline);
+        if (!isAnswer(answer)) {
+          failures.push(
+            `${id}: ${'kind' in answer ? answer.errorName : 'error' in answer ? answer.error.name : 'error'}`,
+          );
+        } else if (answer.httpStatusCode !== 204 && answer.httpStatusCode !== 200) {
           failures.push(`${id}: HTTP ${answer.httpStatusCode}`);
-      }
-      return failures;
+        } else {
+          cancelled.push(id);
+        }
+        return false;
+      });
+      return { cancelled, failures };
     },
   };
 }

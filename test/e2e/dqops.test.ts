@@ -60,12 +60,15 @@ function local(): LocalMachine {
 
 describe('a DQOps wait on the synthesized machine', () => {
   it('reads the endpoint and the secret from the poller environment the template sets', () => {
+    const [endpoint] = JSON.parse(Object.values(machine.pollerEnvironments)[0]?.STEPWAIT_ENDPOINTS ?? '[]');
+    expect(endpoint).toEqual({ system: 'dqops', baseUrl: 'https://dqops.example.com', secretArn });
     expect(secretArn).toMatch(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:DqopsApiKey/);
-    expect(locals.secrets.reads).toEqual([]);
   });
 
   it('waits for a run-checks job by id and ends SUCCEEDED with DQOps’ status and the common phase', async () => {
     const id = locals.dqops.startJob({ queuedSeconds: 30, runSeconds: 900, highestSeverity: 'warning' });
+    locals.coldStart();
+    const readsBefore = locals.secrets.reads.length;
     const result = await local().run({ jobId: id });
     expect(result.status).toBe('SUCCEEDED');
     const output = result.output as WaitOutput;
@@ -78,9 +81,9 @@ describe('a DQOps wait on the synthesized machine', () => {
       }),
     ]);
     expect(output.stages.map((stage) => stage.waiter)).toEqual(['JobExists', 'JobRunning', 'JobComplete']);
-    // The key was read once and kept for the warm poller; every call carried it.
-    expect(locals.secrets.reads.length).toBeGreaterThanOrEqual(1);
-    expect(locals.apiKey).toBe(LOCAL_API_KEY);
+    // The key was read once, at the first poll, and kept by the warm poller for every later one.
+    expect(locals.secrets.reads.length - readsBefore).toBe(1);
+    expect(result.lambdaInvocations).toBeGreaterThan(5);
   });
 
   it('fails with StepWait.JobFailed when the checks reach failAtSeverity, the severity in the cause', async () => {
@@ -108,10 +111,21 @@ describe('a DQOps wait on the synthesized machine', () => {
 
   it('rides out throttling (429 with Retry-After) and 503s without spending attempts', async () => {
     const id = locals.dqops.startJob({ queuedSeconds: 0, runSeconds: 300 });
-    locals.dqops.setFaults({ throttleNext: 3, retryAfterSeconds: 45, serverErrorNext: 0 });
+    const before = locals.dqops.requests.length;
+    locals.dqops.setFaults({ throttleNext: 3, retryAfterSeconds: 45 });
     const result = await local().run({ jobId: id });
-    expect(result.status).toBe('SUCCEEDED');
     locals.dqops.setFaults({});
+    expect(result.status).toBe('SUCCEEDED');
+    const answered = locals.dqops.requests.slice(before);
+    expect(answered.slice(0, 3).map((request) => request.status)).toEqual([429, 429, 429]);
+    // Each retry came at least Retry-After later.
+    expect(answered[1]?.at).toBeGreaterThanOrEqual((answered[0]?.at ?? 0) + 45_000);
+    // The throttled polls were no attempts: JobExists decided on its first real answer.
+    expect((result.output as WaitOutput).stages[0]).toMatchObject({ waiter: 'JobExists', attempts: 1 });
+    locals.dqops.setFaults({ serverErrorNext: 2 });
+    expect(
+      (await local().run({ jobId: locals.dqops.startJob({ queuedSeconds: 0, runSeconds: 60 }) })).status,
+    ).toBe('SUCCEEDED');
   });
 
   it('ends with StepWait.PollFailed naming a refused key, without showing it', async () => {

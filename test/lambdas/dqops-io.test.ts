@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dqopsIo } from '../../lambdas/dqops/io';
+import { CALL_BUDGET_MS, dqopsIo } from '../../lambdas/dqops/io';
 import { allowedEndpoint, allowedEndpoints, checkBaseUrl, ENDPOINTS_ENV } from '../../lambdas/endpoints';
 import { InvalidInputError } from '../../lambdas/invalid-input';
 import { cachedSecret } from '../../lambdas/secrets';
@@ -62,10 +62,41 @@ describe('DQOps I/O against the emulator', () => {
     const id = emulator.startJob();
     const rotating = io();
     await rotating.status('GetJob', [id]);
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'key-1' });
-    emulator.setFaults({ unauthorizedNext: 1 });
-    expect(await rotating.status('GetJob', [id])).toMatchObject({ httpStatusCode: 200 });
-    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    // DQOps and the secret move to a new key; this warm poller still holds the old one.
+    emulator.setApiKey('key-2');
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'key-2' });
+    try {
+      expect(await rotating.status('GetJob', [id])).toMatchObject({ httpStatusCode: 200 });
+      expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+      expect(emulator.requests.slice(-2).map((request) => request.status)).toEqual([401, 200]);
+    } finally {
+      emulator.setApiKey('key-1');
+    }
+  });
+
+  it('never carries the key into an answer, even from a proxy page that echoes the request', async () => {
+    emulator.setFaults({ echoHeadersNext: 2 });
+    const result = await io().status('GetJob', [emulator.startJob()]);
+    expect(result).toMatchObject({ error: { name: 'Unauthorized' }, httpStatusCode: 401 });
+    expect(JSON.stringify(result)).toContain('<redacted>');
+    expect(JSON.stringify(result)).not.toContain('key-1');
+  });
+
+  it('gives up on a hung DQOps within its call budget, as a transient error (a retry in the machine)', async () => {
+    emulator.setFaults({ hangNext: 1 });
+    let calls = 0;
+    const started = Date.now();
+    const hurried = dqopsIo({
+      baseUrl: BASE,
+      fetch: loopbackFetch(emulator.origin),
+      // Almost all of the budget already spent: the one call gets what is left (half a second).
+      wallClock: () => (calls++ === 0 ? Date.now() : Date.now() + CALL_BUDGET_MS - 500),
+    });
+    expect(await hurried.status('GetJob', [emulator.startJob()])).toEqual({
+      kind: 'transient',
+      errorName: 'TimeoutError',
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('names a refusal that outlives the refresh, without the key', async () => {
@@ -102,11 +133,19 @@ describe('DQOps I/O against the emulator', () => {
     const running = emulator.startJob({ queuedSeconds: 0, runSeconds: 600 });
     const finished = emulator.startJob({ queuedSeconds: 0, runSeconds: 0 });
     clock.advanceSeconds(1);
-    expect(await io().cancel?.([running, finished])).toEqual([]);
+    expect(await io().cancel?.([running, finished])).toEqual({
+      cancelled: [running, finished],
+      failures: [],
+    });
     expect(emulator.job(running)?.status).toBe('cancel_requested');
     clock.advanceSeconds(5);
     expect(emulator.job(running)?.status).toBe('cancelled');
     expect(emulator.job(finished)?.status).toBe('finished');
+    // A DELETE that fails is reported, never counted as cancelled.
+    const other = emulator.startJob({ queuedSeconds: 0, runSeconds: 600 });
+    emulator.setFaults({ failDeletesNext: 1 });
+    expect(await io().cancel?.([other])).toEqual({ cancelled: [], failures: [`${other}: HTTP 503`] });
+    expect(emulator.job(other)?.status).toBe('running');
   });
 });
 

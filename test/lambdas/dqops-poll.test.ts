@@ -6,7 +6,7 @@ import type { PollerConfig } from '../../lambdas/poller-config';
 import { DqopsEmulator } from '../../lib/local/dqops-emulator';
 import { loopbackFetch } from '../../lib/local/loopback-fetch';
 import { VirtualClock } from '../../lib/local/virtual-clock';
-import { POLL_EVENT_SCHEMA_VERSION, type WaitState } from '../../waiters';
+import { MAX_RETRY_AFTER_SECONDS, POLL_EVENT_SCHEMA_VERSION, type WaitState } from '../../waiters';
 import { DQOPS_DEFAULT_DELAYS, dqopsWaiterModel } from '../../waiters/dqops/jobs';
 
 /** The poller waiting for DQOps jobs, one poll at a time, against the emulator on the virtual clock. */
@@ -96,10 +96,15 @@ describe('waiting for DQOps jobs', () => {
   });
 
   it('waits by business key, resolving it once', async () => {
-    emulator.startJob({ queuedSeconds: 0, runSeconds: 60 }, 'orders-2026-03-01');
+    const id = emulator.startJob({ queuedSeconds: 0, runSeconds: 60 }, 'orders-2026-03-01');
+    const before = emulator.requests.length;
     const states = await waitFor({ jobName: 'orders-2026-03-01' });
     expect(states.at(-1)?.state).toBe('success');
-    expect(states[0]?.jobIds).toHaveLength(1);
+    expect(states.every((state) => JSON.stringify(state.jobIds) === JSON.stringify([id]))).toBe(true);
+    // The key was looked up once; every later poll asked for the job by its id.
+    const paths = emulator.requests.slice(before).map((request) => request.path);
+    expect(paths.filter((path) => path.endsWith('/orders-2026-03-01'))).toHaveLength(1);
+    expect(paths.filter((path) => path.endsWith(`/${id}`)).length).toBe(paths.length - 1);
   });
 
   it('refuses a job queue for DQOps keys, and a job id that is no DQOps id', async () => {
@@ -142,6 +147,19 @@ describe('waiting for DQOps jobs', () => {
       state: { request: { jobId: id } },
     })) as WaitState;
     expect(first).toMatchObject({ state: 'retry', attempt: 0, throttledCalls: 1, delaySeconds: 90 });
+    // A Retry-After of an hour is held to MAX_RETRY_AFTER_SECONDS: the job must not be forgotten meanwhile.
+    emulator.setFaults({ throttleNext: 1, retryAfterSeconds: 3_600 });
+    clock.advanceSeconds(first.delaySeconds);
+    const second = (await handler({
+      schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+      config: JSON.stringify(config()),
+      state: first,
+    })) as WaitState;
+    expect(second).toMatchObject({
+      state: 'retry',
+      throttledCalls: 2,
+      delaySeconds: MAX_RETRY_AFTER_SECONDS,
+    });
   });
 
   it('cancels the job through DQOps when the deadline passes with cancelJobOnTimeout', async () => {
@@ -155,6 +173,43 @@ describe('waiting for DQOps jobs', () => {
       reason: expect.stringContaining('stepwait cancelled job'),
     });
     expect(emulator.job(id)?.status).toBe('cancel_requested');
+  });
+
+  it('names the jobs it could not cancel, and counts only those it did', async () => {
+    const id = emulator.startJob({ queuedSeconds: 0, runSeconds: 7_200 });
+    const states = await waitFor(
+      { jobId: id, timeoutSeconds: 300 },
+      config({ cancelJobOnTimeout: true, failOnTimeout: false }),
+    );
+    expect(states.at(-1)?.state).toBe('timeout');
+    // The run above cancelled; now one whose DELETE fails at the deadline.
+    const other = emulator.startJob({ queuedSeconds: 0, runSeconds: 7_200 });
+    const handler = createPollHandler({
+      systems: jobSystemIOs({
+        dqops: dqopsIo({ baseUrl: BASE, fetch: loopbackFetch(emulator.origin), now: () => clock.now() }),
+      }),
+      now: () => clock.now(),
+      random: () => 0.5,
+      log: () => {},
+    });
+    const cfg = JSON.stringify(config({ cancelJobOnTimeout: true }));
+    let state = (await handler({
+      schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+      config: cfg,
+      state: { request: { jobId: other, timeoutSeconds: 60 } },
+    })) as WaitState;
+    while (state.state === 'retry') {
+      clock.advanceSeconds(state.delaySeconds);
+      if (Date.parse(state.deadline) <= clock.now()) emulator.setFaults({ failDeletesNext: 1 });
+      state = (await handler({ schemaVersion: POLL_EVENT_SCHEMA_VERSION, config: cfg, state })) as WaitState;
+    }
+    expect(state.error).toBe('StepWait.Timeout');
+    expect(JSON.parse(state.cause as string)).toMatchObject({
+      cancelledJobIds: [],
+      cancelFailures: [`${other}: HTTP 503`],
+      reason: expect.stringContaining('tried to cancel'),
+    });
+    expect(emulator.job(other)?.status).toBe('running');
   });
 
   it('fails closed on a status DQOps does not document', async () => {

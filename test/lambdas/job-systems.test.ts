@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { DescribeJobsCommand } from '@aws-sdk/client-batch';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../lambdas/invalid-input';
 import { JOB_SYSTEMS, registeredJobSystem } from '../../lambdas/job-systems';
 import { parsePollerConfig } from '../../lambdas/poller-config';
+import { batchWaiterModel } from '../../waiters';
 import { importedSpecifiers, sourceFiles } from '../waiters/import-boundary';
-import { pollerConfig } from './fixtures';
+import { createHarness, describeOutput, job, pollerConfig } from './fixtures';
 
 const root = join(__dirname, '..', '..');
 
@@ -61,6 +63,22 @@ describe('the job-system seam', () => {
     expect((refused as InvalidInputError).field).toBe('config.system');
     expect((refused as InvalidInputError).message).toContain(Object.keys(JOB_SYSTEMS).join(', '));
     expect((refused as InvalidInputError).message).toContain('"airflow"');
+  });
+
+  it('keeps polling DescribeJobs for an in-flight config whose waiters name another operation, as its poller did', async () => {
+    const legacy = batchWaiterModel.withOverrides({
+      JobExists: { operation: 'describeJobs' },
+      JobRunning: { operation: 'describeJobs' },
+      JobComplete: { operation: 'describeJobs' },
+    });
+    const h = createHarness({ model: legacy.toJSON() });
+    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job('a1', 'SUCCEEDED')));
+    expect((await h.first({ jobId: 'a1' })).state).toBe('success');
+    expect(h.batchMock.commandCalls(DescribeJobsCommand)).toHaveLength(1);
+    // A config naming a system is held to its operations, in flight too.
+    expect(() =>
+      parsePollerConfig(JSON.stringify({ ...pollerConfig({ model: legacy.toJSON() }), system: 'batch' })),
+    ).toThrow(/config.model.waiters.JobExists.operation/);
   });
 
   it('reads a config written before systems were pluggable as a Batch one', () => {

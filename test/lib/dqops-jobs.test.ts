@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -71,6 +72,18 @@ describe('a JobWaiter for DQOps jobs', () => {
         ]),
       },
     });
+  });
+
+  it('gives its poller no Batch permission, and refuses granting --terminate-job (Batch’s) on it', () => {
+    const stack = newStack();
+    const { waiter } = dqopsWaiter(stack);
+    const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('batch:DescribeJobs');
+    const operators = new iam.Role(stack, 'Operators', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => waiter.grantCancel(operators, { terminateJobs: true })).toThrow(
+      /grantCancel.terminateJobs: expected false/,
+    );
+    waiter.grantCancel(operators);
   });
 
   it('leaves cancelling to the poller: no TerminateJob step, even with cancelJobOnTimeout', () => {

@@ -136,6 +136,18 @@ describe('DQOps jobs', () => {
     expect(dqopsWaiterModel().evaluate('JobComplete', interpretation.outcome).state).toBe('success');
   });
 
+  it('takes numeric ids and free business keys, but no "/" and not "." or ".." (URL path segments)', () => {
+    const { idPattern, keyPattern } = dqopsJobSystem.naming;
+    expect(['1736087412000001', '7'].every((id) => idPattern.test(id))).toBe(true);
+    expect(['abc', '', '1'.repeat(20)].some((id) => idPattern.test(id))).toBe(false);
+    expect(['orders nightly 2026-01-01', '.hidden', '...', 'a.b'].every((key) => keyPattern.test(key))).toBe(
+      true,
+    );
+    expect(['.', '..', 'a/b', '', 'tab\there', 'k'.repeat(257)].some((key) => keyPattern.test(key))).toBe(
+      false,
+    );
+  });
+
   it('fails closed on a status DQOps does not document, naming it', () => {
     expect(interpretDqopsJobs(['7'], [], { output: { jobs: [dqJob(7, 'paused')] } })).toMatchObject({
       kind: 'unknownStatus',

@@ -258,9 +258,10 @@ export const DQOPS_DEFAULT_DELAYS: Readonly<Record<string, DelayStrategy>> = {
 export const DQOPS_NAMING: JobNaming = {
   idPattern: /^[0-9]{1,19}$/,
   idWhat: 'a DQOps job id (1-19 digits)',
+  // `.` and `..` would be normalised out of the URL path, reaching another endpoint of DQOps.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-  keyPattern: /^[^/\u0000-\u001f\u007f]{1,256}$/,
-  keyWhat: 'a DQOps job business key (1-256 characters, no "/" or control characters)',
+  keyPattern: /^(?!\.{1,2}$)[^/\u0000-\u001f\u007f]{1,256}$/,
+  keyWhat: 'a DQOps job business key (1-256 characters, no "/" or control characters, not "." or "..")',
   keyScopedByQueue: false,
 };
 

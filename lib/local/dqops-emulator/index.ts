@@ -41,6 +41,12 @@ export interface DqopsFaults {
   readonly garbageNext?: number;
   /** The next N requests are refused with 401 whatever their key (a key rotated mid-wait). */
   readonly unauthorizedNext?: number;
+  /** The next N requests get a 401 whose body echoes the request's headers (a proxy's debug error page). */
+  readonly echoHeadersNext?: number;
+  /** The next N DELETEs answer 503 (GETs are answered). */
+  readonly failDeletesNext?: number;
+  /** The next N requests are never answered (a hung DQOps); the connection stays open until the caller gives up. */
+  readonly hangNext?: number;
 }
 
 export interface DqopsEmulatorOptions {
@@ -74,7 +80,10 @@ export class DqopsEmulator {
   /** Requests answered 429. */
   throttledCalls = 0;
 
+  private apiKey: string | undefined;
+
   private constructor(private readonly options: DqopsEmulatorOptions) {
+    this.apiKey = options.apiKey;
     this.server = createServer((request, response) => this.handle(request, response));
   }
 
@@ -152,8 +161,9 @@ export class DqopsEmulator {
       const finished = status === 'finished' || status === 'failed' || status === 'cancelled';
       return !finished || now - changedAt < history;
     };
-    const byKey = [...this.jobs.values()].filter((job) => job.businessKey === idOrKey && alive(job)).at(-1);
-    if (byKey !== undefined) return byKey;
+    // One key -> job map, the newest job with the key replacing the older; a purged job answers 404.
+    const byKey = [...this.jobs.values()].filter((job) => job.businessKey === idOrKey).at(-1);
+    if (byKey !== undefined) return alive(byKey) ? byKey : undefined;
     const byId = /^\d+$/.test(idOrKey) ? this.jobs.get(Number(idOrKey)) : undefined;
     return byId !== undefined && alive(byId) ? byId : undefined;
   }
@@ -193,7 +203,21 @@ export class DqopsEmulator {
     return view;
   }
 
-  private takeFault(key: 'throttleNext' | 'serverErrorNext' | 'garbageNext' | 'unauthorizedNext'): boolean {
+  /** Rotates the API key DQOps accepts (the old one is refused from now on). */
+  setApiKey(apiKey: string): void {
+    this.apiKey = apiKey;
+  }
+
+  private takeFault(
+    key:
+      | 'throttleNext'
+      | 'serverErrorNext'
+      | 'garbageNext'
+      | 'unauthorizedNext'
+      | 'echoHeadersNext'
+      | 'failDeletesNext'
+      | 'hangNext',
+  ): boolean {
     const left = this.faults[key] ?? 0;
     if (left <= 0) return false;
     this.faults = { ...this.faults, [key]: left - 1 };
@@ -224,7 +248,15 @@ export class DqopsEmulator {
       send(503);
       return;
     }
-    const key = this.options.apiKey;
+    if (this.takeFault('hangNext')) return;
+    if (this.takeFault('echoHeadersNext')) {
+      send(
+        401,
+        `<html><body>401 at the proxy; your request: ${JSON.stringify(request.headers)}</body></html>`,
+      );
+      return;
+    }
+    const key = this.apiKey;
     if (
       this.takeFault('unauthorizedNext') ||
       (key !== undefined && request.headers.authorization !== `Bearer ${key}`)
@@ -242,6 +274,10 @@ export class DqopsEmulator {
       idOrKey = decodeURIComponent(match[1] as string);
     } catch {
       send(400);
+      return;
+    }
+    if (request.method === 'DELETE' && this.takeFault('failDeletesNext')) {
+      send(503);
       return;
     }
     if (request.method === 'DELETE') {
