@@ -1,3 +1,4 @@
+import { DEFAULT_JOB_SYSTEM, JOB_SYSTEMS } from '../../lambdas/job-systems';
 import { LocalAppError } from '../../lib/local/app-error';
 import { loadApp } from '../../lib/local/app-synth';
 import { chooseStateMachine, labelOf, runnableChoice } from '../../lib/local/machine-choice';
@@ -15,10 +16,10 @@ import { formatDuration, UsageError } from './usage-error';
 
 export { LOCAL_USAGE, parseDelayOption, parseLocalOptions } from './local-options';
 
-/** How the opening line names the system a machine's waits poll. */
+/** How the opening line names the system a machine's waits poll (its registered title). */
 function systemTitle(machine: RunnableMachine): string {
-  const systems = new Set(machine.allWaits.map((wait) => wait.config.system ?? 'batch'));
-  return systems.has('dqops') ? 'DQOps' : 'AWS Batch';
+  const systems = new Set(machine.allWaits.map((wait) => wait.config.system ?? DEFAULT_JOB_SYSTEM));
+  return [...systems].map((id) => JOB_SYSTEMS[id]?.model.title ?? id).join(' and ');
 }
 
 /** The machine a run waits with, and how to name it. */

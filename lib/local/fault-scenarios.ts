@@ -519,12 +519,13 @@ async function runWait(
     );
   };
   const emulator = await BatchEmulator.start({ clock, random: faultRandom, jobSpecFor });
-  // A DQOps waiter's jobs live in the DQOps emulator (with the Secrets Manager emulator for its key); the
-  // same faults are injected there, the same way.
+  // Another system's jobs live in its local stand-in (with a Secrets Manager for its key); the same faults
+  // are injected there, the same way.
   const machine = runnableWaiter(synthesized);
-  const others = machine.allWaits.some((wait) => wait.config.system === 'dqops')
-    ? await startLocalJobSystems(machine, clock, { random: faultRandom })
-    : undefined;
+  const system = machine.allWaits[0]?.config.system;
+  const others =
+    system === undefined ? undefined : await startLocalJobSystems(machine, clock, { random: faultRandom });
+  const site = system === undefined ? undefined : others?.site(system);
   try {
     const durationsOf = (job: FaultJob) => ({
       submitted: 1,
@@ -537,13 +538,13 @@ async function runWait(
       emulator.registerJobDefinition({ name: FAULT_JOB_DEFINITION, status: 'INACTIVE' });
     }
     registerSubmitTargets(emulator, synthesized);
-    // DQOps numbers its jobs itself: the spec's ids stand for them, in order (the same in a twin's run).
-    const dqopsIds = new Map<string, string>();
-    if (others !== undefined) {
+    // Another system numbers its jobs itself: the spec's ids stand for them, in order (the same in a twin's run).
+    const siteIds = new Map<string, string>();
+    if (site !== undefined) {
       for (const job of spec.jobs) {
-        dqopsIds.set(
+        siteIds.set(
           job.jobId,
-          others.dqops.startJob({ queuedSeconds: job.queueSeconds, runSeconds: job.runSeconds }, job.jobName),
+          site.startJob({ queuedSeconds: job.queueSeconds, runSeconds: job.runSeconds }, job.jobName),
         );
       }
     } else if (faults.submit === undefined) {
@@ -559,14 +560,14 @@ async function runWait(
     }
     const startedAt = clock.now();
     const setFaults = (batchFaults: BatchFaults) => {
-      if (others === undefined) {
+      if (site === undefined) {
         emulator.setFaults(batchFaults);
         return;
       }
-      others.dqops.setFaults({
+      site.setFaults({
         ...(batchFaults.throttleProbability ? { throttleProbability: batchFaults.throttleProbability } : {}),
         ...(faults.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: faults.retryAfterSeconds }),
-        ...(batchFaults.serverErrorBurst ? { serverErrorNext: batchFaults.serverErrorBurst } : {}),
+        ...(batchFaults.serverErrorBurst ? { serverErrors: batchFaults.serverErrorBurst } : {}),
       });
     };
     if (faults.batchFaults) setFaults(faults.batchFaults);
@@ -708,8 +709,8 @@ async function runWait(
     const result = await waiter.run(
       faults.submit
         ? { jobName: spec.jobs[0]?.jobName }
-        : others !== undefined
-          ? dqopsInputFor(spec, dqopsIds)
+        : site !== undefined
+          ? siteInputFor(spec, siteIds)
           : inputFor(spec),
     );
     const name = spec.jobs[0]?.jobName;
@@ -732,13 +733,9 @@ async function runWait(
       lines,
       invocations,
       calls:
-        others === undefined
+        site === undefined
           ? [...emulator.calls]
-          : others.dqops.requests.map(({ at, status }) => ({
-              operation: 'GetJob',
-              at,
-              outcome: status === 429 ? 'throttled' : status >= 500 ? 'error' : 'ok',
-            })),
+          : site.statusCalls().map((call) => ({ ...call, operation: 'status call' })),
       startedAt,
       ...(crash ? { crash } : {}),
       bursts: injectedBursts,
@@ -750,8 +747,8 @@ async function runWait(
   }
 }
 
-/** A DQOps wait's input: its jobs by DQOps' ids, or by business key (DQOps looks keys up without a queue). */
-function dqopsInputFor(spec: FaultWaitSpec, ids: ReadonlyMap<string, string>): Record<string, unknown> {
+/** A wait's input on another system: its jobs by that system's ids, or by business key (looked up without a queue). */
+function siteInputFor(spec: FaultWaitSpec, ids: ReadonlyMap<string, string>): Record<string, unknown> {
   const [first] = spec.jobs as [FaultJob];
   if (spec.target === 'jobId') return { jobId: ids.get(first.jobId) };
   if (spec.target === 'jobIds') return { jobIds: spec.jobs.map((job) => ids.get(job.jobId)) };

@@ -2,6 +2,7 @@ import { allowedEndpoints } from '../../lambdas/endpoints';
 import type { JobSystemIO, JobSystemIOs } from '../../lambdas/job-system-io';
 import { JOB_SYSTEMS } from '../../lambdas/job-systems';
 import { DqopsEmulator } from './dqops-emulator';
+import type { LocalJobSite } from './local-job-site';
 import { loopbackFetch } from './loopback-fetch';
 import type { RunnableMachine } from './runnable-machine';
 import { SecretsEmulator } from './secrets-emulator';
@@ -16,6 +17,8 @@ import type { Clock } from './virtual-clock';
  */
 export interface LocalJobSystems {
   readonly dqops: DqopsEmulator;
+  /** The stand-in of each system, by id, for whoever puts jobs there without naming the system. */
+  site(systemId: string): LocalJobSite;
   readonly secrets: SecretsEmulator;
   /** The API key every local secret holds (and the DQOps emulator requires, when a secret is used). */
   readonly apiKey: string;
@@ -48,8 +51,14 @@ export async function startLocalJobSystems(
   const origins: Record<string, string> = { dqops: dqops.origin };
   const client = secrets.client();
   const connected = new Map<string, JobSystemIO>();
+  const sites: Record<string, LocalJobSite> = { dqops: dqopsSite(dqops) };
   return {
     dqops,
+    site: (systemId) => {
+      const site = sites[systemId];
+      if (site === undefined) throw new RangeError(`no local stand-in for job system ${systemId}`);
+      return site;
+    },
     secrets,
     apiKey: LOCAL_API_KEY,
     systemsFor: (pollerLogicalId) => (id, endpoint) => {
@@ -68,6 +77,40 @@ export async function startLocalJobSystems(
     coldStart: () => connected.clear(),
     stop: async () => {
       await Promise.all([dqops.stop(), secrets.stop()]);
+    },
+  };
+}
+
+/** DQOps' emulator as a local job site. */
+function dqopsSite(emulator: DqopsEmulator): LocalJobSite {
+  return {
+    origin: emulator.origin,
+    startJob: ({ queuedSeconds, runSeconds, outcome }, businessKey) =>
+      emulator.startJob(
+        { queuedSeconds, runSeconds, outcome: outcome === 'failed' ? 'failed' : 'finished' },
+        businessKey,
+      ),
+    stoppedAt: (jobId) => {
+      const job = emulator.job(jobId);
+      if (job === undefined || !['finished', 'failed', 'cancelled'].includes(String(job.status)))
+        return undefined;
+      return Date.parse(String(job.statusChangedAt));
+    },
+    setFaults: ({ throttleProbability, retryAfterSeconds, serverErrors }) =>
+      emulator.setFaults({
+        ...(throttleProbability ? { throttleProbability } : {}),
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        ...(serverErrors ? { serverErrorNext: serverErrors } : {}),
+      }),
+    statusCalls: () =>
+      emulator.requests
+        .filter((request) => request.method === 'GET')
+        .map(({ at, status }) => ({
+          at,
+          outcome: status === 429 ? 'throttled' : status >= 500 ? 'error' : 'ok',
+        })),
+    get throttledCalls() {
+      return emulator.throttledCalls;
     },
   };
 }

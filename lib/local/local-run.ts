@@ -139,9 +139,10 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       ...(options.outcome === 'FAILED' ? { exitCode: 1 } : {}),
     },
   });
-  // DQOps' job endpoints and a Secrets Manager on 127.0.0.1, for a machine whose waits poll DQOps.
+  // Another system's stand-in (and a Secrets Manager) on 127.0.0.1, for a machine whose waits poll it.
   const others =
     system === 'batch' ? undefined : await startLocalJobSystems(machine, clock, { random: options.random });
+  const site = others?.site(system);
   try {
     register(() => {
       registerTargets(emulator, machine.submitTargets);
@@ -151,11 +152,11 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
         if (!emulator.hasJobDefinition(definition)) emulator.registerJobDefinition(definition);
     });
     let simulatedJobId: string | undefined;
-    if (others !== undefined) {
-      simulatedJobId = others.dqops.startJob({
+    if (site !== undefined) {
+      simulatedJobId = site.startJob({
         queuedSeconds: options.queueSeconds,
         runSeconds: options.jobDurationSeconds,
-        outcome: options.outcome === 'FAILED' ? 'failed' : 'finished',
+        outcome: options.outcome === 'FAILED' ? 'failed' : 'succeeded',
       });
     } else if (!submitsItsOwn) {
       register(() => {
@@ -168,8 +169,8 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       });
     }
     if (options.faults) emulator.setFaults(options.faults);
-    if (others !== undefined && options.faults?.throttleProbability) {
-      others.dqops.setFaults({ throttleProbability: options.faults.throttleProbability });
+    if (site !== undefined && options.faults?.throttleProbability) {
+      site.setFaults({ throttleProbability: options.faults.throttleProbability });
     }
 
     let polls = 0;
@@ -210,7 +211,7 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
     });
     // The simulated job: put there first, or the newest the machine submitted under the business key.
     const job =
-      others !== undefined
+      site !== undefined
         ? undefined
         : simulatedJobId === undefined
           ? emulator
@@ -219,9 +220,7 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
               .at(-1)
           : emulator.job(simulatedJobId);
     const stoppedAt =
-      others !== undefined && simulatedJobId !== undefined
-        ? dqopsStoppedAt(others.dqops.job(simulatedJobId))
-        : job?.stoppedAt;
+      site !== undefined && simulatedJobId !== undefined ? site.stoppedAt(simulatedJobId) : job?.stoppedAt;
     const noticedAt = startedAt + result.simulatedSeconds * 1000;
     const noticed = status === 'SUCCEEDED' || result.error === 'StepWait.JobFailed';
     // A long wait runs in several executions: the main one and those it started (segments, nested waits).
@@ -250,16 +249,11 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       simulatedSeconds: result.simulatedSeconds,
       detectionLatencySeconds:
         noticed && stoppedAt !== undefined ? Math.max(0, (noticedAt - stoppedAt) / 1000) : null,
-      throttledCalls: others?.dqops.throttledCalls ?? emulator.throttledCalls,
+      throttledCalls: site?.throttledCalls ?? emulator.throttledCalls,
       estimatedCostUsd: estimatedCostUsd({ stateTransitions, lambdaInvocations }),
-      describeJobsCallSeconds:
-        others !== undefined
-          ? others.dqops.requests
-              .filter((call) => call.method === 'GET')
-              .map((call) => (call.at - startedAt) / 1000)
-          : emulator.calls
-              .filter((call) => call.operation === 'DescribeJobs')
-              .map((call) => (call.at - startedAt) / 1000),
+      describeJobsCallSeconds: (
+        site?.statusCalls() ?? emulator.calls.filter((call) => call.operation === 'DescribeJobs')
+      ).map((call) => (call.at - startedAt) / 1000),
     };
   } finally {
     await emulator.stop();
@@ -276,13 +270,6 @@ function jobSystemOf(machine: RunnableMachine, label: string): string {
     );
   }
   return systems[0] as string;
-}
-
-/** When a DQOps job reached its end (its last status change), if it has. */
-function dqopsStoppedAt(job: Record<string, unknown> | undefined): number | undefined {
-  if (job === undefined || !['finished', 'failed', 'cancelled'].includes(String(job.status)))
-    return undefined;
-  return Date.parse(String(job.statusChangedAt));
 }
 
 function splitQueueTime(queueSeconds: number, runningSeconds: number) {
