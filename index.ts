@@ -6,6 +6,7 @@
 export type { PollerConfig } from './lambdas/poller-config';
 export { METRICS_NAMESPACE, WAITER_DIMENSION, WaitMetric } from './lambdas/wait-metrics';
 export type { StageOverride, WaitInput, WaitInputOptions } from './lambdas/wait-request';
+export { AirbyteJobs, type AirbyteJobsProps } from './lib/airbyte/airbyte-jobs';
 export { DqopsJobs, type DqopsJobsProps } from './lib/dqops/dqops-jobs';
 export { HAND_OVER_RETRY_ERRORS, HAND_OVER_RETRY_REASONS } from './lib/hand-over-states';
 export { BATCH_JOBS, type IJobSystem } from './lib/job-system';

@@ -3,6 +3,7 @@ import '../lib/local/offline-env';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { registeredJobSystem } from '../lambdas/job-systems';
 import {
   type BenchResult,
   benchStrategies,
@@ -12,8 +13,8 @@ import {
 } from '../lib/local/benchmark';
 import { frontierSvg } from '../lib/local/frontier-plot';
 import { synthesizeWaiter } from '../lib/local/local-waiter';
+import { EXAMPLE_SYSTEMS, type ExampleSystem } from '../lib/stepwait-stack';
 import { DEFAULT_DELAYS } from '../lib/wait-fragment';
-import { DQOPS_DEFAULT_DELAYS } from '../waiters';
 import { UsageError } from './cli/usage-error';
 
 /**
@@ -26,7 +27,7 @@ Waits for the same job mix with each delay strategy, on the synthesized state ma
 AWS Batch or DQOps, a virtual clock), and prints what each costs against how late it notices a finished job.
 
 Options:
-  --system <s>        batch | dqops: the job system of the example waiter (default batch; its own
+  --system <s>        batch | dqops | airbyte: the job system of the example waiter (default batch; its own
                       defaults are the stepwait-default row)
   --jobs <n>          jobs in the mix (default 200; fewer for a quicker run)
   --seed <n>          seed for the job mix and the jitter (default 42)
@@ -39,7 +40,7 @@ Options:
 Exit codes: 0 done, 2 bad options.`;
 
 export interface BenchOptions {
-  system: 'batch' | 'dqops';
+  system: ExampleSystem;
   jobs: number;
   seed: number;
   concurrency: number;
@@ -77,9 +78,9 @@ export function parseBenchOptions(args: string[]): BenchOptions | 'help' {
       throw new UsageError(`--${name}: expected a whole number >= 1, got "${text}"`);
     return Number(text);
   };
-  const system = (values.system as string | undefined) ?? 'batch';
-  if (system !== 'batch' && system !== 'dqops') {
-    throw new UsageError(`--system: expected batch or dqops, got "${system}"`);
+  const system = ((values.system as string | undefined) ?? 'batch') as ExampleSystem;
+  if (!EXAMPLE_SYSTEMS.includes(system)) {
+    throw new UsageError(`--system: expected ${EXAMPLE_SYSTEMS.join(', ')}, got "${system}"`);
   }
   const options: BenchOptions = {
     system,
@@ -155,8 +156,10 @@ async function main(args: string[]): Promise<number> {
 
   const started = Date.now();
   const result = await runBenchmark({
-    synthesized: synthesizeWaiter(system === 'dqops' ? { system } : {}),
-    strategies: benchStrategies(system === 'dqops' ? DQOPS_DEFAULT_DELAYS : DEFAULT_DELAYS),
+    synthesized: synthesizeWaiter(system === 'batch' ? {} : { system }),
+    strategies: benchStrategies(
+      system === 'batch' ? DEFAULT_DELAYS : registeredJobSystem(system).model.defaultDelays,
+    ),
     jobs: jobMix(jobs, seed),
     seed,
     concurrency,

@@ -113,7 +113,7 @@ async function main(): Promise<number> {
   } else {
     process.stdout.write(
       `Fault injection, ${scale} scale (seed ${seed}): local waits on the synthesized state machine, the poller ` +
-        `in process, AWS Batch (and DQOps) emulated on 127.0.0.1, a virtual clock.\n\n${faultTable(rows)}\n\n${notes(rows)}\n\n` +
+        `in process, AWS Batch (and DQOps, Airbyte) emulated on 127.0.0.1, a virtual clock.\n\n${faultTable(rows)}\n\n${notes(rows)}\n\n` +
         `${passed ? 'all rows pass' : 'SOME ROWS FAIL'}   real time: ${realSeconds.toFixed(1)} s\n`,
     );
   }

@@ -26,7 +26,20 @@ export interface BusinessKeyTarget {
   /** Where the key is looked up, for a system that scopes keys by queue (a Batch job queue). */
   jobQueue?: string;
   newest: boolean;
+  /**
+   * When the wait began (epoch ms), less FIRST_POLL_LAG_MS: a system whose keys name a stream of jobs
+   * (Airbyte) looks from here.
+   */
+  since?: number;
 }
+
+/**
+ * How long a wait's first poll may come after the wait began: the Poll task retries a failing invocation
+ * for about two and a half minutes (2 s doubling to 60 s, six times, then three more), and the state's
+ * `startedAt` is stamped by the poll that finally ran. A job started within this margin before it still
+ * belongs to the wait.
+ */
+export const FIRST_POLL_LAG_MS = 5 * 60_000;
 
 /**
  * How the machine's submit task failed, as its Catch recorded it (Step Functions' `{ Error, Cause }`).
@@ -44,6 +57,11 @@ export interface JobSystemIO {
   status(operation: string, jobIds: readonly string[]): Promise<RetryableFailure | StatusCallResult>;
   /** Every job with exactly this business key; absent for a system whose jobs have no key. */
   findByKey?(target: BusinessKeyTarget): Promise<RetryableFailure | StatusCallResult | KeyedJob[]>;
+  /**
+   * Starts the job of a business key from the poller (Airbyte: a connection's sync), for a waiter that
+   * triggers: the job it started, or the one already running that it attaches to.
+   */
+  trigger?(target: BusinessKeyTarget): Promise<RetryableFailure | StatusCallResult | KeyedJob>;
   /** Judges the machine's failed submit call; absent for a system the machine cannot submit to. */
   judgeSubmitError?(caught: CaughtSubmitError): SubmitFailure;
   /**

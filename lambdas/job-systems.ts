@@ -1,6 +1,8 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { batchJobSystem, type JobSystemModel } from '../waiters';
+import { airbyteJobSystem } from '../waiters/airbyte/jobs';
 import { dqopsJobSystem } from '../waiters/dqops/jobs';
+import { airbyteIo } from './airbyte/io';
 import { connectBatch } from './batch/io';
 import { dqopsIo } from './dqops/io';
 import { allowedEndpoint, allowedEndpoints } from './endpoints';
@@ -18,6 +20,8 @@ export interface RegisteredJobSystem {
   readonly model: JobSystemModel;
   /** `required`: an HTTP API whose base URL the config names (`endpoint`), allowed by the poller's environment. */
   readonly endpoint: 'none' | 'required';
+  /** The poller can start a business key's job (`trigger` in the config). */
+  readonly triggers?: boolean;
   /**
    * The poller's I/O, from the Lambda's environment (set by the construct) and the config's endpoint.
    * Local runs give their own edge (`edge`): a fetch to the emulator and a Secrets Manager client on
@@ -30,6 +34,8 @@ export interface RegisteredJobSystem {
 export interface PollerEdge {
   readonly fetch?: Fetch;
   readonly secrets?: SecretsManagerClient;
+  /** The clock of the systems' answers (Retry-After dates, token lifetimes): the virtual one in local runs. */
+  readonly now?: () => number;
 }
 
 let secretsClient: SecretsManagerClient | undefined;
@@ -61,6 +67,28 @@ export const JOB_SYSTEMS: Readonly<Record<string, RegisteredJobSystem>> = {
               },
             }),
         fetch: edge.fetch ?? globalThis.fetch,
+        ...(edge.now === undefined ? {} : { now: edge.now }),
+      });
+    },
+  },
+  airbyte: {
+    model: airbyteJobSystem,
+    endpoint: 'required',
+    triggers: true,
+    connect: (env, endpoint, edge = {}) => {
+      const allowed = allowedEndpoint(allowedEndpoints(env), 'airbyte', endpoint);
+      return airbyteIo({
+        baseUrl: allowed.baseUrl,
+        ...(allowed.secretArn === undefined
+          ? {}
+          : {
+              credentials: {
+                secretArn: allowed.secretArn,
+                source: cachedSecret(edge.secrets ?? secrets(), allowed.secretArn),
+              },
+            }),
+        fetch: edge.fetch ?? globalThis.fetch,
+        ...(edge.now === undefined ? {} : { now: edge.now }),
       });
     },
   },

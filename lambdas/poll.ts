@@ -19,7 +19,7 @@ import {
   segmentExecutionName,
 } from './hand-over';
 import { InvalidInputError } from './invalid-input';
-import type { JobSystemIO, JobSystemIOs, KeyedJob } from './job-system-io';
+import { FIRST_POLL_LAG_MS, type JobSystemIO, type JobSystemIOs, type KeyedJob } from './job-system-io';
 import { registeredJobSystem } from './job-systems';
 import { type ParsedPollerConfig, parsePollerConfig, planFor } from './poller-config';
 import { pollMetricsLine } from './wait-metrics';
@@ -134,7 +134,10 @@ async function observe(
         `${system.model.title} has no business-key lookup; the request check lets none through`,
       );
     }
-    const found = await io.findByKey(state.target);
+    const found = await io.findByKey({
+      ...state.target,
+      since: Date.parse(state.startedAt) - FIRST_POLL_LAG_MS,
+    });
     if (!Array.isArray(found)) {
       if ('kind' in found) return { observation: found, jobIds };
       return {
@@ -156,6 +159,20 @@ async function observe(
         return { observation: { kind: 'submit' }, jobIds };
       }
       return describe(io, parsed, state, [newestJob.jobId]);
+    }
+    if (found.length === 0 && config.trigger) {
+      // Trigger-and-wait: nothing started since the wait began, so start it. A retry after a lost answer
+      // finds the job it started (or attaches to the running one) instead of starting a second.
+      if (io.trigger === undefined) throw new RangeError(`${system.model.title} cannot trigger jobs`);
+      const started = await io.trigger(state.target);
+      if ('kind' in started) return { observation: started, jobIds };
+      if ('error' in started || 'output' in started) {
+        return {
+          observation: { kind: 'described', interpretation: system.model.interpret([], [], started) },
+          jobIds,
+        };
+      }
+      return describe(io, parsed, state, [started.jobId]);
     }
     if (found.length === 0) return { observation: { kind: 'notVisible' }, jobIds };
     if (found.length > 1 && !newest) {

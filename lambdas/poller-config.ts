@@ -43,6 +43,11 @@ export interface PollerConfig {
    * 25,000-event history limit). Absent: the wait never hands over.
    */
   pollBudget?: number;
+  /**
+   * The poller starts the job of a business key when none started since the wait began (Airbyte's
+   * trigger-and-wait: the connection's sync).
+   */
+  trigger?: boolean;
   /** A segment machine: its first poll may continue a handed-over state (`{ handOver }`). */
   acceptsHandOver?: boolean;
   /** The machine terminates the jobs when the deadline passes (its TerminateJob step runs after the poll). */
@@ -110,6 +115,12 @@ export function checkPollerConfig(
     fail(
       'endpoint',
       `expected none: ${system.model.title} is not reached through a URL, got ${JSON.stringify(config.endpoint)}`,
+    );
+  }
+  if (config.trigger !== undefined && (config.trigger !== true || !system.triggers)) {
+    fail(
+      'trigger',
+      `expected none: ${system.model.title} jobs are not triggered by stepwait, got ${JSON.stringify(config.trigger)}`,
     );
   }
   if (!Array.isArray(config.stages) || config.stages.length === 0)

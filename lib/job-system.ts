@@ -18,6 +18,8 @@ export interface IJobSystem {
   readonly cancelsInMachine: boolean;
   /** The machine can submit the job (`submit`): AWS Batch only, for now. */
   readonly submits: boolean;
+  /** The poller starts a business key's job when none started since the wait began (Airbyte's syncs). */
+  readonly triggers?: boolean;
   /**
    * Gives a poller what it needs to call the system (the allowed endpoint and its secret). Called for every
    * wait that uses the poller; `scope` is the wait, for errors reported at synth.

@@ -3,21 +3,29 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
+import { AirbyteJobs } from './airbyte/airbyte-jobs';
 import { DqopsJobs } from './dqops/dqops-jobs';
 import { EtlPipeline } from './examples/etl-pipeline';
 import { JobWaiter, type JobWaiterProps } from './job-waiter';
+
+/** The job systems the example app can deploy a waiter for (`stepwait local --system`, `bench --system`). */
+export const EXAMPLE_SYSTEMS = ['batch', 'dqops', 'airbyte'] as const;
+export type ExampleSystem = (typeof EXAMPLE_SYSTEMS)[number];
 
 export interface StepWaitStackProps extends StackProps {
   /** Options of the waiter this stack deploys. */
   readonly waiter?: JobWaiterProps;
   /**
-   * The job system of the example waiter: AWS Batch, or DQOps (at `dqopsBaseUrl`, its API key in a new
-   * secret; no schedule or pipeline examples, which are Batch's). `stepwait local --system dqops` runs it.
+   * The job system of the example waiter: AWS Batch, DQOps (at `dqopsBaseUrl`, its API key in a new
+   * secret) or Airbyte (at `airbyteBaseUrl`, its client credentials in a new secret); no schedule or
+   * pipeline examples but for Batch. `stepwait local --system <s>` runs it.
    * @default 'batch'
    */
-  readonly system?: 'batch' | 'dqops';
+  readonly system?: ExampleSystem;
   /** @default 'https://dqops.example.com' */
   readonly dqopsBaseUrl?: string;
+  /** @default 'https://api.airbyte.com' (Airbyte Cloud) */
+  readonly airbyteBaseUrl?: string;
   /**
    * Also deploy the examples: a nightly schedule waiting for that night's `nightly-etl-<date>` job, and a
    * pipeline machine that runs the waiter nested and inline.
@@ -33,6 +41,29 @@ export class StepWaitStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StepWaitStackProps = {}) {
     super(scope, id, props);
+    if (props.system === 'airbyte') {
+      const credentials = new secretsmanager.Secret(this, 'AirbyteCredentials', {
+        description: 'The Airbyte application\'s client credentials, {"clientId": ..., "clientSecret": ...}',
+      });
+      acknowledge(
+        credentials,
+        'AwsSolutions-SMG4',
+        'Airbyte issues application client credentials itself; a rotation must start there, so this secret holds what Airbyte gave and is rotated by replacing it.',
+      );
+      this.waiter = new JobWaiter(this, 'AirbyteJobWaiter', {
+        alarms: true,
+        jobSystem: new AirbyteJobs({
+          baseUrl: props.airbyteBaseUrl ?? 'https://api.airbyte.com',
+          credentials,
+        }),
+        ...props.waiter,
+      });
+      new CfnOutput(this, 'StateMachineArn', {
+        value: this.waiter.stateMachine.stateMachineArn,
+        description: 'Start a wait: aws stepfunctions start-execution --input \'{"jobId":"..."}\'',
+      });
+      return;
+    }
     if (props.system === 'dqops') {
       const dqopsApiKey = new secretsmanager.Secret(this, 'DqopsApiKey', {
         description: 'The DQOps API key the waiter sends (put it in after deploying)',

@@ -239,6 +239,7 @@ function propOf(field: string): string {
   if (path === 'timeoutSeconds') return 'timeout';
   if (path === 'endpoint') return 'jobSystem.baseUrl';
   if (path === 'system') return 'jobSystem';
+  if (path === 'trigger') return 'jobSystem.triggerSync';
   if (path === 'maxTimeoutSeconds') return 'maxTimeout';
   if (path.startsWith('model.')) return `waiterModel.${path.slice('model.'.length)}`;
   return path === '' ? 'waiterModel' : path;
@@ -365,6 +366,7 @@ export function pollerConfigFor(scope: IConstruct, options: WaitOptions, default
     // Absent for Batch, as in every config written before there were several systems.
     ...(system.id === DEFAULT_JOB_SYSTEM ? {} : { system: system.id }),
     ...(endpoint === undefined ? {} : { endpoint }),
+    ...(jobSystem.triggers ? { trigger: true } : {}),
     model: model.toJSON(),
     stages,
     delays,

@@ -1,6 +1,15 @@
 /** The waiter model: botocore-format waiters, acceptor evaluation and delay strategies. Pure: no AWS SDK. */
 export { type AcceptorDecision, evaluateAcceptors } from './acceptors';
 export {
+  AIRBYTE_DEFAULT_DELAYS,
+  AIRBYTE_NAMING,
+  AIRBYTE_PHASES,
+  type AirbyteJob,
+  airbyteJobSystem,
+  airbyteWaiterModel,
+  interpretAirbyteJobs,
+} from './airbyte/jobs';
+export {
   BATCH_JOB_STATUSES,
   BATCH_PHASES,
   type BatchJobDetail,

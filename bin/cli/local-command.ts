@@ -31,7 +31,6 @@ interface Chosen {
 }
 
 const EXAMPLE_LABEL = 'the example app (StepWaitStack/BatchJobWaiter)';
-const DQOPS_EXAMPLE_LABEL = 'the example app (StepWaitStack/DqopsJobWaiter)';
 
 async function chooseMachine(
   options: LocalCommandOptions,
@@ -42,11 +41,14 @@ async function chooseMachine(
     // The example allows deadlines up to the construct's limit, so a month-long job can be simulated.
     const synthesized = synthesizeWaiter({
       waiter: { maxTimeout: MAX_MAX_TIMEOUT },
-      ...(options.system === 'dqops' ? { system: 'dqops' as const } : {}),
+      ...(options.system === 'batch' ? {} : { system: options.system }),
     });
     return {
       machine: runnableWaiter(synthesized),
-      label: options.system === 'dqops' ? DQOPS_EXAMPLE_LABEL : EXAMPLE_LABEL,
+      label:
+        options.system === 'batch'
+          ? EXAMPLE_LABEL
+          : `the example app (StepWaitStack, its ${options.system} waiter)`,
       example: true,
     };
   }

@@ -3,6 +3,7 @@ import { JOB_ID_PATTERN } from '../../lambdas/wait-request';
 import { LocalAppError } from '../../lib/local/app-error';
 import type { JobOutcome } from '../../lib/local/batch-emulator';
 import { parseStub } from '../../lib/local/stubs';
+import { EXAMPLE_SYSTEMS, type ExampleSystem } from '../../lib/stepwait-stack';
 import { type DelayStrategy, DelayStrategyError, validateDelayStrategy } from '../../waiters';
 import { attachNegativeValues, parseDurationSeconds, UsageError } from './usage-error';
 
@@ -13,7 +14,7 @@ there and waits for it with a synthesized state machine on a virtual clock. By d
 JobWaiter of stepwait's example app; with --app, one of yours.
 
 The job:
-  --system <s>              batch | dqops: the job system of the example app's waiter (default batch;
+  --system <s>              batch | dqops | airbyte: the job system of the example app's waiter (default batch;
                             with --app, your machine's waits say which)
   --job-duration <s>        how long the job runs (default 7200; also 90s, 30m, 2h, 1d)
   --queue-time <s>          how long it queues first (default 120)
@@ -55,7 +56,7 @@ machine that cannot run here as asked).`;
 
 export interface LocalCommandOptions {
   /** The example app's job system (not with --app). */
-  system: 'batch' | 'dqops';
+  system: ExampleSystem;
   jobDurationSeconds: number;
   queueSeconds: number;
   outcome: JobOutcome;
@@ -159,9 +160,9 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
   if (outcome !== 'SUCCEEDED' && outcome !== 'FAILED') {
     throw new UsageError(`--outcome: expected SUCCEEDED or FAILED, got "${text('outcome')}"`);
   }
-  const system = text('system') ?? 'batch';
-  if (system !== 'batch' && system !== 'dqops') {
-    throw new UsageError(`--system: expected batch or dqops, got "${system}"`);
+  const system = (text('system') ?? 'batch') as ExampleSystem;
+  if (!EXAMPLE_SYSTEMS.includes(system)) {
+    throw new UsageError(`--system: expected ${EXAMPLE_SYSTEMS.join(', ')}, got "${system}"`);
   }
   const options: LocalCommandOptions = {
     system,
@@ -192,11 +193,11 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
   if (text('system') !== undefined && options.app !== undefined) {
     throw new UsageError("--system: not with --app (your machine's waits say which system they poll)");
   }
-  if (system === 'dqops') {
+  if (system !== 'batch') {
     const batchOnly = ['job-id', 'job-queue', 'job-definition'].filter((name) => values[name] !== undefined);
     if (batchOnly.length > 0) {
       throw new UsageError(
-        `${batchOnly.map((name) => `--${name}`).join(', ')}: not with --system dqops (DQOps numbers its jobs itself and has no queues)`,
+        `${batchOnly.map((name) => `--${name}`).join(', ')}: not with --system ${system} (it numbers its jobs itself and has no queues)`,
       );
     }
   }

@@ -1,6 +1,7 @@
 import type { StatusCallResult } from '../../waiters';
 import type { DqopsJob } from '../../waiters/dqops/jobs';
-import { type Fetch, type HttpJsonAnswer, httpJson, invalidResponse, refused } from '../http-json';
+import { type Fetch, invalidResponse, refused } from '../http-json';
+import { httpSession, inTurn, isAnswer, isFailure } from '../http-session';
 import type { JobSystemIO, KeyedJob, RetryableFailure } from '../job-system-io';
 import { type SecretSource, secretField } from '../secrets';
 
@@ -23,23 +24,6 @@ export interface DqopsIoOptions {
   wallClock?: () => number;
 }
 
-/** GET and DELETE calls made at once for a multi-job wait: gentle on DQOps, quick for 100 jobs. */
-const CONCURRENCY = 8;
-
-/**
- * What one status round, and one cancel round, may take of the poller's 30 s Lambda timeout: both together
- * stay under it, so a hung DQOps comes back as a transient error (a retry in the machine), never as a
- * killed invocation. Each call gets the smaller of its own 10 s and what is left.
- */
-export const CALL_BUDGET_MS = 12_000;
-const CALL_TIMEOUT_MS = 10_000;
-
-type CallOutcome = RetryableFailure | StatusCallResult | HttpJsonAnswer;
-
-const isAnswer = (value: CallOutcome): value is HttpJsonAnswer => 'text' in value;
-const isFailure = (value: object): value is RetryableFailure | StatusCallResult =>
-  'kind' in value || 'error' in value || 'output' in value;
-
 function isDqopsJob(body: unknown): body is DqopsJob {
   if (typeof body !== 'object' || body === null) return false;
   const { jobId, status } = body as DqopsJob;
@@ -48,65 +32,28 @@ function isDqopsJob(body: unknown): body is DqopsJob {
   );
 }
 
-/** Runs `work` for each item, CONCURRENCY at a time, until it returns true (stop) or the items run out. */
-async function inTurn<T>(items: readonly T[], work: (item: T) => Promise<boolean>): Promise<void> {
-  const queue = [...items];
-  let stopped = false;
-  const worker = async () => {
-    for (let item = queue.shift(); item !== undefined && !stopped; item = queue.shift()) {
-      if (await work(item)) stopped = true;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
-}
-
 export function dqopsIo(options: DqopsIoOptions): JobSystemIO {
   const now = options.now ?? Date.now;
-  const wallClock = options.wallClock ?? Date.now;
   const jobUrl = (idOrKey: string) => `${options.baseUrl}/api/jobs/jobs/${encodeURIComponent(idOrKey)}`;
 
-  const apiKey = async (
-    refresh: boolean,
-  ): Promise<string | undefined | RetryableFailure | StatusCallResult> => {
-    if (options.apiKey === undefined) return undefined;
-    const { secretArn, source } = options.apiKey;
-    const value = await (refresh ? source.refresh() : source.read());
-    if (typeof value !== 'string') return value;
-    return secretField(value, 'apiKey', secretArn, true);
-  };
-
-  /**
-   * One call within the round's `deadline` (wall clock); a 401/403 reads the secret again (it may have
-   * rotated) and tries once more. An answer never carries the key on: a proxy's error page that echoes the
-   * request would otherwise put it into a cause and the execution history.
-   */
-  const call = async (method: 'GET' | 'DELETE', url: string, deadline: number): Promise<CallOutcome> => {
-    for (const refresh of [false, true]) {
-      const key = await apiKey(refresh);
-      if (typeof key === 'object') return key;
-      const left = deadline - wallClock();
-      if (left <= 0) return { kind: 'transient', errorName: 'TimeoutError' };
-      const answer = await httpJson(
-        options.fetch,
-        {
-          method,
-          url,
-          headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
-          timeoutMs: Math.min(CALL_TIMEOUT_MS, left),
-        },
-        now,
-      );
-      if (!isAnswer(answer)) return answer;
-      const redacted: HttpJsonAnswer =
-        key !== undefined && answer.text.includes(key)
-          ? { ...answer, text: answer.text.split(key).join('<redacted>'), body: undefined }
-          : answer;
-      const denied = redacted.httpStatusCode === 401 || redacted.httpStatusCode === 403;
-      if (denied && !refresh && key !== undefined) continue;
-      return redacted;
-    }
-    throw new Error('unreachable');
-  };
+  // A 401/403 reads the secret again (it may have rotated); answers never carry the key on.
+  const session = httpSession({
+    fetch: options.fetch,
+    now,
+    ...(options.wallClock === undefined ? {} : { wallClock: options.wallClock }),
+    ...(options.apiKey === undefined
+      ? {}
+      : {
+          credential: async (refresh: boolean) => {
+            const { secretArn, source } = options.apiKey as NonNullable<DqopsIoOptions['apiKey']>;
+            const value = await (refresh ? source.refresh() : source.read());
+            if (typeof value !== 'string') return value;
+            return secretField(value, 'apiKey', secretArn, true);
+          },
+        }),
+  });
+  const call = (method: 'GET' | 'DELETE', url: string, deadline: number) =>
+    session.call(method, url, deadline);
 
   const getJob = async (
     idOrKey: string,
@@ -124,7 +71,7 @@ export function dqopsIo(options: DqopsIoOptions): JobSystemIO {
     async status(operation, jobIds) {
       if (operation !== 'GetJob')
         throw new RangeError(`DQOps has no status operation ${operation} here (GetJob only)`);
-      const deadline = wallClock() + CALL_BUDGET_MS;
+      const deadline = session.deadline();
       const jobs: DqopsJob[] = [];
       let failure: RetryableFailure | StatusCallResult | undefined;
       await inTurn([...new Set(jobIds)], async (id) => {
@@ -142,7 +89,7 @@ export function dqopsIo(options: DqopsIoOptions): JobSystemIO {
 
     /** The job with the business key: DQOps keeps one per key (a newer job with the key replaces the older). */
     async findByKey({ jobName }) {
-      const result = await getJob(jobName, wallClock() + CALL_BUDGET_MS);
+      const result = await getJob(jobName, session.deadline());
       if (result === undefined) return [];
       if (isFailure(result)) return result;
       const created = result.jobId?.createdAt;
@@ -156,7 +103,7 @@ export function dqopsIo(options: DqopsIoOptions): JobSystemIO {
     },
 
     async cancel(jobIds) {
-      const deadline = wallClock() + CALL_BUDGET_MS;
+      const deadline = session.deadline();
       const failures: string[] = [];
       const cancelled: string[] = [];
       await inTurn(jobIds, async (id) => {

@@ -7,6 +7,7 @@ import { HAND_OVER_FAILURE_REASONS } from '../hand-over-states';
 import type { StepWaitStackProps } from '../stepwait-stack';
 import { BatchEmulator, type BatchFaults, type CallRecord } from './batch-emulator';
 import { inPool } from './in-pool';
+import type { LocalJobSite } from './local-job-site';
 import { startLocalJobSystems } from './local-job-systems';
 import type { LocalExecutionResult } from './local-state-machine';
 import {
@@ -108,6 +109,8 @@ const SUBMITTING: StepWaitStackProps = {
 
 /** The example app's DQOps waiter: the same rows, a job system reached over HTTPS (a local DQOps here). */
 const DQOPS: StepWaitStackProps = { system: 'dqops' };
+/** The example app's Airbyte waiter (client credentials exchanged for short-lived tokens). */
+const AIRBYTE: StepWaitStackProps = { system: 'airbyte' };
 
 /** The longest deadline the random-input machine allows; a valid wait for a missing job ends by then. */
 export const RANDOM_INPUT_MAX_TIMEOUT_SECONDS = 3_600;
@@ -282,6 +285,31 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     },
     crash: { error: 'Lambda.Unknown', stage: 'JobComplete', points: ['after-batch-call', 'before-handler'] },
     waiterProps: DQOPS,
+  },
+  {
+    id: 'airbyte-throttling',
+    fault: 'Airbyte: 429 on 50% of calls (token calls too), Retry-After 20 s',
+    expect: 'same-as-fault-free',
+    waits: { small: 3, full: 50 },
+    attemptsMustBeZero: true,
+    batchFaults: { throttleProbability: 0.5 },
+    retryAfterSeconds: 20,
+    waiterProps: AIRBYTE,
+  },
+  {
+    id: 'airbyte-all-at-once',
+    fault: 'Airbyte: 30% 429s, 503 bursts, 10% Lambda failures and a poller crash at once',
+    expect: 'same-as-fault-free',
+    waits: { small: 2, full: 50 },
+    attemptsMustBeZero: true,
+    batchFaults: { throttleProbability: 0.3 },
+    serverErrorBursts: { bursts: 2, minLength: 2, maxLength: 6 },
+    lambdaFailures: {
+      probability: 0.1,
+      errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'],
+    },
+    crash: { error: 'Lambda.Unknown', stage: 'JobComplete', points: ['after-batch-call', 'before-handler'] },
+    waiterProps: AIRBYTE,
   },
   {
     id: 'random-inputs',
@@ -544,7 +572,10 @@ async function runWait(
       for (const job of spec.jobs) {
         siteIds.set(
           job.jobId,
-          site.startJob({ queuedSeconds: job.queueSeconds, runSeconds: job.runSeconds }, job.jobName),
+          site.startJob(
+            { queuedSeconds: job.queueSeconds, runSeconds: job.runSeconds },
+            site.businessKeyFor(job.jobName),
+          ),
         );
       }
     } else if (faults.submit === undefined) {
@@ -710,7 +741,7 @@ async function runWait(
       faults.submit
         ? { jobName: spec.jobs[0]?.jobName }
         : site !== undefined
-          ? siteInputFor(spec, siteIds)
+          ? siteInputFor(spec, siteIds, site)
           : inputFor(spec),
     );
     const name = spec.jobs[0]?.jobName;
@@ -748,11 +779,15 @@ async function runWait(
 }
 
 /** A wait's input on another system: its jobs by that system's ids, or by business key (looked up without a queue). */
-function siteInputFor(spec: FaultWaitSpec, ids: ReadonlyMap<string, string>): Record<string, unknown> {
+function siteInputFor(
+  spec: FaultWaitSpec,
+  ids: ReadonlyMap<string, string>,
+  site: LocalJobSite,
+): Record<string, unknown> {
   const [first] = spec.jobs as [FaultJob];
   if (spec.target === 'jobId') return { jobId: ids.get(first.jobId) };
   if (spec.target === 'jobIds') return { jobIds: spec.jobs.map((job) => ids.get(job.jobId)) };
-  return { jobName: first.jobName };
+  return { jobName: site.businessKeyFor(first.jobName) };
 }
 
 // ---------------------------------------------------------------------------------------------------------

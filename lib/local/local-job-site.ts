@@ -14,6 +14,8 @@ export interface LocalJobSite {
     spec: { queuedSeconds: number; runSeconds: number; outcome?: 'succeeded' | 'failed' },
     businessKey?: string,
   ): string;
+  /** The business key this system would use for a name (DQOps: the name; Airbyte: a connection UUID). */
+  businessKeyFor(name: string): string;
   /** When the job ended (epoch ms of the clock), or undefined while it has not. */
   stoppedAt(jobId: string): number | undefined;
   /**

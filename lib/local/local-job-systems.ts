@@ -1,6 +1,8 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { allowedEndpoints } from '../../lambdas/endpoints';
 import type { JobSystemIO, JobSystemIOs } from '../../lambdas/job-system-io';
 import { JOB_SYSTEMS } from '../../lambdas/job-systems';
+import { AirbyteEmulator } from './airbyte-emulator';
 import { DqopsEmulator } from './dqops-emulator';
 import type { LocalJobSite } from './local-job-site';
 import { loopbackFetch } from './loopback-fetch';
@@ -17,6 +19,7 @@ import type { Clock } from './virtual-clock';
  */
 export interface LocalJobSystems {
   readonly dqops: DqopsEmulator;
+  readonly airbyte: AirbyteEmulator;
   /** The stand-in of each system, by id, for whoever puts jobs there without naming the system. */
   site(systemId: string): LocalJobSite;
   readonly secrets: SecretsEmulator;
@@ -30,6 +33,17 @@ export interface LocalJobSystems {
 }
 
 export const LOCAL_API_KEY = 'stepwait-local-dqops-key';
+/** The client credentials every local Airbyte secret holds (and the Airbyte emulator accepts). */
+export const LOCAL_AIRBYTE_CLIENT = {
+  clientId: 'stepwait-local-client',
+  clientSecret: 'stepwait-local-secret',
+};
+
+/** What each system's secret holds locally, in the form its I/O reads. */
+const LOCAL_SECRET_VALUES: Readonly<Record<string, string>> = {
+  dqops: JSON.stringify({ apiKey: LOCAL_API_KEY }),
+  airbyte: JSON.stringify(LOCAL_AIRBYTE_CLIENT),
+};
 
 export async function startLocalJobSystems(
   machine: RunnableMachine,
@@ -38,8 +52,9 @@ export async function startLocalJobSystems(
 ): Promise<LocalJobSystems> {
   const allowed = Object.values(machine.pollerEnvironments).flatMap((env) => allowedEndpoints(env));
   const secrets = await SecretsEmulator.start();
-  for (const { secretArn } of allowed) {
-    if (secretArn !== undefined) secrets.put(secretArn, JSON.stringify({ apiKey: LOCAL_API_KEY }));
+  for (const { system, secretArn } of allowed) {
+    const value = LOCAL_SECRET_VALUES[system];
+    if (secretArn !== undefined && value !== undefined) secrets.put(secretArn, value);
   }
   const keyed = allowed.some((entry) => entry.system === 'dqops' && entry.secretArn !== undefined);
   const dqops = await DqopsEmulator.start({
@@ -48,12 +63,19 @@ export async function startLocalJobSystems(
     ...(options.historySeconds === undefined ? {} : { historySeconds: options.historySeconds }),
     ...(options.random === undefined ? {} : { random: options.random }),
   });
-  const origins: Record<string, string> = { dqops: dqops.origin };
+  const airbyteKeyed = allowed.some((entry) => entry.system === 'airbyte' && entry.secretArn !== undefined);
+  const airbyte = await AirbyteEmulator.start({
+    clock,
+    ...(airbyteKeyed ? { credentials: LOCAL_AIRBYTE_CLIENT } : {}),
+    ...(options.random === undefined ? {} : { random: options.random }),
+  });
+  const origins: Record<string, string> = { dqops: dqops.origin, airbyte: airbyte.origin };
   const client = secrets.client();
   const connected = new Map<string, JobSystemIO>();
-  const sites: Record<string, LocalJobSite> = { dqops: dqopsSite(dqops) };
+  const sites: Record<string, LocalJobSite> = { dqops: dqopsSite(dqops), airbyte: airbyteSite(airbyte) };
   return {
     dqops,
+    airbyte,
     site: (systemId) => {
       const site = sites[systemId];
       if (site === undefined) throw new RangeError(`no local stand-in for job system ${systemId}`);
@@ -69,14 +91,18 @@ export async function startLocalJobSystems(
         const origin = origins[id];
         if (system === undefined || origin === undefined) throw new RangeError(`no local ${id} to poll`);
         const env = machine.pollerEnvironments[pollerLogicalId] ?? {};
-        io = system.connect(env, endpoint, { fetch: loopbackFetch(origin), secrets: client });
+        io = system.connect(env, endpoint, {
+          fetch: loopbackFetch(origin),
+          secrets: client,
+          now: () => clock.now(),
+        });
         connected.set(key, io);
       }
       return io;
     },
     coldStart: () => connected.clear(),
     stop: async () => {
-      await Promise.all([dqops.stop(), secrets.stop()]);
+      await Promise.all([dqops.stop(), airbyte.stop(), secrets.stop()]);
     },
   };
 }
@@ -90,6 +116,7 @@ function dqopsSite(emulator: DqopsEmulator): LocalJobSite {
         { queuedSeconds, runSeconds, outcome: outcome === 'failed' ? 'failed' : 'finished' },
         businessKey,
       ),
+    businessKeyFor: (name) => name,
     stoppedAt: (jobId) => {
       const job = emulator.job(jobId);
       if (job === undefined || !['finished', 'failed', 'cancelled'].includes(String(job.status)))
@@ -105,6 +132,49 @@ function dqopsSite(emulator: DqopsEmulator): LocalJobSite {
     statusCalls: () =>
       emulator.requests
         .filter((request) => request.method === 'GET')
+        .map(({ at, status }) => ({
+          at,
+          outcome: status === 429 ? 'throttled' : status >= 500 ? 'error' : 'ok',
+        })),
+    get throttledCalls() {
+      return emulator.throttledCalls;
+    },
+  };
+}
+
+/**
+ * Airbyte's emulator as a local job site: a simulated job is a sync of its connection (the business key,
+ * or a new one), started as Airbyte's schedule would.
+ */
+function airbyteSite(emulator: AirbyteEmulator): LocalJobSite {
+  return {
+    origin: emulator.origin,
+    startJob: ({ queuedSeconds, runSeconds, outcome }, businessKey) =>
+      emulator.startSync(businessKey ?? randomUUID(), {
+        pendingSeconds: queuedSeconds,
+        runSeconds,
+        outcome: outcome === 'failed' ? 'failed' : 'succeeded',
+      }),
+    // A connection id is a UUID: the same name always gives the same connection.
+    businessKeyFor: (name) => {
+      const hex = createHash('sha256').update(name).digest('hex');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    },
+    stoppedAt: (jobId) => {
+      const job = emulator.job(jobId);
+      if (job === undefined || !['succeeded', 'failed', 'cancelled'].includes(String(job.status)))
+        return undefined;
+      return Date.parse(String(job.lastUpdatedAt));
+    },
+    setFaults: ({ throttleProbability, retryAfterSeconds, serverErrors }) =>
+      emulator.setFaults({
+        ...(throttleProbability ? { throttleProbability } : {}),
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        ...(serverErrors ? { serverErrorNext: serverErrors } : {}),
+      }),
+    statusCalls: () =>
+      emulator.requests
+        .filter((request) => request.method === 'GET' || request.path.endsWith('/applications/token'))
         .map(({ at, status }) => ({
           at,
           outcome: status === 429 ? 'throttled' : status >= 500 ? 'error' : 'ok',

@@ -39,7 +39,7 @@ describe('npm run bench: its command line (parsed, nothing run)', () => {
     [['--plot', ' '], /--plot: expected a file path/],
     [['--plot'], /--plot/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
-    [['--system', 'airbyte'], /--system: expected batch or dqops, got "airbyte"/],
+    [['--system', 'tethys'], /--system: expected batch, dqops, airbyte, got "tethys"/],
     [['extra'], /extra/],
   ])('%j is a usage error', (args, message) => {
     expect(() => parseBenchOptions(args)).toThrowError(UsageError);

@@ -277,7 +277,7 @@ describe('stepwait local options', () => {
       [['--seed', '-1'], /--seed: expected a whole number, got "-1"/],
       [['--seed', 'abc'], /--seed: expected a whole number/],
       [['--frobnicate'], /Unknown option '--frobnicate'/],
-      [['--system', 'airbyte'], /--system: expected batch or dqops, got "airbyte"/],
+      [['--system', 'tethys'], /--system: expected batch, dqops, airbyte, got "tethys"/],
       [['--system', 'dqops', '--app', 'cdk.out'], /--system: not with --app/],
       [
         ['--system', 'dqops', '--job-id', '17', '--job-queue', 'q'],

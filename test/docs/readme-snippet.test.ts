@@ -80,9 +80,15 @@ const dqopsResources: Resources = (stack) => {
   return { dqopsApiKey: new secretsmanager.Secret(stack, 'DqopsApiKey') };
 };
 
+const airbyteResources: Resources = (stack) => {
+  new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 });
+  return { airbyteClient: new secretsmanager.Secret(stack, 'AirbyteClient') };
+};
+
 const examples: [heading: string, file: string, resources: Resources, waiterPath: string][] = [
   ['### In your own CDK code', 'in-your-own-cdk-code.ts', batchResources, 'Consumer/NightlyEtlWaiter'],
   ['### DQOps jobs', 'dqops-jobs.ts', dqopsResources, 'Consumer/DataQualityWaiter'],
+  ['### Airbyte syncs', 'airbyte-syncs.ts', airbyteResources, 'Consumer/SyncWaiter'],
 ];
 
 for (const [heading, fileName, resourcesIn, waiterPath] of examples) {

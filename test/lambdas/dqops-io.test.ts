@@ -1,8 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CALL_BUDGET_MS, dqopsIo } from '../../lambdas/dqops/io';
+import { dqopsIo } from '../../lambdas/dqops/io';
 import { allowedEndpoint, allowedEndpoints, checkBaseUrl, ENDPOINTS_ENV } from '../../lambdas/endpoints';
+import { CALL_BUDGET_MS } from '../../lambdas/http-session';
 import { InvalidInputError } from '../../lambdas/invalid-input';
 import { cachedSecret } from '../../lambdas/secrets';
 import { DqopsEmulator } from '../../lib/local/dqops-emulator';

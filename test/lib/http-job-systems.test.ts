@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { AirbyteJobs } from '../../lib/airbyte/airbyte-jobs';
 import { DqopsJobs } from '../../lib/dqops/dqops-jobs';
 import { JobWaiter, type JobWaiterProps } from '../../lib/job-waiter';
 import { type CfnTemplate, stateMachinesIn } from '../../lib/local/template';
@@ -204,6 +205,49 @@ describe('the DQOps example stack (stepwait local --system dqops)', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new StepWaitStack(app, 'DqopsExample', { system: 'dqops' });
     expect(stack.waiter.fragment.pollerConfig.system).toBe('dqops');
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    expect(report.violations.map(({ ruleName }) => ruleName)).toEqual([]);
+  });
+});
+
+describe('a JobWaiter for Airbyte syncs', () => {
+  it('names the system, its endpoint and trigger-and-wait in the config; its poller reads that secret only', () => {
+    const stack = newStack();
+    const credentials = new secretsmanager.Secret(stack, 'AirbyteCredentials');
+    const waiter = new JobWaiter(stack, 'SyncWaiter', {
+      jobSystem: new AirbyteJobs({
+        baseUrl: 'https://airbyte.internal/api/public',
+        credentials,
+        triggerSync: true,
+      }),
+    });
+    expect(waiter.fragment.pollerConfig).toMatchObject({
+      system: 'airbyte',
+      endpoint: 'https://airbyte.internal/api/public',
+      trigger: true,
+    });
+    const report = new AwsSolutionsChecks(stack).validateScope(stack);
+    const ours = report.violations.filter(({ violatingResources }) =>
+      violatingResources.some(({ constructPath }) => constructPath?.startsWith('App/SyncWaiter')),
+    );
+    expect(ours.map(({ ruleName }) => ruleName)).toEqual([]);
+    expect(JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'))).not.toContain(
+      'batch:',
+    );
+  });
+
+  it('refuses trigger-and-wait for a system that cannot trigger, at synth', () => {
+    expect(
+      () =>
+        new JobWaiter(newStack(), 'W', {
+          jobSystem: Object.assign(new DqopsJobs({ baseUrl: 'https://dq.example.com' }), { triggers: true }),
+        }),
+    ).toThrow(/App\/W: jobSystem.triggerSync: expected none: DQOps jobs are not triggered by stepwait/);
+  });
+
+  it('deploys the Airbyte example stack clean under cdk-nag', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new StepWaitStack(app, 'AirbyteExample', { system: 'airbyte' });
     const report = new AwsSolutionsChecks(app).validateScope(app);
     expect(report.violations.map(({ ruleName }) => ruleName)).toEqual([]);
   });
