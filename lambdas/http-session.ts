@@ -3,7 +3,7 @@ import { type Fetch, type HttpJsonAnswer, httpJson } from './http-json';
 import type { RetryableFailure } from './job-system-io';
 
 /**
- * Calls to one job system's HTTP API within a poll: a bearer credential (refreshed once after a 401/403:
+ * Calls to one job system's HTTP API within a poll: a bearer credential (refreshed once after a 401:
  * it may have rotated or expired), a wall-clock budget per round so a hung API is a transient error and
  * never a killed invocation, and answers that never carry the credential on (a proxy's error page that
  * echoes the request would otherwise put it into a cause and the execution history).
@@ -22,9 +22,14 @@ export const isAnswer = (value: CallOutcome): value is HttpJsonAnswer => 'text' 
 export const isFailure = (value: object): value is RetryableFailure | StatusCallResult =>
   'kind' in value || 'error' in value || 'output' in value;
 
-/** A bearer credential: undefined for an API without one, or why it could not be had. */
+/**
+ * A bearer credential: undefined for an API without one, or why it could not be had. `rejected` is the
+ * credential a 401 just refused (get a new one unless it has been replaced already); `deadline` bounds any
+ * call made to get it.
+ */
 export type Credential = (
-  refresh: boolean,
+  rejected: string | undefined,
+  deadline: number,
 ) => Promise<string | undefined | RetryableFailure | StatusCallResult>;
 
 export interface HttpSessionOptions {
@@ -53,8 +58,10 @@ export function httpSession(options: HttpSessionOptions): HttpSession {
   return {
     deadline: () => wallClock() + CALL_BUDGET_MS,
     async call(method, url, deadline, body) {
+      let rejected: string | undefined;
       for (const refresh of [false, true]) {
-        const credential = options.credential === undefined ? undefined : await options.credential(refresh);
+        const credential =
+          options.credential === undefined ? undefined : await options.credential(rejected, deadline);
         if (typeof credential === 'object') return credential;
         const left = deadline - wallClock();
         if (left <= 0) return { kind: 'transient', errorName: 'TimeoutError' };
@@ -74,8 +81,11 @@ export function httpSession(options: HttpSessionOptions): HttpSession {
           credential !== undefined && answer.text.includes(credential)
             ? { ...answer, text: answer.text.split(credential).join('<redacted>'), body: undefined }
             : answer;
-        const denied = redacted.httpStatusCode === 401 || redacted.httpStatusCode === 403;
-        if (denied && !refresh && credential !== undefined) continue;
+        // 401: the credential was refused (expired, rotated): one new try. 403 refuses the caller itself.
+        if (redacted.httpStatusCode === 401 && !refresh && credential !== undefined) {
+          rejected = credential;
+          continue;
+        }
         return redacted;
       }
       throw new Error('unreachable');

@@ -18,6 +18,8 @@ export interface KeyedJob {
   /** Epoch milliseconds: the newest job with the key is the one a wait attaches to. */
   createdAt: number;
   status?: string;
+  /** When a finished job ended (epoch ms), where the system says. */
+  endedAt?: number;
 }
 
 /** What a business-key wait asks for (the request's target, with its defaults filled in). */
@@ -31,15 +33,17 @@ export interface BusinessKeyTarget {
    * (Airbyte) looks from here.
    */
   since?: number;
+  /** The wait's first poll (epoch ms): a job that had already ended by then is not the wait's. */
+  notEndedBefore?: number;
 }
 
 /**
  * How long a wait's first poll may come after the wait began: the Poll task retries a failing invocation
- * for about two and a half minutes (2 s doubling to 60 s, six times, then three more), and the state's
- * `startedAt` is stamped by the poll that finally ran. A job started within this margin before it still
- * belongs to the wait.
+ * up to nine times (backoff 2 s doubling to 60 s, each attempt up to the poller's 30 s: about 6 minutes),
+ * and the state's `startedAt` is stamped by the poll that finally ran. A job started within this margin
+ * before it still belongs to the wait, unless it had ended before that poll.
  */
-export const FIRST_POLL_LAG_MS = 5 * 60_000;
+export const FIRST_POLL_LAG_MS = 10 * 60_000;
 
 /**
  * How the machine's submit task failed, as its Catch recorded it (Step Functions' `{ Error, Cause }`).

@@ -134,9 +134,11 @@ async function observe(
         `${system.model.title} has no business-key lookup; the request check lets none through`,
       );
     }
+    const firstPoll = Date.parse(state.startedAt);
     const found = await io.findByKey({
       ...state.target,
-      since: Date.parse(state.startedAt) - FIRST_POLL_LAG_MS,
+      since: firstPoll - FIRST_POLL_LAG_MS,
+      notEndedBefore: firstPoll,
     });
     if (!Array.isArray(found)) {
       if ('kind' in found) return { observation: found, jobIds };
@@ -172,7 +174,8 @@ async function observe(
           jobIds,
         };
       }
-      return describe(io, parsed, state, [started.jobId]);
+      // Its status comes at the next poll: this one has spent its time on the lookup and the trigger.
+      return { observation: { kind: 'notVisible' }, jobIds: [started.jobId] };
     }
     if (found.length === 0) return { observation: { kind: 'notVisible' }, jobIds };
     if (found.length > 1 && !newest) {

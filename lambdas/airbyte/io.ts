@@ -39,9 +39,14 @@ function isAirbyteJob(body: unknown): body is AirbyteJob {
   return (typeof jobId === 'number' || typeof jobId === 'string') && typeof status === 'string';
 }
 
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+const ACTIVE = new Set(['pending', 'running', 'incomplete']);
+
 function keyed(job: AirbyteJob): KeyedJob {
   const started = job.startTime === undefined ? 0 : Date.parse(job.startTime) || 0;
+  const ended = job.lastUpdatedAt === undefined ? Number.NaN : Date.parse(job.lastUpdatedAt);
   return {
+    ...(FINISHED.has(String(job.status)) && !Number.isNaN(ended) ? { endedAt: ended } : {}),
     jobId: String(job.jobId),
     createdAt: started,
     ...(job.status === undefined ? {} : { status: job.status }),
@@ -53,8 +58,8 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
   const wallClock = options.wallClock ?? Date.now;
   let token: { value: string; usableUntil: number } | undefined;
 
-  /** A fresh token from the client credentials, or why there is none. */
-  const newToken = async (): Promise<string | RetryableFailure | StatusCallResult> => {
+  /** A fresh token from the client credentials, or why there is none; within the round's deadline. */
+  const fetchToken = async (deadline: number): Promise<string | RetryableFailure | StatusCallResult> => {
     const { secretArn, source } = options.credentials as NonNullable<AirbyteIoOptions['credentials']>;
     const read = await source.read();
     if (typeof read !== 'string') return read;
@@ -62,18 +67,24 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
     if (typeof clientId !== 'string') return clientId;
     const clientSecret = secretField(read, 'clientSecret', secretArn, false);
     if (typeof clientSecret !== 'string') return clientSecret;
+    const left = deadline - wallClock();
+    if (left <= 0) return { kind: 'transient', errorName: 'TimeoutError' };
     const answer = await httpJson(
       options.fetch,
       {
         method: 'POST',
         url: tokenUrlOf(options.baseUrl),
         body: { client_id: clientId, client_secret: clientSecret, 'grant-type': 'client_credentials' },
-        timeoutMs: 10_000,
+        timeoutMs: Math.min(10_000, left),
       },
       now,
     );
     if (!isAnswer(answer)) return answer;
-    const redacted = { ...answer, text: answer.text.split(clientSecret).join('<redacted>') };
+    const redacted = {
+      ...answer,
+      body: undefined,
+      text: answer.text.split(clientSecret).join('<redacted>').split(clientId).join('<client>'),
+    };
     if (answer.httpStatusCode !== 200) return refused(redacted);
     const body = answer.body as { access_token?: unknown; expires_in?: unknown } | undefined;
     if (typeof body?.access_token !== 'string' || body.access_token === '') {
@@ -90,6 +101,14 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
     };
     return token.value;
   };
+  // Concurrent calls of a round share one token request.
+  let pending: Promise<string | RetryableFailure | StatusCallResult> | undefined;
+  const newToken = (deadline: number) => {
+    pending ??= fetchToken(deadline).finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
 
   const session: HttpSession = httpSession({
     fetch: options.fetch,
@@ -98,13 +117,14 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
     ...(options.credentials === undefined
       ? {}
       : {
-          credential: async (refresh: boolean) => {
-            if (refresh) {
-              // A 401: the token expired early or the client was rotated: read the secret again too.
-              await options.credentials?.source.refresh();
-              return newToken();
+          credential: async (rejected: string | undefined, deadline: number) => {
+            if (rejected !== undefined && token?.value === rejected) {
+              // A 401 of the cached token: it expired early or the client was rotated. Read the secret
+              // again too, once (calls refused with a token already replaced just take the new one).
+              token = undefined;
+              if (pending === undefined) await options.credentials?.source.refresh();
             }
-            return token !== undefined && now() < token.usableUntil ? token.value : newToken();
+            return token !== undefined && now() < token.usableUntil ? token.value : newToken(deadline);
           },
         }),
   });
@@ -119,24 +139,34 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
     return answer.body;
   };
 
-  /** The connection's newest sync, among those started at or after `since` (and `status`, if given). */
-  const newestSync = async (connectionId: string, since: number, deadline: number, status?: string) => {
-    const query = new URLSearchParams({
-      connectionId,
-      jobType: 'sync',
-      orderBy: 'createdAt|DESC',
-      limit: '20',
-    });
-    if (status !== undefined) query.set('status', status);
+  /** The connection's newest jobs (any type and status), newest first: Airbyte lists oldest first by default. */
+  const jobsOf = async (connectionId: string, deadline: number) => {
+    const query = new URLSearchParams({ connectionId, orderBy: 'createdAt|DESC', limit: '20' });
     const answer = await session.call('GET', `${jobsUrl}?${query}`, deadline);
     if (!isAnswer(answer)) return answer;
     if (answer.httpStatusCode !== 200) return refused(answer);
     const data = (answer.body as { data?: unknown } | undefined)?.data;
     if (!Array.isArray(data) || !data.every(isAirbyteJob))
       return invalidResponse(answer, 'a list of Airbyte jobs');
-    const since_ = (data as AirbyteJob[]).filter((job) => keyed(job).createdAt >= since);
-    return since_
+    return data as AirbyteJob[];
+  };
+
+  /**
+   * The connection's newest sync started in the wait's window (at or after `since`), unless it had already
+   * ended before the wait's first poll (`notEndedBefore`): a sync that finished before the wait is not its.
+   */
+  const newestSync = async (
+    connectionId: string,
+    since: number,
+    notEndedBefore: number,
+    deadline: number,
+  ) => {
+    const jobs = await jobsOf(connectionId, deadline);
+    if (!Array.isArray(jobs)) return jobs;
+    return jobs
+      .filter((job) => job.jobType === undefined || job.jobType === 'sync')
       .map(keyed)
+      .filter((job) => job.createdAt >= since && !(job.endedAt !== undefined && job.endedAt < notEndedBefore))
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, 1);
   };
@@ -162,7 +192,8 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
     },
 
     /** The connection's newest sync started since the wait began: one found is the one waited for. */
-    findByKey: ({ jobName, since }) => newestSync(jobName, since ?? 0, session.deadline()),
+    findByKey: ({ jobName, since, notEndedBefore }) =>
+      newestSync(jobName, since ?? 0, notEndedBefore ?? 0, session.deadline()),
 
     /**
      * Triggers the connection's sync. 409 means one is running already (perhaps one this wait started
@@ -176,10 +207,19 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
       });
       if (!isAnswer(answer)) return answer;
       if (answer.httpStatusCode === 409) {
-        const running = await newestSync(jobName, 0, deadline, 'running');
-        if (!Array.isArray(running)) return running;
-        const [job] = running;
-        return job ?? { kind: 'transient', errorName: 'HTTP 409 without a running sync' };
+        // The connection is busy: a sync pending, running or incomplete (attach to it), or a reset or
+        // clear (wait for it to end, then trigger).
+        const jobs = await jobsOf(jobName, deadline);
+        if (!Array.isArray(jobs)) return jobs;
+        const active = jobs.find((job) => ACTIVE.has(String(job.status)));
+        if (active === undefined) return { kind: 'transient', errorName: 'HTTP 409 without an active job' };
+        if (active.jobType !== undefined && active.jobType !== 'sync') {
+          return {
+            kind: 'transient',
+            errorName: `HTTP 409: a ${active.jobType} of the connection is running`,
+          };
+        }
+        return keyed(active);
       }
       if (answer.httpStatusCode !== 200 && answer.httpStatusCode !== 201) return refused(answer);
       if (!isAirbyteJob(answer.body)) return invalidResponse(answer, 'the triggered job (JobResponse)');

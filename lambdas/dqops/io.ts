@@ -44,9 +44,9 @@ export function dqopsIo(options: DqopsIoOptions): JobSystemIO {
     ...(options.apiKey === undefined
       ? {}
       : {
-          credential: async (refresh: boolean) => {
+          credential: async (rejected: string | undefined) => {
             const { secretArn, source } = options.apiKey as NonNullable<DqopsIoOptions['apiKey']>;
-            const value = await (refresh ? source.refresh() : source.read());
+            const value = await (rejected !== undefined ? source.refresh() : source.read());
             if (typeof value !== 'string') return value;
             return secretField(value, 'apiKey', secretArn, true);
           },

@@ -85,9 +85,13 @@ describe('an Airbyte wait on the synthesized machine', () => {
         detail: expect.objectContaining({ rowsSynced: 12_000 }),
       }),
     ]);
-    // A 30-minute sync outlives several 3-minute tokens: each was replaced before (or once after) it expired.
-    expect(tokenRequests().length - before).toBeGreaterThan(2);
-    expect(locals.airbyte.requests.filter((request) => request.status === 401).length).toBeLessThanOrEqual(1);
+    // A 30-minute sync outlives several 3-minute tokens: each is kept 2 minutes (a minute before it
+    // expires), so about one token per 2 minutes of polling, never one per call, and none refused.
+    const tokens = tokenRequests().length - before;
+    expect(tokens).toBeGreaterThanOrEqual(5);
+    expect(tokens).toBeLessThanOrEqual(Math.ceil(result.simulatedSeconds / 120) + 2);
+    expect(tokens).toBeLessThan(result.lambdaInvocations);
+    expect(locals.airbyte.requests.filter((request) => request.status === 401)).toHaveLength(0);
   });
 
   it('triggers one sync of the connection and waits for it', async () => {
@@ -112,23 +116,61 @@ describe('an Airbyte wait on the synthesized machine', () => {
 
   it('starts no second sync when the trigger’s answer was lost: it finds the one it started', async () => {
     const connection = '7e1a3c2e-8d4b-4e7a-9c0d-1b2a3c4d5e6f';
-    locals.airbyte.addConnection(connection, { pendingSeconds: 5, runSeconds: 600 });
+    // The sync ends before the retry: only the lookup (not a 409) can find it.
+    locals.airbyte.addConnection(connection, { pendingSeconds: 0, runSeconds: 1 });
     locals.airbyte.setFaults({ dropTriggerAnswerNext: 1 });
+    const before = locals.airbyte.requests.length;
     const result = await local().run({ jobName: connection });
     expect(result.status).toBe('SUCCEEDED');
     expect(locals.airbyte.syncsOf(connection)).toHaveLength(1);
+    const posts = locals.airbyte.requests
+      .slice(before)
+      .filter((request) => request.method === 'POST' && request.path === '/v1/jobs');
+    expect(posts.map((request) => request.status)).toEqual([-1]);
   });
 
   it('attaches to the sync already running (Airbyte answers the trigger 409)', async () => {
     const connection = '8e1a3c2e-8d4b-4e7a-9c0d-1b2a3c4d5e6f';
     // Started well before the wait (beyond FIRST_POLL_LAG_MS), so the lookup leaves it out: the trigger meets it.
-    const running = locals.airbyte.startSync(connection, { pendingSeconds: 0, runSeconds: 1_800 });
-    clock.advanceSeconds(600);
+    const running = locals.airbyte.startSync(connection, { pendingSeconds: 0, runSeconds: 3_600 });
+    clock.advanceSeconds(900);
     const result = await local().run({ jobName: connection });
     expect(result.status).toBe('SUCCEEDED');
     expect(locals.airbyte.syncsOf(connection)).toHaveLength(1);
     expect((result.output as WaitOutput).jobs[0]?.jobId).toBe(running);
     expect(locals.airbyte.requests.some((request) => request.status === 409)).toBe(true);
+  });
+
+  it('attaches on a 409 to a sync that is incomplete (being retried), not only to a running one', async () => {
+    const connection = 'ae1a3c2e-8d4b-4e7a-9c0d-1b2a3c4d5e6f';
+    const retrying = locals.airbyte.startSync(connection, {
+      pendingSeconds: 0,
+      runSeconds: 1_800,
+      incompleteSeconds: 1_800,
+    });
+    // Outside the lookup's window, and incomplete by now: only the 409 leads to it.
+    clock.advanceSeconds(1_000);
+    expect(locals.airbyte.job(retrying)?.status).toBe('incomplete');
+    const before = triggers().length;
+    const result = await local().run({ jobName: connection });
+    expect(result.status).toBe('SUCCEEDED');
+    expect((result.output as WaitOutput).jobs[0]?.jobId).toBe(retrying);
+    expect(triggers().length - before).toBe(1);
+  });
+
+  it('triggers a new sync rather than take one that ended just before the wait', async () => {
+    const connection = 'be1a3c2e-8d4b-4e7a-9c0d-1b2a3c4d5e6f';
+    locals.airbyte.addConnection(connection, { pendingSeconds: 0, runSeconds: 60 });
+    const old = locals.airbyte.startSync(connection, {
+      pendingSeconds: 0,
+      runSeconds: 30,
+      outcome: 'failed',
+    });
+    clock.advanceSeconds(180);
+    const result = await local().run({ jobName: connection });
+    expect(result.status).toBe('SUCCEEDED');
+    expect((result.output as WaitOutput).jobs[0]?.jobId).not.toBe(old);
+    expect(locals.airbyte.syncsOf(connection)).toHaveLength(2);
   });
 
   it('keeps waiting through incomplete (Airbyte retries), and fails on a failed sync', async () => {
@@ -162,6 +204,8 @@ describe('an Airbyte wait on the synthesized machine', () => {
   it('ends with StepWait.PollFailed on refused client credentials, without showing the secret', async () => {
     locals.secrets.put(secretArn, JSON.stringify({ clientId: 'someone', clientSecret: 'a-wrong-secret' }));
     locals.coldStart();
+    // A proxy page that echoes the token request (with the client secret) must not carry it into the cause.
+    locals.airbyte.setFaults({ echoTokenRequestNext: 5 });
     try {
       const id = locals.airbyte.startSync('4a0b0c0d-0000-4000-8000-000000000001', {
         pendingSeconds: 0,

@@ -34,6 +34,8 @@ export interface AirbyteFaults {
   readonly serverErrorNext?: number;
   /** The next N sync triggers create the job but their answer is lost (the connection is destroyed). */
   readonly dropTriggerAnswerNext?: number;
+  /** The next N refused token requests echo the request body (a misconfigured proxy's error page). */
+  readonly echoTokenRequestNext?: number;
 }
 
 export interface AirbyteEmulatorOptions {
@@ -164,7 +166,7 @@ export class AirbyteEmulator {
     };
   }
 
-  private take(key: 'serverErrorNext' | 'dropTriggerAnswerNext'): boolean {
+  private take(key: 'serverErrorNext' | 'dropTriggerAnswerNext' | 'echoTokenRequestNext'): boolean {
     const left = this.faults[key] ?? 0;
     if (left <= 0) return false;
     this.faults = { ...this.faults, [key]: left - 1 };
@@ -229,7 +231,10 @@ export class AirbyteEmulator {
         body.client_id !== expected.clientId ||
         body.client_secret !== expected.clientSecret
       ) {
-        send(401, { message: 'Invalid client credentials' });
+        send(401, {
+          message: 'Invalid client credentials',
+          ...(this.take('echoTokenRequestNext') ? { request: text } : {}),
+        });
         return;
       }
       const token = randomUUID();
@@ -271,11 +276,15 @@ export class AirbyteEmulator {
       const connectionId = url.searchParams.get('connectionId');
       const status = url.searchParams.get('status');
       const limit = Number(url.searchParams.get('limit') ?? 20);
-      const data = (
+      const jobType = url.searchParams.get('jobType');
+      // Airbyte lists oldest first unless asked otherwise (orderBy createdAt|ASC by default).
+      const newestFirst = url.searchParams.get('orderBy') === 'createdAt|DESC';
+      const listed =
         connectionId === null
           ? [...this.jobs.values()].map((job) => this.view(job))
-          : this.syncsOf(connectionId)
-      )
+          : this.syncsOf(connectionId);
+      const data = (newestFirst ? listed : [...listed].reverse())
+        .filter((job) => jobType === null || job.jobType === jobType)
         .filter((job) => status === null || job.status === status)
         .slice(0, limit);
       send(200, { data, previous: null, next: null });
