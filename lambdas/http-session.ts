@@ -1,6 +1,7 @@
 import type { StatusCallResult } from '../waiters';
-import { type Fetch, type HttpJsonAnswer, httpJson } from './http-json';
+import { type Fetch, type HttpJsonAnswer, httpJson, invalidResponse, refused } from './http-json';
 import type { RetryableFailure } from './job-system-io';
+import type { SecretSource } from './secrets';
 
 /**
  * Calls to one job system's HTTP API within a poll: a bearer credential (refreshed once after a 401:
@@ -32,6 +33,19 @@ export type Credential = (
   deadline: number,
 ) => Promise<string | undefined | RetryableFailure | StatusCallResult>;
 
+/** What a job system reached over HTTP is given to build its I/O (lambdas/job-systems.ts `connect`). */
+export interface HttpSystemOptions {
+  /** The API's base URL, one the poller's environment allows (lambdas/endpoints.ts). */
+  baseUrl: string;
+  /** The secret with the system's credentials, in the form its I/O reads; absent for an open API. */
+  secret?: { secretArn: string; source: SecretSource };
+  fetch: Fetch;
+  /** The wait's clock (virtual in local runs), for Retry-After dates and token lifetimes. */
+  now?: () => number;
+  /** Real elapsed time, for the call budget (the Lambda's 30 s are real). @default Date.now */
+  wallClock?: () => number;
+}
+
 export interface HttpSessionOptions {
   fetch: Fetch;
   credential?: Credential;
@@ -50,12 +64,35 @@ export interface HttpSession {
     deadline: number,
     body?: unknown,
   ): Promise<CallOutcome>;
+  /**
+   * One job's document by `GET url`: undefined for a 404, a refusal for another non-200, and an
+   * `InvalidResponse` for a body that is not `what`.
+   */
+  getJob<T>(
+    url: string,
+    deadline: number,
+    isJob: (body: unknown) => body is T,
+    what: string,
+  ): Promise<T | undefined | RetryableFailure | StatusCallResult>;
+  /**
+   * A status round: one GET per job (`getJob` of the id), 8 at a time within one deadline. The jobs that
+   * answered (404s left out), as the output of the status call, or the first failure.
+   */
+  statusRound<T>(
+    jobIds: readonly string[],
+    get: (jobId: string, deadline: number) => Promise<T | undefined | RetryableFailure | StatusCallResult>,
+  ): Promise<RetryableFailure | StatusCallResult>;
+  /** A cancel round: `DELETE` of each job's URL within one deadline; answered 200 or 204 is cancelled. */
+  cancelRound(
+    jobIds: readonly string[],
+    urlOf: (jobId: string) => string,
+  ): Promise<{ cancelled: string[]; failures: string[] }>;
 }
 
 export function httpSession(options: HttpSessionOptions): HttpSession {
   const wallClock = options.wallClock ?? Date.now;
   const now = options.now ?? Date.now;
-  return {
+  const session: HttpSession = {
     deadline: () => wallClock() + CALL_BUDGET_MS,
     async call(method, url, deadline, body) {
       let rejected: string | undefined;
@@ -90,7 +127,51 @@ export function httpSession(options: HttpSessionOptions): HttpSession {
       }
       throw new Error('unreachable');
     },
+    async getJob(url, deadline, isJob, what) {
+      const answer = await session.call('GET', url, deadline);
+      if (!isAnswer(answer)) return answer;
+      if (answer.httpStatusCode === 404) return undefined;
+      if (answer.httpStatusCode !== 200) return refused(answer);
+      if (!isJob(answer.body)) return invalidResponse(answer, what);
+      return answer.body;
+    },
+    async statusRound(jobIds, get) {
+      const deadline = session.deadline();
+      const jobs: unknown[] = [];
+      let failure: RetryableFailure | StatusCallResult | undefined;
+      await inTurn([...new Set(jobIds)], async (id) => {
+        const result = await get(id, deadline);
+        if (result === undefined) return false;
+        if (isFailure(result as object)) {
+          failure ??= result as RetryableFailure | StatusCallResult;
+          return true;
+        }
+        jobs.push(result);
+        return false;
+      });
+      return failure ?? { output: { jobs }, httpStatusCode: 200 };
+    },
+    async cancelRound(jobIds, urlOf) {
+      const deadline = session.deadline();
+      const cancelled: string[] = [];
+      const failures: string[] = [];
+      await inTurn(jobIds, async (id) => {
+        const answer = await session.call('DELETE', urlOf(id), deadline);
+        if (!isAnswer(answer)) {
+          failures.push(
+            `${id}: ${'kind' in answer ? answer.errorName : 'error' in answer ? answer.error.name : 'error'}`,
+          );
+        } else if (answer.httpStatusCode !== 200 && answer.httpStatusCode !== 204) {
+          failures.push(`${id}: HTTP ${answer.httpStatusCode}`);
+        } else {
+          cancelled.push(id);
+        }
+        return false;
+      });
+      return { cancelled, failures };
+    },
   };
+  return session;
 }
 
 /** Runs `work` for each item, CONCURRENCY at a time, until it returns true (stop) or the items run out. */

@@ -7,6 +7,7 @@ import { connectBatch } from './batch/io';
 import { dqopsIo } from './dqops/io';
 import { allowedEndpoint, allowedEndpoints } from './endpoints';
 import type { Fetch } from './http-json';
+import type { HttpSystemOptions } from './http-session';
 import { InvalidInputError } from './invalid-input';
 import type { JobSystemIO } from './job-system-io';
 import { cachedSecret } from './secrets';
@@ -49,48 +50,40 @@ function secrets(): SecretsManagerClient {
   return secretsClient;
 }
 
+/**
+ * `connect` of a system reached over HTTP: the endpoint the config names must be one the poller's
+ * environment allows for the system, and its secret (if any) is read through a cache.
+ */
+function connectHttp(
+  system: string,
+  io: (options: HttpSystemOptions) => JobSystemIO,
+): RegisteredJobSystem['connect'] {
+  return (env, endpoint, edge = {}) => {
+    const allowed = allowedEndpoint(allowedEndpoints(env), system, endpoint);
+    return io({
+      baseUrl: allowed.baseUrl,
+      ...(allowed.secretArn === undefined
+        ? {}
+        : {
+            secret: {
+              secretArn: allowed.secretArn,
+              source: cachedSecret(edge.secrets ?? secrets(), allowed.secretArn),
+            },
+          }),
+      fetch: edge.fetch ?? globalThis.fetch,
+      ...(edge.now === undefined ? {} : { now: edge.now }),
+    });
+  };
+}
+
 export const JOB_SYSTEMS: Readonly<Record<string, RegisteredJobSystem>> = {
   batch: { model: batchJobSystem, endpoint: 'none', connect: (env) => connectBatch(env) },
-  dqops: {
-    model: dqopsJobSystem,
-    endpoint: 'required',
-    connect: (env, endpoint, edge = {}) => {
-      const allowed = allowedEndpoint(allowedEndpoints(env), 'dqops', endpoint);
-      return dqopsIo({
-        baseUrl: allowed.baseUrl,
-        ...(allowed.secretArn === undefined
-          ? {}
-          : {
-              apiKey: {
-                secretArn: allowed.secretArn,
-                source: cachedSecret(edge.secrets ?? secrets(), allowed.secretArn),
-              },
-            }),
-        fetch: edge.fetch ?? globalThis.fetch,
-        ...(edge.now === undefined ? {} : { now: edge.now }),
-      });
-    },
-  },
+  dqops: { model: dqopsJobSystem, endpoint: 'required', connect: connectHttp('dqops', dqopsIo) },
   airbyte: {
     model: airbyteJobSystem,
     endpoint: 'required',
     triggers: true,
-    connect: (env, endpoint, edge = {}) => {
-      const allowed = allowedEndpoint(allowedEndpoints(env), 'airbyte', endpoint);
-      return airbyteIo({
-        baseUrl: allowed.baseUrl,
-        ...(allowed.secretArn === undefined
-          ? {}
-          : {
-              credentials: {
-                secretArn: allowed.secretArn,
-                source: cachedSecret(edge.secrets ?? secrets(), allowed.secretArn),
-              },
-            }),
-        fetch: edge.fetch ?? globalThis.fetch,
-        ...(edge.now === undefined ? {} : { now: edge.now }),
-      });
-    },
+    connect: connectHttp('airbyte', airbyteIo),
   },
 };
 

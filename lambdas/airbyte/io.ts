@@ -1,9 +1,9 @@
 import type { StatusCallResult } from '../../waiters';
 import type { AirbyteJob } from '../../waiters/airbyte/jobs';
-import { type Fetch, httpJson, invalidResponse, refused } from '../http-json';
-import { type HttpSession, httpSession, inTurn, isAnswer, isFailure } from '../http-session';
+import { httpJson, invalidResponse, refused } from '../http-json';
+import { type HttpSession, type HttpSystemOptions, httpSession, isAnswer } from '../http-session';
 import type { JobSystemIO, KeyedJob, RetryableFailure } from '../job-system-io';
-import { type SecretSource, secretField } from '../secrets';
+import { secretField } from '../secrets';
 
 /**
  * Airbyte's I/O (its public API, reference.airbyte.com): `GET /v1/jobs/{jobId}` per job, `GET
@@ -13,15 +13,11 @@ import { type SecretSource, secretField } from '../secrets';
  * for a bearer token that lives minutes, cached below its lifetime and fetched again once after a 401; or
  * none, for an open self-managed Airbyte.
  */
-export interface AirbyteIoOptions {
-  /** https://api.airbyte.com (Cloud) or `https://<host>/api/public` (self-managed). */
-  baseUrl: string;
-  /** The secret with `{ "clientId": ..., "clientSecret": ... }`; absent for an open Airbyte. */
-  credentials?: { secretArn: string; source: SecretSource };
-  fetch: Fetch;
-  now?: () => number;
-  wallClock?: () => number;
-}
+/**
+ * `baseUrl`: https://api.airbyte.com (Cloud) or `https://<host>/api/public` (self-managed); `secret`:
+ * `{ "clientId": ..., "clientSecret": ... }`, absent for an open Airbyte.
+ */
+export type AirbyteIoOptions = HttpSystemOptions;
 
 /** Where a base URL's token is issued: Cloud's `/v1/applications/token`, self-managed's `/api/v1/...`. */
 export function tokenUrlOf(baseUrl: string): string {
@@ -60,7 +56,7 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
 
   /** A fresh token from the client credentials, or why there is none; within the round's deadline. */
   const fetchToken = async (deadline: number): Promise<string | RetryableFailure | StatusCallResult> => {
-    const { secretArn, source } = options.credentials as NonNullable<AirbyteIoOptions['credentials']>;
+    const { secretArn, source } = options.secret as NonNullable<AirbyteIoOptions['secret']>;
     const read = await source.read();
     if (typeof read !== 'string') return read;
     const clientId = secretField(read, 'clientId', secretArn, false);
@@ -114,7 +110,7 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
     fetch: options.fetch,
     now,
     wallClock,
-    ...(options.credentials === undefined
+    ...(options.secret === undefined
       ? {}
       : {
           credential: async (rejected: string | undefined, deadline: number) => {
@@ -122,7 +118,7 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
               // A 401 of the cached token: it expired early or the client was rotated. Read the secret
               // again too, once (calls refused with a token already replaced just take the new one).
               token = undefined;
-              if (pending === undefined) await options.credentials?.source.refresh();
+              if (pending === undefined) await options.secret?.source.refresh();
             }
             return token !== undefined && now() < token.usableUntil ? token.value : newToken(deadline);
           },
@@ -130,14 +126,9 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
   });
   const jobsUrl = `${options.baseUrl}/v1/jobs`;
 
-  const getJob = async (jobId: string, deadline: number) => {
-    const answer = await session.call('GET', `${jobsUrl}/${encodeURIComponent(jobId)}`, deadline);
-    if (!isAnswer(answer)) return answer;
-    if (answer.httpStatusCode === 404) return undefined;
-    if (answer.httpStatusCode !== 200) return refused(answer);
-    if (!isAirbyteJob(answer.body)) return invalidResponse(answer, 'an Airbyte job (JobResponse)');
-    return answer.body;
-  };
+  const jobUrl = (jobId: string) => `${jobsUrl}/${encodeURIComponent(jobId)}`;
+  const getJob = (jobId: string, deadline: number) =>
+    session.getJob(jobUrl(jobId), deadline, isAirbyteJob, 'an Airbyte job (JobResponse)');
 
   /** The connection's newest jobs (any type and status), newest first: Airbyte lists oldest first by default. */
   const jobsOf = async (connectionId: string, deadline: number) => {
@@ -175,20 +166,7 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
     async status(operation, jobIds) {
       if (operation !== 'GetJob')
         throw new RangeError(`Airbyte has no status operation ${operation} here (GetJob only)`);
-      const deadline = session.deadline();
-      const jobs: AirbyteJob[] = [];
-      let failure: RetryableFailure | StatusCallResult | undefined;
-      await inTurn([...new Set(jobIds)], async (id) => {
-        const result = await getJob(id, deadline);
-        if (result === undefined) return false;
-        if (isFailure(result)) {
-          failure ??= result;
-          return true;
-        }
-        jobs.push(result);
-        return false;
-      });
-      return failure ?? { output: { jobs }, httpStatusCode: 200 };
+      return session.statusRound(jobIds, getJob);
     },
 
     /** The connection's newest sync started since the wait began: one found is the one waited for. */
@@ -226,22 +204,6 @@ export function airbyteIo(options: AirbyteIoOptions): JobSystemIO {
       return keyed(answer.body);
     },
 
-    async cancel(jobIds) {
-      const deadline = session.deadline();
-      const cancelled: string[] = [];
-      const failures: string[] = [];
-      await inTurn(jobIds, async (id) => {
-        const answer = await session.call('DELETE', `${jobsUrl}/${encodeURIComponent(id)}`, deadline);
-        if (!isAnswer(answer))
-          failures.push(
-            `${id}: ${'kind' in answer ? answer.errorName : 'error' in answer ? answer.error.name : 'error'}`,
-          );
-        else if (answer.httpStatusCode !== 200 && answer.httpStatusCode !== 204)
-          failures.push(`${id}: HTTP ${answer.httpStatusCode}`);
-        else cancelled.push(id);
-        return false;
-      });
-      return { cancelled, failures };
-    },
+    cancel: (jobIds) => session.cancelRound(jobIds, jobUrl),
   };
 }

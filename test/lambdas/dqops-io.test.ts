@@ -34,7 +34,7 @@ function io() {
   });
   return dqopsIo({
     baseUrl: BASE,
-    apiKey: { secretArn: SECRET, source: cachedSecret(client, SECRET, () => clock.now()) },
+    secret: { secretArn: SECRET, source: cachedSecret(client, SECRET, () => clock.now()) },
     fetch: loopbackFetch(emulator.origin),
     now: () => clock.now(),
   });
