@@ -41,50 +41,10 @@ export class StepWaitStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StepWaitStackProps = {}) {
     super(scope, id, props);
-    if (props.system === 'airbyte') {
-      const credentials = new secretsmanager.Secret(this, 'AirbyteCredentials', {
-        description: 'The Airbyte application\'s client credentials, {"clientId": ..., "clientSecret": ...}',
-      });
-      acknowledge(
-        credentials,
-        'AwsSolutions-SMG4',
-        'Airbyte issues application client credentials itself; a rotation must start there, so this secret holds what Airbyte gave and is rotated by replacing it.',
-      );
-      this.waiter = new JobWaiter(this, 'AirbyteJobWaiter', {
-        alarms: true,
-        jobSystem: new AirbyteJobs({
-          baseUrl: props.airbyteBaseUrl ?? 'https://api.airbyte.com',
-          credentials,
-        }),
-        ...props.waiter,
-      });
-      new CfnOutput(this, 'StateMachineArn', {
-        value: this.waiter.stateMachine.stateMachineArn,
-        description: 'Start a wait: aws stepfunctions start-execution --input \'{"jobId":"..."}\'',
-      });
-      return;
-    }
-    if (props.system === 'dqops') {
-      const dqopsApiKey = new secretsmanager.Secret(this, 'DqopsApiKey', {
-        description: 'The DQOps API key the waiter sends (put it in after deploying)',
-      });
-      acknowledge(
-        dqopsApiKey,
-        'AwsSolutions-SMG4',
-        'DQOps issues its API keys itself (its environment API); a rotation must start there, so this secret holds the key DQOps gave and is rotated by replacing it.',
-      );
-      this.waiter = new JobWaiter(this, 'DqopsJobWaiter', {
-        alarms: true,
-        jobSystem: new DqopsJobs({
-          baseUrl: props.dqopsBaseUrl ?? 'https://dqops.example.com',
-          apiKey: dqopsApiKey,
-        }),
-        ...props.waiter,
-      });
-      new CfnOutput(this, 'StateMachineArn', {
-        value: this.waiter.stateMachine.stateMachineArn,
-        description: 'Start a wait: aws stepfunctions start-execution --input \'{"jobId":"..."}\'',
-      });
+    const system = props.system ?? 'batch';
+    if (system !== 'batch') {
+      this.waiter = this.httpSystemWaiter(system, props);
+      this.stateMachineOutput();
       return;
     }
     const examples = props.examples ?? true;
@@ -106,13 +66,59 @@ export class StepWaitStack extends Stack {
         : undefined,
       ...props.waiter,
     });
-    new CfnOutput(this, 'StateMachineArn', {
-      value: this.waiter.stateMachine.stateMachineArn,
-      description: 'Start a wait: aws stepfunctions start-execution --input \'{"jobId":"..."}\'',
-    });
+    this.stateMachineOutput();
     if (examples) {
       this.pipeline = new EtlPipeline(this, 'EtlPipeline', { waiter: this.waiter });
       new CfnOutput(this, 'PipelineStateMachineArn', { value: this.pipeline.stateMachine.stateMachineArn });
     }
+  }
+
+  /**
+   * The example waiter of a system reached over HTTP, its credentials in a new secret (filled in after
+   * deploying). Each system issues its credentials itself, so a rotation starts there (cdk-nag SMG4).
+   */
+  private httpSystemWaiter(system: Exclude<ExampleSystem, 'batch'>, props: StepWaitStackProps): JobWaiter {
+    const examples = {
+      dqops: {
+        waiterId: 'DqopsJobWaiter',
+        secretId: 'DqopsApiKey',
+        secretDescription: 'The DQOps API key the waiter sends (put it in after deploying)',
+        issuer: 'DQOps issues its API keys itself (its environment API)',
+        jobSystem: (secret: secretsmanager.ISecret) =>
+          new DqopsJobs({ baseUrl: props.dqopsBaseUrl ?? 'https://dqops.example.com', apiKey: secret }),
+      },
+      airbyte: {
+        waiterId: 'AirbyteJobWaiter',
+        secretId: 'AirbyteCredentials',
+        secretDescription:
+          'The Airbyte application\'s client credentials, {"clientId": ..., "clientSecret": ...}',
+        issuer: 'Airbyte issues application client credentials itself',
+        jobSystem: (secret: secretsmanager.ISecret) =>
+          new AirbyteJobs({
+            baseUrl: props.airbyteBaseUrl ?? 'https://api.airbyte.com',
+            credentials: secret,
+          }),
+      },
+    }[system];
+    const secret = new secretsmanager.Secret(this, examples.secretId, {
+      description: examples.secretDescription,
+    });
+    acknowledge(
+      secret,
+      'AwsSolutions-SMG4',
+      `${examples.issuer}; a rotation must start there, so this secret holds what it gave and is rotated by replacing it.`,
+    );
+    return new JobWaiter(this, examples.waiterId, {
+      alarms: true,
+      jobSystem: examples.jobSystem(secret),
+      ...props.waiter,
+    });
+  }
+
+  private stateMachineOutput(): void {
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.waiter.stateMachine.stateMachineArn,
+      description: 'Start a wait: aws stepfunctions start-execution --input \'{"jobId":"..."}\'',
+    });
   }
 }
