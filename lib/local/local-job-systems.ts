@@ -107,6 +107,30 @@ export async function startLocalJobSystems(
   };
 }
 
+/** A site's faults in the words the HTTP emulators share. */
+function emulatorFaults({
+  throttleProbability,
+  retryAfterSeconds,
+  serverErrors,
+}: Parameters<LocalJobSite['setFaults']>[0]) {
+  return {
+    ...(throttleProbability ? { throttleProbability } : {}),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    ...(serverErrors ? { serverErrorNext: serverErrors } : {}),
+  };
+}
+
+/** An HTTP emulator's requests as status calls: 429 throttled, 5xx an error, anything else answered. */
+function statusCallsOf(
+  requests: readonly { method: string; path: string; at: number; status: number }[],
+  isStatusCall: (request: { method: string; path: string }) => boolean,
+): ReturnType<LocalJobSite['statusCalls']> {
+  return requests.filter(isStatusCall).map(({ at, status }) => ({
+    at,
+    outcome: status === 429 ? 'throttled' : status >= 500 ? 'error' : 'ok',
+  }));
+}
+
 /** DQOps' emulator as a local job site. */
 function dqopsSite(emulator: DqopsEmulator): LocalJobSite {
   return {
@@ -123,19 +147,8 @@ function dqopsSite(emulator: DqopsEmulator): LocalJobSite {
         return undefined;
       return Date.parse(String(job.statusChangedAt));
     },
-    setFaults: ({ throttleProbability, retryAfterSeconds, serverErrors }) =>
-      emulator.setFaults({
-        ...(throttleProbability ? { throttleProbability } : {}),
-        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-        ...(serverErrors ? { serverErrorNext: serverErrors } : {}),
-      }),
-    statusCalls: () =>
-      emulator.requests
-        .filter((request) => request.method === 'GET')
-        .map(({ at, status }) => ({
-          at,
-          outcome: status === 429 ? 'throttled' : status >= 500 ? 'error' : 'ok',
-        })),
+    setFaults: (faults) => emulator.setFaults(emulatorFaults(faults)),
+    statusCalls: () => statusCallsOf(emulator.requests, (request) => request.method === 'GET'),
     get throttledCalls() {
       return emulator.throttledCalls;
     },
@@ -166,19 +179,13 @@ function airbyteSite(emulator: AirbyteEmulator): LocalJobSite {
         return undefined;
       return Date.parse(String(job.lastUpdatedAt));
     },
-    setFaults: ({ throttleProbability, retryAfterSeconds, serverErrors }) =>
-      emulator.setFaults({
-        ...(throttleProbability ? { throttleProbability } : {}),
-        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-        ...(serverErrors ? { serverErrorNext: serverErrors } : {}),
-      }),
+    setFaults: (faults) => emulator.setFaults(emulatorFaults(faults)),
+    // A status round's calls: the GETs and the token requests they needed (not sync triggers).
     statusCalls: () =>
-      emulator.requests
-        .filter((request) => request.method === 'GET' || request.path.endsWith('/applications/token'))
-        .map(({ at, status }) => ({
-          at,
-          outcome: status === 429 ? 'throttled' : status >= 500 ? 'error' : 'ok',
-        })),
+      statusCallsOf(
+        emulator.requests,
+        (request) => request.method === 'GET' || request.path.endsWith('/applications/token'),
+      ),
     get throttledCalls() {
       return emulator.throttledCalls;
     },
