@@ -145,3 +145,56 @@ export function unknownStatusIn(
     reason: `job ${unknown.jobId} has status ${JSON.stringify(unknown.status)}, which is not one of ${Object.keys(system.phases).join(', ')} (${system.title})`,
   };
 }
+
+/** One requested job a status call answered: its summary, and what the acceptors read of it. */
+export interface AnsweredJob {
+  jobId: string;
+  summary: JobSummary;
+  decision: unknown;
+}
+
+/**
+ * What every system makes of one status call once it has read the jobs out of its response (`answered`,
+ * from the call's output): an error goes to the acceptors as it is; a requested job that did not answer is
+ * not visible yet, unless an earlier poll saw it (`gone` says what that means to the system: vanished, or
+ * forgotten); an undocumented status fails closed; otherwise the acceptors read `{ jobs, requestedJobIds,
+ * missingJobIds }`.
+ */
+export function interpretAnswers(
+  system: Pick<JobSystemModel, 'phases' | 'title'>,
+  requestedJobIds: readonly string[],
+  seenJobIds: readonly string[],
+  result: StatusCallResult,
+  answered: (output: unknown, requested: readonly string[]) => readonly AnsweredJob[],
+  gone: (jobIds: string[]) => JobsInterpretation,
+): JobsInterpretation {
+  const requested = [...new Set(requestedJobIds)];
+  if ('error' in result) return { kind: 'outcome', outcome: result, seenJobIds: [...new Set(seenJobIds)] };
+  const jobs = answered(result.output ?? {}, requested).filter((job) => requested.includes(job.jobId));
+  const visible = new Set(jobs.map((job) => job.jobId));
+  const missingJobIds = requested.filter((id) => !visible.has(id));
+  const lost = missingJobIds.filter((id) => seenJobIds.includes(id));
+  if (lost.length > 0) return gone(lost);
+  // The summaries (and so a cause) show the status the system reported, even one it did not document.
+  const summaries = jobs.map((job) => job.summary);
+  const unknown = unknownStatusIn(system, summaries);
+  if (unknown !== undefined) return unknown;
+  return {
+    kind: 'outcome',
+    outcome: {
+      output: { jobs: jobs.map((job) => job.decision), requestedJobIds: requested, missingJobIds },
+      ...(result.httpStatusCode === undefined ? {} : { httpStatusCode: result.httpStatusCode }),
+    },
+    jobs: summaries,
+    seenJobIds: [...new Set([...seenJobIds, ...visible])],
+  };
+}
+
+/** `gone` for a system that keeps its jobs: a job seen before and missing now has vanished. */
+export const vanishedFrom =
+  (source: string) =>
+  (jobIds: string[]): JobsInterpretation => ({
+    kind: 'vanished',
+    jobIds,
+    reason: `job ${jobIds.join(', ')} was seen by an earlier poll and ${source} no longer returns it`,
+  });

@@ -1,5 +1,6 @@
 import type { DelayStrategy } from '../delay';
 import {
+  interpretAnswers,
   type JobNaming,
   type JobPhase,
   type JobSummary,
@@ -7,7 +8,7 @@ import {
   type JobsInterpretation,
   phaseOf,
   type StatusCallResult,
-  unknownStatusIn,
+  vanishedFrom,
 } from '../job-system';
 import { WaiterModel } from '../model';
 import type { WaiterModelConfig } from '../types';
@@ -88,36 +89,25 @@ export function interpretAirbyteJobs(
   seenJobIds: readonly string[],
   result: StatusCallResult,
 ): JobsInterpretation {
-  const requested = [...new Set(requestedJobIds)];
-  if ('error' in result) return { kind: 'outcome', outcome: result, seenJobIds: [...new Set(seenJobIds)] };
-  const answered = ((result.output ?? {}) as AirbyteGetJobsOutput).jobs ?? [];
-  const jobs = answered.filter((job) => job.jobId !== undefined && requested.includes(String(job.jobId)));
-  const visible = new Set(jobs.map((job) => String(job.jobId)));
-  const missingJobIds = requested.filter((id) => !visible.has(id));
-  const vanished = missingJobIds.filter((id) => seenJobIds.includes(id));
-  if (vanished.length > 0) {
-    return {
-      kind: 'vanished',
-      jobIds: vanished,
-      reason: `job ${vanished.join(', ')} was seen by an earlier poll and Airbyte no longer returns it`,
-    };
-  }
-  const summaries = jobs.map(summarizeAirbyteJob);
-  const unknown = unknownStatusIn(airbyteStatuses, summaries);
-  if (unknown !== undefined) return unknown;
-  return {
-    kind: 'outcome',
-    outcome: {
-      output: {
-        jobs: jobs.map((job) => ({ jobId: String(job.jobId), status: job.status })),
-        requestedJobIds: requested,
-        missingJobIds,
-      },
-      ...(result.httpStatusCode === undefined ? {} : { httpStatusCode: result.httpStatusCode }),
-    },
-    jobs: summaries,
-    seenJobIds: [...new Set([...seenJobIds, ...visible])],
-  };
+  return interpretAnswers(
+    airbyteStatuses,
+    requestedJobIds,
+    seenJobIds,
+    result,
+    (output) =>
+      ((output as AirbyteGetJobsOutput).jobs ?? []).flatMap((job) =>
+        job.jobId === undefined
+          ? []
+          : [
+              {
+                jobId: String(job.jobId),
+                summary: summarizeAirbyteJob(job),
+                decision: { jobId: String(job.jobId), status: job.status },
+              },
+            ],
+      ),
+    vanishedFrom('Airbyte'),
+  );
 }
 
 export const airbyteWaiterModel: WaiterModel = new WaiterModel(airbyteWaiters as WaiterModelConfig);

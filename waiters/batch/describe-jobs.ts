@@ -1,9 +1,10 @@
 import {
+  interpretAnswers,
   type JobPhase,
   type JobsInterpretation,
   phaseOf,
   type StatusCallResult,
-  unknownStatusIn,
+  vanishedFrom,
 } from '../job-system';
 import { summarizeJob } from './summary';
 
@@ -81,34 +82,23 @@ export function describeJobsOutcome(
   seenJobIds: readonly string[],
   result: StatusCallResult,
 ): JobsInterpretation {
-  const requested = [...new Set(requestedJobIds)];
-  if ('error' in result) {
-    return { kind: 'outcome', outcome: result, seenJobIds: [...new Set(seenJobIds)] };
-  }
-  const output = (result.output ?? {}) as { jobs?: readonly BatchJobDetail[] };
-  const jobs = (output.jobs ?? []).filter((job) => job.jobId !== undefined && requested.includes(job.jobId));
-  const visible = new Set(jobs.map((job) => job.jobId as string));
-  const missingJobIds = requested.filter((id) => !visible.has(id));
-  const vanished = missingJobIds.filter((id) => seenJobIds.includes(id));
-  if (vanished.length > 0) {
-    return {
-      kind: 'vanished',
-      jobIds: vanished,
-      reason: `job ${vanished.join(', ')} was seen by an earlier poll and DescribeJobs no longer returns it`,
-    };
-  }
-  // The summaries (and so a cause) show the status Batch reported, even one it did not document.
-  const summaries = jobs.map((job) => summarizeJob(job, phaseOf(batchStatuses, job.status)));
-  const unknown = unknownStatusIn(batchStatuses, summaries);
-  if (unknown !== undefined) return unknown;
-  const input: DescribeJobsDecisionInput = { jobs, requestedJobIds: requested, missingJobIds };
-  return {
-    kind: 'outcome',
-    outcome: {
-      output: input,
-      ...(result.httpStatusCode === undefined ? {} : { httpStatusCode: result.httpStatusCode }),
-    },
-    jobs: summaries,
-    seenJobIds: [...new Set([...seenJobIds, ...visible])],
-  };
+  return interpretAnswers(
+    batchStatuses,
+    requestedJobIds,
+    seenJobIds,
+    result,
+    (output) =>
+      ((output as { jobs?: readonly BatchJobDetail[] }).jobs ?? []).flatMap((job) =>
+        job.jobId === undefined
+          ? []
+          : [
+              {
+                jobId: job.jobId,
+                summary: summarizeJob(job, phaseOf(batchStatuses, job.status)),
+                decision: job,
+              },
+            ],
+      ),
+    vanishedFrom('DescribeJobs'),
+  );
 }

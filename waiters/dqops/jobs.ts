@@ -1,5 +1,6 @@
 import type { DelayStrategy } from '../delay';
 import {
+  interpretAnswers,
   isFinishedPhase,
   type JobNaming,
   type JobPhase,
@@ -8,7 +9,6 @@ import {
   type JobsInterpretation,
   phaseOf,
   type StatusCallResult,
-  unknownStatusIn,
 } from '../job-system';
 import { WaiterModel } from '../model';
 import type { WaiterModelConfig } from '../types';
@@ -169,48 +169,37 @@ export function interpretDqopsJobs(
   result: StatusCallResult,
   previousJobs: readonly JobSummary[] = [],
 ): JobsInterpretation {
-  const requested = [...new Set(requestedJobIds)];
-  if ('error' in result) return { kind: 'outcome', outcome: result, seenJobIds: [...new Set(seenJobIds)] };
-  const answered = ((result.output ?? {}) as DqopsGetJobsOutput).jobs ?? [];
-  const byId = new Map<string, JobSummary>();
-  for (const job of answered) {
-    const id = idOf(job);
-    if (id !== undefined && requested.includes(id)) byId.set(id, summarizeDqopsJob(job, id));
-  }
-  const forgotten: string[] = [];
-  for (const id of requested) {
-    if (byId.has(id) || !seenJobIds.includes(id)) continue;
-    const before = previousJobs.find((job) => job.jobId === id);
-    if (before !== undefined && isFinishedPhase(before.phase)) byId.set(id, before);
-    else forgotten.push(id);
-  }
-  if (forgotten.length > 0) {
-    return {
+  const answer = (summary: JobSummary) => ({ jobId: summary.jobId, summary, decision: decisionJob(summary) });
+  return interpretAnswers(
+    dqopsStatuses,
+    requestedJobIds,
+    seenJobIds,
+    result,
+    (output, requested) => {
+      const byId = new Map<string, JobSummary>();
+      for (const job of (output as DqopsGetJobsOutput).jobs ?? []) {
+        const id = idOf(job);
+        if (id !== undefined) byId.set(id, summarizeDqopsJob(job, id));
+      }
+      // A job the previous poll saw finished keeps that outcome after DQOps forgets it.
+      for (const id of requested) {
+        const before = previousJobs.find((job) => job.jobId === id);
+        if (!byId.has(id) && seenJobIds.includes(id) && isFinishedPhase(before?.phase)) {
+          byId.set(id, before as JobSummary);
+        }
+      }
+      return requested.flatMap((id) => {
+        const summary = byId.get(id);
+        return summary === undefined ? [] : [answer(summary)];
+      });
+    },
+    // Seen unfinished and gone: it finished and left DQOps' history before this poll.
+    (forgotten) => ({
       kind: 'forgotten',
       jobIds: forgotten,
       reason: `job ${forgotten.join(', ')} was seen unfinished by an earlier poll and DQOps no longer knows it: it finished and left DQOps' in-memory job history before the next poll, so its outcome is unknown (poll more often than the history is kept)`,
-    };
-  }
-  const summaries = requested.flatMap((id) => {
-    const summary = byId.get(id);
-    return summary === undefined ? [] : [summary];
-  });
-  const unknown = unknownStatusIn(dqopsStatuses, summaries);
-  if (unknown !== undefined) return unknown;
-  const input: DqopsDecisionInput = {
-    jobs: summaries.map(decisionJob),
-    requestedJobIds: requested,
-    missingJobIds: requested.filter((id) => !byId.has(id)),
-  };
-  return {
-    kind: 'outcome',
-    outcome: {
-      output: input,
-      ...(result.httpStatusCode === undefined ? {} : { httpStatusCode: result.httpStatusCode }),
-    },
-    jobs: summaries,
-    seenJobIds: [...new Set([...seenJobIds, ...byId.keys()])],
-  };
+    }),
+  );
 }
 
 const BUILT_IN = dqopsWaiters as WaiterModelConfig;
