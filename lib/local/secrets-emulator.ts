@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { closeServer, listenOnLoopback, loopbackOrigin } from './loopback-server';
 import { LOCAL_REGION } from './template';
 
 /**
@@ -21,14 +21,12 @@ export class SecretsEmulator {
 
   static async start(): Promise<SecretsEmulator> {
     const emulator = new SecretsEmulator();
-    await new Promise<void>((resolve) => emulator.server.listen(0, '127.0.0.1', resolve));
+    await listenOnLoopback(emulator.server);
     return emulator;
   }
 
   get endpoint(): string {
-    const address = this.server.address() as AddressInfo | null;
-    if (!address) throw new Error('the Secrets Manager emulator is not listening');
-    return `http://127.0.0.1:${address.port}`;
+    return loopbackOrigin(this.server, 'the Secrets Manager emulator');
   }
 
   /** A client for the poller: static region, dummy credentials, this endpoint, no retries of its own. */
@@ -47,8 +45,7 @@ export class SecretsEmulator {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback, loopbackOrigin } from '../loopback-server';
 import type { Clock } from '../virtual-clock';
 
 /**
@@ -71,19 +71,16 @@ export class AirbyteEmulator {
 
   static async start(options: AirbyteEmulatorOptions): Promise<AirbyteEmulator> {
     const emulator = new AirbyteEmulator(options);
-    await new Promise<void>((resolve) => emulator.server.listen(0, '127.0.0.1', resolve));
+    await listenOnLoopback(emulator.server);
     return emulator;
   }
 
   get origin(): string {
-    const address = this.server.address() as AddressInfo | null;
-    if (!address) throw new Error('the Airbyte emulator is not listening');
-    return `http://127.0.0.1:${address.port}`;
+    return loopbackOrigin(this.server, 'the Airbyte emulator');
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   setFaults(faults: AirbyteFaults): void {

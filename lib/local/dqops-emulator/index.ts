@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { DqopsSeverity } from '../../../waiters/dqops/jobs';
+import { closeServer, listenOnLoopback, loopbackOrigin } from '../loopback-server';
 import type { Clock } from '../virtual-clock';
 
 /**
@@ -90,20 +90,17 @@ export class DqopsEmulator {
   /** Starts listening on an ephemeral port of 127.0.0.1 (never another interface). */
   static async start(options: DqopsEmulatorOptions): Promise<DqopsEmulator> {
     const emulator = new DqopsEmulator(options);
-    await new Promise<void>((resolve) => emulator.server.listen(0, '127.0.0.1', resolve));
+    await listenOnLoopback(emulator.server);
     return emulator;
   }
 
   /** The origin to send DQOps calls to, e.g. `http://127.0.0.1:51234`. */
   get origin(): string {
-    const address = this.server.address() as AddressInfo | null;
-    if (!address) throw new Error('the DQOps emulator is not listening');
-    return `http://127.0.0.1:${address.port}`;
+    return loopbackOrigin(this.server, 'the DQOps emulator');
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   setFaults(faults: DqopsFaults): void {
