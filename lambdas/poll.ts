@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import {
   advanceProgress,
+  DEFAULT_PARK_BACKSTOP_SECONDS,
+  keysLeft,
   type PollEvent,
   type PollObservation,
+  parkingFor,
+  parkKeys,
   phaseOf,
   StepWaitError,
   SUPPORTED_SCHEMA_VERSIONS,
@@ -25,6 +31,8 @@ import { type ParsedPollerConfig, parsePollerConfig, planFor } from './poller-co
 import { pollMetricsLine } from './wait-metrics';
 import { parseWaitRequest, type WaitRequest } from './wait-request';
 import { checkCarriedState } from './wait-state';
+import { type ParkResult, park, type WakeUpDependencies } from './wake-up/park';
+import { PARK_TABLE_ENV, ParkStore } from './wake-up/park-store';
 
 /**
  * The poller: one invocation is one attempt. It never sleeps; the state machine's Wait state does.
@@ -57,6 +65,11 @@ export interface PollDependencies {
   log: (line: Record<string, unknown>) => void;
   /** A new wait's id (default: a random UUID); inject one for repeatable names. */
   newWaitId?: () => string;
+  /**
+   * Event mode's park records and task tokens (`wakeUp: 'events'`). Without them a waiter in event mode
+   * polls, as in `poll` mode: parking needs the table.
+   */
+  wakeUps?: WakeUpDependencies;
 }
 
 /** What one poll returns: the next state, or a wait that cannot begin (refused) or only relays a failure. */
@@ -271,6 +284,13 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     const event = parseEvent(rawEvent);
     const parsed = parsePollerConfig(event.config);
     const { config } = parsed;
+    if (event.park !== undefined) {
+      throw InvalidInputError.expected(
+        'park',
+        'none in a poll event (a park goes to the poller function)',
+        event.park,
+      );
+    }
 
     let state: WaitState;
     const request = isFirstPoll(event.state) ? event.state.request : undefined;
@@ -336,6 +356,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     );
     let result: WaitState = { ...carried, ...next };
     if (result.state === 'timeout' && config.cancelJobOnTimeout) result = await withTermination(result, io);
+    if (config.wakeUp === 'events') result = await withParking(result, observation, parsed, deps, nowMs);
     if (result.state === 'continue') {
       result.segmentExecutionName = segmentExecutionName(result.waitId as string, result.segments + 1);
     }
@@ -361,7 +382,82 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
   };
 }
 
-let defaultHandler: PollHandler | undefined;
+/** A `<Stage> Park` task's invocation: register the state's task token, then check the jobs once more. */
+async function parkEvent(
+  event: PollEvent,
+  parsed: ParsedPollerConfig,
+  deps: PollDependencies,
+): Promise<ParkResult> {
+  if (deps.wakeUps === undefined) {
+    // The park task fails, and its Catch falls back to the stage's Wait: the wait goes on, polling.
+    throw new Error(
+      `${parsed.config.name}: a park needs the park table (${PARK_TABLE_ENV}), which this poller was not given`,
+    );
+  }
+  if (isFirstPoll(event.state))
+    throw InvalidInputError.expected('state', 'a state a poll parked', Object.keys(event.state));
+  const state = checkCarriedState(event.state, parsed);
+  const io = deps.systems(parsed.system.model.id, parsed.config.endpoint);
+  return park(state, parsed, event.park?.taskToken as string, io, {
+    ...deps.wakeUps,
+    now: deps.now,
+    log: deps.log,
+  });
+}
+
+/**
+ * Event mode: a poll that decided `retry` parks instead of waiting (waiters/wake-up.ts says when), and the
+ * records of the park before that this one does not renew are deleted. A failed delete only leaves records
+ * that the waker and the sweeper find stale (their token's task is gone) and drop, and TTL removes.
+ */
+async function withParking(
+  result: WaitState,
+  observation: PollObservation,
+  parsed: ParsedPollerConfig,
+  deps: PollDependencies,
+  nowMs: number,
+): Promise<WaitState> {
+  const { parkSeconds: _previousPark, parkedOn: previous, ...next } = result;
+  const { config, system } = parsed;
+  let parked: WaitState = next;
+  if (deps.wakeUps !== undefined && observation.kind === 'described') {
+    const parking = parkingFor(next, nowMs, config.parkBackstopSeconds ?? DEFAULT_PARK_BACKSTOP_SECONDS);
+    if (parking !== undefined) parked = { ...next, ...parking };
+  }
+  if (previous !== undefined && deps.wakeUps !== undefined && next.waitId !== undefined) {
+    const id = system.model.id;
+    const left = keysLeft(
+      parkKeys(id, next.waitId, previous),
+      parked.parkedOn === undefined ? [] : parkKeys(id, next.waitId, parked.parkedOn),
+    );
+    try {
+      if (left.length > 0) await deps.wakeUps.store.delete(left);
+    } catch (error) {
+      deps.log({
+        waiter: config.name,
+        event: 'parkCleanupFailed',
+        error: (error as Error).name,
+        records: left.length,
+      });
+    }
+  }
+  return parked;
+}
+
+/** What the poller function answers: a `<Stage> Poll` task's event, or a `<Stage> Park` task's. */
+export type PollerFunction = (event: unknown) => Promise<PollResult | ParkResult>;
+
+/** The poller function's two jobs: one poll (`createPollHandler`), or one park (its event has `park`). */
+export function createPollerFunction(deps: PollDependencies): PollerFunction {
+  const poll = createPollHandler(deps);
+  return async (rawEvent) => {
+    const event = parseEvent(rawEvent);
+    if (event.park === undefined) return poll(event);
+    return parkEvent(event, parsePollerConfig(event.config), deps);
+  };
+}
+
+let defaultHandler: PollerFunction | undefined;
 
 /**
  * The deployed entry point. Each system's I/O is connected on first use, from the environment the
@@ -379,12 +475,20 @@ function connectedSystem(id: string, endpoint: string | undefined): JobSystemIO 
   return io;
 }
 
-export const handler: PollHandler = (event) => {
-  defaultHandler ??= createPollHandler({
+export const handler: PollerFunction = (event) => {
+  defaultHandler ??= createPollerFunction({
     systems: connectedSystem,
     now: Date.now,
     random: Math.random,
     log: (line) => console.log(JSON.stringify(line)),
+    ...(process.env[PARK_TABLE_ENV]
+      ? {
+          wakeUps: {
+            store: new ParkStore(new DynamoDBClient({ maxAttempts: 1 }), process.env[PARK_TABLE_ENV]),
+            sfn: new SFNClient({ maxAttempts: 1 }),
+          },
+        }
+      : {}),
   });
   return defaultHandler(event);
 };

@@ -2,6 +2,7 @@ import {
   type DelayRules,
   type DelayStrategy,
   DelayStrategyError,
+  MAX_PARK_SECONDS,
   validateDelayStrategy,
   WaiterConfigError,
   WaiterModel,
@@ -54,6 +55,13 @@ export interface PollerConfig {
   cancelJobOnTimeout?: boolean;
   /** Set when the machine submits the job itself: where business keys are looked up, and what to do. */
   submit?: SubmitConfig;
+  /**
+   * `events`: a stage that must wait parks in its `<Stage> Park` task until a job state-change event (or its
+   * own timeout) wakes it (waiters/wake-up.ts). Absent: the stage waits its delay between polls.
+   */
+  wakeUp?: 'events';
+  /** Event mode: the longest park before the stage polls on its own (default DEFAULT_PARK_BACKSTOP_SECONDS). */
+  parkBackstopSeconds?: number;
 }
 
 /** Submit-and-wait: the business key is the job name; an active or succeeded job is attached to. */
@@ -156,6 +164,28 @@ export function checkPollerConfig(
   }
   if (config.timeoutSeconds > config.maxTimeoutSeconds)
     fail('timeoutSeconds', 'must not exceed maxTimeoutSeconds');
+  if (config.wakeUp !== undefined) {
+    if (config.wakeUp !== 'events')
+      fail('wakeUp', `expected "events" or none, got ${JSON.stringify(config.wakeUp)}`);
+    if (system.model.stateChangeEvents === undefined) {
+      fail(
+        'wakeUp',
+        `expected none: ${system.model.title} sends no job state-change events stepwait can wake on`,
+      );
+    }
+  }
+  if (
+    config.parkBackstopSeconds !== undefined &&
+    (config.wakeUp !== 'events' ||
+      !Number.isInteger(config.parkBackstopSeconds) ||
+      config.parkBackstopSeconds < 60 ||
+      config.parkBackstopSeconds > MAX_PARK_SECONDS)
+  ) {
+    fail(
+      'parkBackstopSeconds',
+      `expected whole seconds from 60 to ${MAX_PARK_SECONDS}, with wakeUp "events", got ${config.parkBackstopSeconds}`,
+    );
+  }
   // ~9 history events a poll: more than 2,500 polls would meet the 25,000-event limit before handing over.
   if (
     config.pollBudget !== undefined &&

@@ -20,6 +20,12 @@ export {
 } from './batch/describe-jobs';
 export { BATCH_STAGES, batchWaiterModel } from './batch/model';
 export { BATCH_NAMING, JOB_ID_PATTERN, JOB_NAME_PATTERN, JOB_QUEUE_ARN_PATTERN } from './batch/naming';
+export {
+  BATCH_EVENT_SOURCE,
+  BATCH_JOB_STATE_CHANGE,
+  batchStateChange,
+  type StateChange,
+} from './batch/state-change-event';
 export { type BatchJobSummary, summarizeJob } from './batch/summary';
 export { BATCH_DEFAULT_DELAYS, batchJobSystem } from './batch/system';
 export { CAUSE_BUDGET, causeOf, shrinkCause } from './cause';
@@ -55,6 +61,7 @@ export {
   type JobSystemModel,
   type JobsInterpretation,
   phaseOf,
+  type StateChangeEvents,
   type StatusCallResult,
   unknownStatusIn,
 } from './job-system';
@@ -81,6 +88,7 @@ export {
   POLL_STATE_SUFFIX,
   type PollEvent,
   type PollState,
+  parkStateName,
   pollStateName,
   type StageOverride,
   type StageRecord,
@@ -95,3 +103,17 @@ export {
   type WaitStatus,
   waitStateName,
 } from './wait-state';
+export {
+  DEFAULT_PARK_BACKSTOP_SECONDS,
+  keysLeft,
+  MAX_PARK_SECONDS,
+  PARK_RECORD_GRACE_SECONDS,
+  type ParkedOn,
+  type ParkKey,
+  parkingFor,
+  parkKeys,
+  parkPartitionKey,
+  parkSortKey,
+  statusesNamedBy,
+  type WakeUpMode,
+} from './wake-up';

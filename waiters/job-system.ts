@@ -110,6 +110,11 @@ export interface JobSystemModel {
    * Reads one status call for the jobs requested. A requested job missing from a response is "not visible
    * yet" unless an earlier poll saw it (`seenJobIds`): then it has vanished.
    */
+  /**
+   * The system's job state-change events, for a waiter that parks (`wakeUp: 'events'`): where EventBridge
+   * gets them and how one is read. Absent for a system without such events.
+   */
+  readonly stateChangeEvents?: StateChangeEvents;
   interpret(
     requestedJobIds: readonly string[],
     seenJobIds: readonly string[],
@@ -117,6 +122,17 @@ export interface JobSystemModel {
     /** The summaries the previous poll kept: what a system that forgets finished jobs last knew. */
     previousJobs?: readonly JobSummary[],
   ): JobsInterpretation;
+}
+
+/** A system's job state-change events on EventBridge. */
+export interface StateChangeEvents {
+  readonly source: string;
+  readonly detailType: string;
+  /** The EventBridge pattern field (under `detail`) that holds a job's status, and the one with its queue. */
+  readonly statusField: string;
+  readonly queueField?: string;
+  /** The job and status an event reports, or why it is not such an event. */
+  read(event: unknown): { jobId: string; status: string } | { invalid: string };
 }
 
 /** The phase of a status, or undefined for one the system does not document. */

@@ -1,6 +1,7 @@
 import type { DelayStrategy } from './delay';
 import type { JobSummary } from './job-system';
 import type { StepWaitErrorName } from './stepwait-errors';
+import type { ParkedOn } from './wake-up';
 
 /**
  * The wait-state contract: the one owner of what a wait carries between polls and of every name other
@@ -145,6 +146,13 @@ export interface WaitState extends WaitProgress {
   submitted?: { jobId: string };
   /** Written by the `Submit Job` task's Catch: how the submit call failed (Step Functions' error and cause). */
   submitError?: { Error?: unknown; Cause?: unknown };
+  /**
+   * Event mode: set with state `retry` when the stage parks instead of waiting `delaySeconds` (the park
+   * task's TimeoutSecondsPath); absent, the stage waits. See waiters/wake-up.ts.
+   */
+  parkSeconds?: number;
+  /** Event mode: the jobs and stage the last park registered, so the next poll deletes what it leaves. */
+  parkedOn?: ParkedOn;
 }
 
 /** What every `<Stage> Poll` task sends the poller. */
@@ -153,6 +161,8 @@ export interface PollEvent {
   /** The PollerConfig as a JSON string, fixed at synth, so no key or value is ever read as a JSONPath. */
   config: string;
   state: { request: unknown } | WaitState;
+  /** Set by a `<Stage> Park` task: store this task token for the state's jobs, then check them once more. */
+  park?: { taskToken: string };
 }
 
 /**
@@ -181,6 +191,8 @@ export const pollStateName = (stage: string): string => `${stage}${POLL_STATE_SU
 export const decideStateName = (stage: string): string => `${stage} Decide`;
 /** The Wait between two polls of a stage (SecondsPath `$.delaySeconds`). */
 export const waitStateName = (stage: string): string => `${stage} Wait`;
+/** Event mode: the `.waitForTaskToken` task a stage parks in instead of its Wait. */
+export const parkStateName = (stage: string): string => `${stage} Park`;
 
 /**
  * Every field a wait state may have, checked against WaitState by the compiler (none missing, none extra):
@@ -220,6 +232,8 @@ const WAIT_STATE_FIELD_SET = {
   submitRequest: true,
   submitted: true,
   submitError: true,
+  parkSeconds: true,
+  parkedOn: true,
 } as const satisfies Record<keyof WaitState, true>;
 
 export const WAIT_STATE_FIELDS = Object.keys(WAIT_STATE_FIELD_SET) as readonly (keyof WaitState)[];

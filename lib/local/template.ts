@@ -159,3 +159,9 @@ export function functionLogicalId(arn: unknown): string | undefined {
   const match = /^arn:aws:lambda:[^:]+:\d{12}:function:([^:]+)/.exec(arn);
   return match?.[1];
 }
+
+/** What every SDK client of a local run gets: a static region and dummy static credentials (no chain, no IMDS). */
+export const LOCAL_CLIENT_SETTINGS = {
+  region: LOCAL_REGION,
+  credentials: { accessKeyId: 'AKIDLOCALONLY', secretAccessKey: 'local-only-secret' },
+} as const;

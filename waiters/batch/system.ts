@@ -3,6 +3,7 @@ import type { JobSystemModel } from '../job-system';
 import { BATCH_PHASES, describeJobsOutcome } from './describe-jobs';
 import { BATCH_STAGES, batchWaiterModel } from './model';
 import { BATCH_NAMING } from './naming';
+import { BATCH_EVENT_SOURCE, BATCH_JOB_STATE_CHANGE, batchStateChange } from './state-change-event';
 
 /**
  * stepwait's delays for the built-in Batch stages, picked from the cost/latency frontier that
@@ -31,4 +32,11 @@ export const batchJobSystem: JobSystemModel = {
   naming: BATCH_NAMING,
   phases: BATCH_PHASES,
   interpret: describeJobsOutcome,
+  stateChangeEvents: {
+    source: BATCH_EVENT_SOURCE,
+    detailType: BATCH_JOB_STATE_CHANGE,
+    statusField: 'status',
+    queueField: 'jobQueue',
+    read: batchStateChange,
+  },
 };
