@@ -51,22 +51,23 @@ export interface EndpointGrant {
 const POLLER_MARK = Symbol.for('stepwait.PollerFunction');
 
 /**
- * The PollerFunction a wait of an HTTP job system must use: only it carries the allowed endpoints.
+ * The PollerFunction a wait must use when it gives its poller something (`why`: the endpoint of an HTTP job
+ * system, the park table of event mode): only a PollerFunction carries them.
  * @throws StepWaitValidationError (`poller`) for any other function
  */
-export function endpointPoller(scope: IConstruct, poller: lambda.IFunction, system: string): PollerFunction {
+export function stepwaitPoller(scope: IConstruct, poller: lambda.IFunction, why: string): PollerFunction {
   if (!(poller as unknown as Record<symbol, unknown>)[POLLER_MARK]) {
     throw new StepWaitValidationError(
       scope,
       'poller',
-      `a stepwait PollerFunction: a ${system} wait gives its poller the one endpoint (and secret) it may use, got ${poller.node.path}`,
+      `a stepwait PollerFunction: ${why}, got ${poller.node.path}`,
     );
   }
   return poller as PollerFunction;
 }
 
 /**
- * The poller's source: TypeScript in this repo (lib/ -> lambdas/poll.ts), compiled JavaScript when installed
+ * A Lambda handler's source (the poller's, the waker's): TypeScript in this repo (lib/ -> lambdas/poll.ts), compiled JavaScript when installed
  * from npm (dist/lib/ -> dist/lambdas/poll.js, with the sources not shipped).
  *
  * `depsLockFilePath` and `projectRoot` are left to NodejsFunction on purpose. It finds the lock file upwards
@@ -77,9 +78,9 @@ export function endpointPoller(scope: IConstruct, poller: lambda.IFunction, syst
  * and esbuild is hoisted into the app's node_modules, not stepwait's. (esbuild is a dependency of stepwait
  * so that bundling is local; without it NodejsFunction falls back to Docker.)
  */
-function pollerEntry(): string {
-  const source = join(__dirname, '..', 'lambdas', 'poll.ts');
-  return existsSync(source) ? source : join(__dirname, '..', 'lambdas', 'poll.js');
+export function lambdaEntry(name: string): string {
+  const source = join(__dirname, '..', 'lambdas', `${name}.ts`);
+  return existsSync(source) ? source : join(__dirname, '..', 'lambdas', `${name}.js`);
 }
 
 /**
@@ -108,7 +109,7 @@ export class PollerFunction extends nodejs.NodejsFunction {
     );
     super(scope, id, {
       role,
-      entry: pollerEntry(),
+      entry: lambdaEntry('poll'),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,

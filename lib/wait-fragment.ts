@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,6 +12,7 @@ import {
   handOverPath,
   POLL_EVENT_SCHEMA_VERSION,
   type PollState,
+  parkStateName,
   pollStateName,
   StepWaitError,
   statePath,
@@ -21,9 +22,11 @@ import {
 import { acknowledgeWildcard, executionsArn, functionVersionsArn } from './acknowledgements';
 import { handOverStates } from './hand-over-states';
 import { BATCH_JOBS } from './job-system';
+import { type PollerFunction, stepwaitPoller } from './poller-function';
 import { type GrantedFinding, submitStates } from './submit-states';
 import { StepWaitValidationError } from './validation-error';
-import { DEFAULT_POLL_BUDGET, pollerConfigFor, type WaitOptions } from './wait-options';
+import { DEFAULT_POLL_BUDGET, pollerConfigFor, submitTargetOf, type WaitOptions } from './wait-options';
+import { WakeUps } from './wake-up/wake-ups';
 
 export {
   DEFAULT_DELAYS,
@@ -120,6 +123,10 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
 
   /** The segment machine this fragment created (`ownSegmentMachine`). */
   readonly segmentStateMachine?: sfn.StateMachine;
+
+  /** With `wakeUp: 'events'`: the stack's park table, queue and waker this wait parks with. */
+  readonly wakeUps?: WakeUps;
+  private readonly parkingPoller?: PollerFunction;
 
   constructor(scope: Construct, id: string, props: JobWaitFragmentProps) {
     super(scope, id);
@@ -244,6 +251,16 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
           })
         : undefined;
 
+    if (this.pollerConfig.wakeUp === 'events') {
+      this.parkingPoller = stepwaitPoller(
+        this,
+        props.poller,
+        "wakeUp: 'events' gives its poller the park table",
+      );
+      this.wakeUps = WakeUps.of(this);
+      this.wakeUps.bindPoller(this.parkingPoller);
+      this.wakeUps.wakeOn(this.pollerConfig, this.wakeUpQueues(props));
+    }
     const pollerFailed = this.pollerFailure(fail);
     const polls = stages.map(
       (stage) =>
@@ -265,6 +282,17 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
           time: sfn.WaitTime.secondsPath(statePath('delaySeconds')),
         }),
     );
+    const parks = this.wakeUps
+      ? stages.map((stage, index) =>
+          this.parkState(
+            stage,
+            props.poller,
+            configJson,
+            polls[index] as tasks.LambdaInvoke,
+            waits[index] as sfn.Wait,
+          ),
+        )
+      : undefined;
     polls.forEach((poll, index) => {
       // A refused request is final; everything else the poller raises is retried: it is idempotent (state
       // in, state out), and Lambda reports crashes under several names (Lambda.Unknown, Runtime.ExitError,
@@ -292,8 +320,18 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       if (index === 0 && submitJob !== undefined) {
         decide.when(stateIs('submit'), submitJob);
       }
-      // A poll may settle several stages at once, so each Decide can jump to any later stage's Wait.
+      // A poll may settle several stages at once, so each Decide can jump to any later stage's Wait (or Park).
       for (let next = index; next < stages.length; next++) {
+        if (parks !== undefined) {
+          decide.when(
+            sfn.Condition.and(
+              stateIs('retry'),
+              sfn.Condition.numberEquals(statePath('stageIndex'), next),
+              sfn.Condition.isPresent(statePath('parkSeconds')),
+            ),
+            parks[next] as tasks.LambdaInvoke,
+          );
+        }
         decide.when(
           sfn.Condition.and(stateIs('retry'), sfn.Condition.numberEquals(statePath('stageIndex'), next)),
           waits[next] as sfn.Wait,
@@ -341,6 +379,57 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     ];
     if (props.statePrefix) this.prefixStates(props.statePrefix);
     this.checkStateNames(props.statePrefix ?? '');
+  }
+
+  /**
+   * Event mode: `<Stage> Park` invokes the poller with the task token (`.waitForTaskToken`) and waits for a
+   * wake-up, at most `parkSeconds` (the poller's backstop or the deadline, whichever is first); then the
+   * stage polls. A park that cannot register (the table throttled past the retries, the poller failing)
+   * falls back to the stage's Wait: the wait goes on, polling.
+   */
+  private parkState(
+    stage: string,
+    poller: lambda.IFunction,
+    configJson: string,
+    poll: tasks.LambdaInvoke,
+    wait: sfn.Wait,
+  ): tasks.LambdaInvoke {
+    const park = new tasks.LambdaInvoke(this, parkStateName(stage), {
+      lambdaFunction: poller,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+        config: configJson,
+        'state.$': '$',
+        park: { taskToken: sfn.JsonPath.taskToken },
+      }),
+      taskTimeout: sfn.Timeout.at(statePath('parkSeconds')),
+      // A wake-up's output is only a note: the state stays what the poll made it.
+      resultPath: sfn.JsonPath.DISCARD,
+      retryOnServiceExceptions: false,
+    });
+    park.addRetry({
+      errors: POLLER_RETRY_ERRORS,
+      interval: Duration.seconds(2),
+      maxAttempts: 3,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    park.addCatch(poll, { errors: ['States.Timeout'], resultPath: sfn.JsonPath.DISCARD });
+    park.addCatch(wait, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
+    park.next(poll);
+    return park;
+  }
+
+  /** The job queues a wake-up rule may filter on: the queue this wait submits to, or none (all queues). */
+  private wakeUpQueues(props: JobWaitFragmentProps): string[] | undefined {
+    if (props.submit === undefined) return undefined;
+    const { jobQueue } = submitTargetOf(props.submit);
+    const arn =
+      jobQueue.startsWith('arn:') || Token.isUnresolved(jobQueue)
+        ? jobQueue
+        : Stack.of(this).formatArn({ service: 'batch', resource: 'job-queue', resourceName: jobQueue });
+    return [arn];
   }
 
   /**
@@ -449,6 +538,9 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
    */
   readonly policyStatements: iam.PolicyStatement[] = [];
 
+  /** Machines this fragment's poller may wake (grantTo), for unique construct ids. */
+  private wakeGrants = 0;
+
   /** Whether grantTo ran: a fragment that submits cannot work without it. */
   private granted = false;
 
@@ -481,6 +573,9 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
   grantTo(stateMachine: sfn.StateMachine): void {
     this.granted = true;
     for (const statement of this.policyStatements) stateMachine.addToRolePolicy(statement);
+    if (this.wakeUps !== undefined && this.parkingPoller !== undefined) {
+      this.wakeUps.grantWake(stateMachine, this.parkingPoller, this, `PollerWakes${++this.wakeGrants}`);
+    }
     for (const { resource, reason } of this.findings)
       acknowledgeWildcard(stateMachine.role, reason, resource);
   }

@@ -100,6 +100,20 @@ export interface WaitOptions {
    * @default - the machine only waits
    */
   readonly submit?: SubmitOptions;
+  /**
+   * How a stage waits between polls. `poll`: a Wait state of the stage's delay. `events`: the stage parks
+   * in a `.waitForTaskToken` task once its jobs are seen, and a job state-change event wakes it to poll
+   * (AWS Batch's `Batch Job State Change` via EventBridge and SQS); the park ends on its own after
+   * `parkBackstop` (or at the deadline), so a lost event delays the wait and never breaks it. Deploys the
+   * stack's WakeUps (a DynamoDB table, a queue with a dead-letter queue, the waker) once per stack.
+   * @default 'poll'
+   */
+  readonly wakeUp?: 'poll' | 'events';
+  /**
+   * With `wakeUp: 'events'`: the longest park before the stage polls on its own, 1 minute or more.
+   * @default Duration.hours(6)
+   */
+  readonly parkBackstop?: Duration;
 }
 
 export interface SubmitOptions {
@@ -193,6 +207,34 @@ export function submitTargetOf(submit: SubmitOptions): { jobDefinition: string; 
   };
 }
 
+/** The config's `wakeUp` and `parkBackstopSeconds` (the poller checks what the system supports). */
+function wakeUpConfig(
+  scope: IConstruct,
+  options: WaitOptions,
+): Pick<PollerConfig, 'wakeUp' | 'parkBackstopSeconds'> {
+  const mode: unknown = options.wakeUp ?? 'poll';
+  if (mode !== 'poll' && mode !== 'events') {
+    throw StepWaitValidationError.expected(scope, 'wakeUp', "'poll' or 'events'", mode);
+  }
+  if (mode === 'poll') {
+    if (options.parkBackstop !== undefined) {
+      throw StepWaitValidationError.expected(
+        scope,
+        'parkBackstop',
+        "none without wakeUp: 'events'",
+        options.parkBackstop,
+      );
+    }
+    return {};
+  }
+  return {
+    wakeUp: 'events',
+    ...(options.parkBackstop === undefined
+      ? {}
+      : { parkBackstopSeconds: durationSeconds(scope, 'parkBackstop', options.parkBackstop) }),
+  };
+}
+
 /** Whole seconds of a Duration prop, at least 1. */
 function durationSeconds(scope: IConstruct, prop: string, duration: Duration): number {
   let seconds: number;
@@ -241,6 +283,7 @@ function propOf(field: string): string {
   if (path === 'system') return 'jobSystem';
   if (path === 'trigger') return 'jobSystem.triggerSync';
   if (path === 'maxTimeoutSeconds') return 'maxTimeout';
+  if (path === 'parkBackstopSeconds') return 'parkBackstop';
   if (path.startsWith('model.')) return `waiterModel.${path.slice('model.'.length)}`;
   return path === '' ? 'waiterModel' : path;
 }
@@ -376,6 +419,7 @@ export function pollerConfigFor(scope: IConstruct, options: WaitOptions, default
     maxTimeoutSeconds,
     failOnTimeout: options.failOnTimeout ?? true,
     cancelJobOnTimeout: options.cancelJobOnTimeout ?? false,
+    ...wakeUpConfig(scope, options),
   };
   if (options.submit !== undefined) {
     const { jobDefinition, jobQueue } = submitTargetOf(options.submit);

@@ -3,7 +3,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { airbyteWaiterModel } from '../../waiters/airbyte/jobs';
 import type { IJobSystem } from '../job-system';
-import { endpointPoller } from '../poller-function';
+import { stepwaitPoller } from '../poller-function';
 
 export interface AirbyteJobsProps {
   /**
@@ -47,7 +47,11 @@ export class AirbyteJobs implements IJobSystem {
   }
 
   bindPoller(scope: IConstruct, poller: lambda.IFunction): void {
-    endpointPoller(scope, poller, this.systemId).allowEndpoint({
+    stepwaitPoller(
+      scope,
+      poller,
+      `a ${this.systemId} wait gives its poller the one endpoint (and secret) it may use`,
+    ).allowEndpoint({
       system: this.systemId,
       baseUrl: this.endpoint,
       secret: this.credentials,

@@ -4,7 +4,7 @@ import type { IConstruct } from 'constructs';
 import type { WaiterModel } from '../../waiters';
 import { type DqopsFailAtSeverity, dqopsWaiterModel } from '../../waiters/dqops/jobs';
 import type { IJobSystem } from '../job-system';
-import { endpointPoller } from '../poller-function';
+import { stepwaitPoller } from '../poller-function';
 
 const FAIL_AT: readonly string[] = ['warning', 'error', 'fatal'] satisfies DqopsFailAtSeverity[];
 
@@ -61,7 +61,11 @@ export class DqopsJobs implements IJobSystem {
   }
 
   bindPoller(scope: IConstruct, poller: lambda.IFunction): void {
-    endpointPoller(scope, poller, this.systemId).allowEndpoint({
+    stepwaitPoller(
+      scope,
+      poller,
+      `a ${this.systemId} wait gives its poller the one endpoint (and secret) it may use`,
+    ).allowEndpoint({
       system: this.systemId,
       baseUrl: this.endpoint,
       secret: this.apiKey,

@@ -22,6 +22,7 @@ function appWithEveryStack(): { app: App; example: StepWaitStack; everything: St
       submit: { jobDefinition: 'etl-job', jobQueue: 'etl-queue' },
       cancelJobOnTimeout: true,
       tracing: true,
+      wakeUp: 'events',
     },
   });
   return { app, example, everything };
@@ -254,7 +255,9 @@ describe('least privilege: every IAM statement of the app', () => {
 });
 
 /**
- * Reviewed by hand: the poller reads Batch status and writes its own logs; each machine invokes only the
+ * Reviewed by hand: the poller reads Batch status, writes its own logs, and (event mode) puts and deletes park
+ * records and wakes its own machines' parked tasks; the waker reads and deletes park records, drains its
+ * queue, and wakes the waiter's machines only; each machine invokes only the
  * poller, submits only the one job definition (any revision) to the one queue, terminates only jobs, and the
  * main machine starts only its segment machine (with the events rule .sync needs); the schedule's role starts
  * only the main machine and writes to its dead-letter queue; the example pipeline starts only the waiter and
@@ -263,11 +266,14 @@ describe('least privilege: every IAM statement of the app', () => {
 const EXPECTED_STATEMENTS: string[] = [
   'BatchJobWaiterPollerRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["BatchJobWaiterPollerLogs","Arn"]}',
   'BatchJobWaiterPollerRoleDefaultPolicy: batch:DescribeJobs,batch:ListJobs on "*"',
+  'BatchJobWaiterPollerRoleDefaultPolicy: dynamodb:PutItem,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
+  'BatchJobWaiterSegmentPollerWakes1: states:SendTaskSuccess on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: lambda:InvokeFunction on {"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]} + {"Fn::Join":["",[{"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]},":*"]]}',
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: batch:terminateJob on {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job/*"]]}',
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups on "*"',
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: xray:PutTraceSegments,xray:PutTelemetryRecords,xray:GetSamplingRules,xray:GetSamplingTargets on "*"',
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: batch:SubmitJob on {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-definition/etl-job:*"]]} + {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-definition/etl-job"]]} + {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-queue/etl-queue"]]}',
+  'BatchJobWaiterWaitPollerWakes1: states:SendTaskSuccess on {"Ref":"BatchJobWaiterStateMachine"}',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: lambda:InvokeFunction on {"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]} + {"Fn::Join":["",[{"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]},":*"]]}',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: states:DescribeExecution on {"Fn::Join":["",["arn:",<Partition>,":states:",<Region>,":",<AccountId>,":execution:",{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"BatchJobWaiterSegmentStateMachine"}]}]},"*"]]}',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: states:StartExecution on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
@@ -277,6 +283,11 @@ const EXPECTED_STATEMENTS: string[] = [
   'BatchJobWaiterStateMachineRoleDefaultPolicy: logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups on "*"',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: xray:PutTraceSegments,xray:PutTelemetryRecords,xray:GetSamplingRules,xray:GetSamplingTargets on "*"',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: batch:SubmitJob on {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-definition/etl-job:*"]]} + {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-definition/etl-job"]]} + {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-queue/etl-queue"]]}',
+  'StepWaitWakeUpsWakerRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitWakeUpsWakerLogs","Arn"]}',
+  'StepWaitWakeUpsWakerRoleDefaultPolicy: dynamodb:Query,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
+  'StepWaitWakeUpsWakerRoleDefaultPolicy: sqs:ReceiveMessage,sqs:ChangeMessageVisibility,sqs:GetQueueUrl,sqs:DeleteMessage,sqs:GetQueueAttributes on {"Fn::GetAtt":["StepWaitWakeUpsQueue","Arn"]}',
+  'StepWaitWakeUpsWakerRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
+  'StepWaitWakeUpsWakerRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterStateMachine"}',
   'SchedulerRoleForTarget800bddDefaultPolicy: states:StartExecution on {"Ref":"BatchJobWaiterStateMachine"}',
   'SchedulerRoleForTarget800bddDefaultPolicy: sqs:SendMessage on {"Fn::GetAtt":["BatchJobWaiterScheduleDeadLetterQueue","Arn"]}',
   'EtlPipelineLoadWaitSegmentStateMachineRoleDefaultPolicy: lambda:InvokeFunction on {"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]} + {"Fn::Join":["",[{"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]},":*"]]}',

@@ -1,0 +1,208 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct, type IConstruct } from 'constructs';
+import { DEFAULT_JOB_SYSTEM, registeredJobSystem } from '../../lambdas/job-systems';
+import type { PollerConfig } from '../../lambdas/poller-config';
+import { PARK_TABLE_ENV, PARK_TABLE_SCHEMA } from '../../lambdas/wake-up/park-store';
+import { statusesNamedBy, WaiterModel } from '../../waiters';
+import { acknowledge } from '../acknowledgements';
+import { lambdaEntry, type PollerFunction } from '../poller-function';
+
+/**
+ * What event mode deploys once per stack, shared by every waiter in it that parks (`wakeUp: 'events'`):
+ * the park table, the queue job state-change events land in (with its dead-letter queue), and the waker
+ * that drains it. Each waiter adds its own EventBridge rule for the statuses its stages wait on.
+ */
+export interface WakeUpsProps {
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The waker's timeout: a batch of ten messages, each a strongly consistent Query and a SendTaskSuccess or two. */
+const WAKER_TIMEOUT = Duration.seconds(30);
+
+/**
+ * "Set the source queue's visibility timeout to at least six times the timeout that you configure on your
+ * function" (Lambda Developer Guide, "Using Lambda with Amazon SQS"), so a message being handled is not
+ * handed to a second invocation.
+ */
+const QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(WAKER_TIMEOUT.toSeconds() * 6);
+
+/** A message the waker failed this often goes to the dead-letter queue (throttling lasts seconds, not minutes). */
+const MAX_RECEIVE_COUNT = 5;
+
+const WAKE_UPS_ID = 'StepWaitWakeUps';
+
+export class WakeUps extends Construct {
+  /** The stack's WakeUps, created with defaults on first use. */
+  static of(scope: IConstruct): WakeUps {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(WAKE_UPS_ID);
+    return existing instanceof WakeUps ? existing : new WakeUps(stack, WAKE_UPS_ID);
+  }
+
+  readonly table: dynamodb.Table;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly waker: nodejs.NodejsFunction;
+  private readonly rules = new Map<string, events.Rule>();
+  private readonly pollers = new Set<PollerFunction>();
+  private readonly machines = new Set<sfn.IStateMachine>();
+
+  constructor(scope: Construct, id: string, props: WakeUpsProps = {}) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'ParkTable', {
+      partitionKey: { name: PARK_TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: PARK_TABLE_SCHEMA.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: PARK_TABLE_SCHEMA.timeToLive,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Park records live for hours and mean nothing once their waits are gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledge(
+      this.table,
+      'AwsSolutions-DDB3',
+      'Park records live for hours and are re-created by the next poll: there is nothing to recover to a point in time.',
+    );
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the wake-up events.',
+    );
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: QUEUE_VISIBILITY_TIMEOUT,
+      // EventBridge retries delivery for 24 hours; an event older than a day wakes nothing that matters.
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    const logGroup = new logs.LogGroup(this, 'WakerLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    const role = new iam.Role(this, 'WakerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'stepwait waker: read and delete park records, wake parked waits, write its own logs',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    this.waker = new nodejs.NodejsFunction(this, 'Waker', {
+      role,
+      entry: lambdaEntry('waker'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: WAKER_TIMEOUT,
+      logGroup,
+      description: 'stepwait waker: wakes waits parked on jobs whose state-change events arrive',
+      environment: { [PARK_TABLE_ENV]: this.table.tableName },
+      bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: [] },
+    });
+    this.table.grant(this.waker, 'dynamodb:Query', 'dynamodb:DeleteItem');
+    this.waker.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        // No batching window: a wake-up should not wait for company.
+        reportBatchItemFailures: true,
+      }),
+    );
+    acknowledge(
+      this.waker,
+      'AwsSolutions-L1',
+      'nodejs22.x is the runtime the waker is built and tested for (esbuild target node22); moving runtimes is a tested change.',
+    );
+  }
+
+  /** Lets a poller park: the table's name in its environment, and PutItem and DeleteItem on it only. */
+  bindPoller(poller: PollerFunction): void {
+    if (this.pollers.has(poller)) return;
+    this.pollers.add(poller);
+    poller.addEnvironment(PARK_TABLE_ENV, this.table.tableName);
+    this.table.grant(poller, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+  }
+
+  /**
+   * Routes the state-change events a waiter's stages wait on to the queue: one rule per distinct pattern
+   * (the main and segment machines of a JobWaiter share one), filtered by job queue where they are known.
+   */
+  wakeOn(config: PollerConfig, jobQueueArns?: readonly string[]): events.Rule {
+    const system = registeredJobSystem(config.system ?? DEFAULT_JOB_SYSTEM).model;
+    const stateChanges = system.stateChangeEvents;
+    if (stateChanges === undefined) throw new RangeError(`${system.title} has no state-change events`);
+    const statuses = statusesNamedBy(
+      new WaiterModel(config.model),
+      config.stages,
+      Object.keys(system.phases),
+    );
+    const detail: Record<string, string[]> = {};
+    if (statuses !== undefined) detail[stateChanges.statusField] = statuses;
+    if (jobQueueArns !== undefined && stateChanges.queueField !== undefined) {
+      detail[stateChanges.queueField] = [...jobQueueArns];
+    }
+    const pattern: events.EventPattern = {
+      source: [stateChanges.source],
+      detailType: [stateChanges.detailType],
+      ...(Object.keys(detail).length === 0 ? {} : { detail }),
+    };
+    // Token strings are stable per token, so equal patterns give equal keys.
+    const key = JSON.stringify(pattern);
+    let rule = this.rules.get(key);
+    if (rule === undefined) {
+      rule = new events.Rule(this, `Rule${this.rules.size + 1}`, {
+        description: `stepwait: ${system.title} state changes that wake parked waits (${config.name})`,
+        eventPattern: pattern,
+      });
+      rule.addTarget(new eventTargets.SqsQueue(this.queue));
+      this.rules.set(key, rule);
+    }
+    return rule;
+  }
+
+  /**
+   * Lets the waker wake `machine`'s parked tasks, and its poller too (a park that sees its job moved wakes
+   * itself): states:SendTaskSuccess on that machine only. The poller's grant is a policy of its own, outside
+   * the function's default policy, so the machine (which names the poller) does not depend on itself.
+   */
+  grantWake(machine: sfn.StateMachine, poller: PollerFunction, scope: Construct, id: string): void {
+    if (!this.machines.has(machine)) {
+      this.machines.add(machine);
+      this.waker.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:SendTaskSuccess'],
+          resources: [machine.stateMachineArn],
+        }),
+      );
+    }
+    new iam.Policy(scope, id, {
+      roles: [poller.role as iam.IRole],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['states:SendTaskSuccess'],
+          resources: [machine.stateMachineArn],
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,163 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { DqopsJobs } from '../../lib/dqops/dqops-jobs';
+import { JobWaiter } from '../../lib/job-waiter';
+import { stateMachinesIn } from '../../lib/local/template';
+import { JobWaitFragment } from '../../lib/wait-fragment';
+import { parkStateName } from '../../waiters';
+
+function newStack(): Stack {
+  return new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+}
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+  Next?: string;
+  TimeoutSecondsPath?: string;
+  ResultPath?: string | null;
+  Parameters?: { Payload?: Record<string, unknown> };
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[];
+  Choices?: {
+    And?: { Variable: string; IsPresent?: boolean; StringEquals?: string; NumericEquals?: number }[];
+    Next: string;
+  }[];
+}
+
+function mainDefinition(stack: Stack): { States: Record<string, AslState> } {
+  const machine = stateMachinesIn(Template.fromStack(stack).toJSON() as never).find(
+    (candidate) => !candidate.logicalId.includes('Segment'),
+  );
+  return machine?.definition as never;
+}
+
+describe("wakeUp: 'events'", () => {
+  it('parks each stage in a .waitForTaskToken task that times out at $.parkSeconds and then polls', () => {
+    const stack = newStack();
+    new JobWaiter(stack, 'Waiter', { wakeUp: 'events' });
+    const { States } = mainDefinition(stack);
+    for (const stage of ['JobExists', 'JobRunning', 'JobComplete']) {
+      const park = States[parkStateName(stage)] as AslState;
+      expect(park.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      expect(park.TimeoutSecondsPath).toBe('$.parkSeconds');
+      expect(park.ResultPath).toBeNull();
+      expect(park.Parameters?.Payload).toMatchObject({
+        'state.$': '$',
+        park: { 'taskToken.$': '$$.Task.Token' },
+      });
+      expect(park.Next).toBe(`${stage} Poll`);
+      expect(park.Catch).toEqual([
+        { ErrorEquals: ['States.Timeout'], Next: `${stage} Poll`, ResultPath: null },
+        { ErrorEquals: ['States.ALL'], Next: `${stage} Wait`, ResultPath: null },
+      ]);
+    }
+    // A retry with parkSeconds parks; one without (throttled, not seen yet) waits, as in poll mode.
+    const choices = States['JobRunning Decide']?.Choices ?? [];
+    const toPark = choices.findIndex((choice) => choice.Next === 'JobComplete Park');
+    const toWait = choices.findIndex((choice) => choice.Next === 'JobComplete Wait');
+    expect(toPark).toBeGreaterThanOrEqual(0);
+    expect(toPark).toBeLessThan(toWait);
+    expect(choices[toPark]?.And).toContainEqual({ Variable: '$.parkSeconds', IsPresent: true });
+  });
+
+  it('deploys one table, queue, dead-letter queue and waker per stack, and one rule per distinct pattern', () => {
+    const stack = newStack();
+    new JobWaiter(stack, 'Nightly', { wakeUp: 'events' });
+    new JobWaiter(stack, 'Hourly', { wakeUp: 'events' });
+    new JobWaiter(stack, 'Submitting', {
+      wakeUp: 'events',
+      submit: { jobDefinition: 'etl-job', jobQueue: 'etl-queue' },
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 180,
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('waker'),
+      Timeout: 30,
+      Architectures: ['arm64'],
+    });
+    // Main and segment machines of a waiter share a rule; two waiters with the same stages share one too.
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as {
+      Properties: {
+        EventPattern: { source: string[]; 'detail-type': string[]; detail: Record<string, unknown> };
+      };
+    }[];
+    expect(rules).toHaveLength(2);
+    const patterns = rules.map((rule) => rule.Properties.EventPattern);
+    expect(patterns[0]).toEqual({
+      source: ['aws.batch'],
+      'detail-type': ['Batch Job State Change'],
+      detail: { status: ['RUNNING', 'SUCCEEDED', 'FAILED'] },
+    });
+    expect(patterns[1]?.detail.jobQueue).toEqual([
+      {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':batch:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':job-queue/etl-queue',
+          ],
+        ],
+      },
+    ]);
+  });
+
+  it('changes nothing in poll mode, the default', () => {
+    const stack = newStack();
+    new JobWaiter(stack, 'Waiter', {});
+    const { States } = mainDefinition(stack);
+    expect(Object.keys(States).filter((name) => name.endsWith(' Park'))).toEqual([]);
+    Template.fromStack(stack).resourceCountIs('AWS::DynamoDB::Table', 0);
+  });
+
+  it('refuses, by construct path and prop, what cannot park', () => {
+    expect(
+      () =>
+        new JobWaiter(newStack(), 'Dq', {
+          wakeUp: 'events',
+          jobSystem: new DqopsJobs({ baseUrl: 'https://dqops.example.com' }),
+        }),
+    ).toThrow(/Test\/Dq.*wakeUp.*DQOps sends no job state-change events/);
+    expect(() => new JobWaiter(newStack(), 'W', { parkBackstop: Duration.hours(1) })).toThrow(
+      /Test\/W.*parkBackstop.*none without wakeUp: 'events'/,
+    );
+    expect(
+      () => new JobWaiter(newStack(), 'W', { wakeUp: 'events', parkBackstop: Duration.seconds(30) }),
+    ).toThrow(/Test\/W.*parkBackstop.*from 60/);
+    expect(() => new JobWaiter(newStack(), 'W', { wakeUp: 'sometimes' as never })).toThrow(
+      /Test\/W.*wakeUp.*'poll' or 'events'/,
+    );
+    const stack = newStack();
+    const plain = new lambda.Function(stack, 'Plain', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    });
+    expect(() => new JobWaitFragment(stack, 'Frag', { poller: plain, wakeUp: 'events' })).toThrow(
+      /Test\/Frag.*poller.*a stepwait PollerFunction: wakeUp: 'events' gives its poller the park table/,
+    );
+  });
+});
