@@ -8,8 +8,10 @@ import {
   historyEventsForState,
   PAYLOAD_LIMIT_BYTES,
 } from './history';
+import type { LocalTaskTokens, TaskEnding } from './task-tokens';
 import { functionLogicalId } from './template';
 import type { VirtualClock } from './virtual-clock';
+import type { VirtualTimers } from './virtual-timers';
 
 /** One event of a local execution (the package declares the type without exporting it). */
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncIterable<infer E> ? E : never;
@@ -45,6 +47,14 @@ export interface LocalRuntime {
   context?: Record<string, unknown>;
   /** Aborting it stops the execution (StopExecution): it ends ABORTED. */
   signal?: AbortSignal;
+  /**
+   * What happens on its own on the virtual clock (events, the sweeper, parked tasks' timeouts): every timer
+   * due fires before a task runs, and a parked task moves the clock from timer to timer. Needed, with
+   * `taskTokens`, by a machine with `.waitForTaskToken` tasks.
+   */
+  timers?: VirtualTimers;
+  /** The task tokens `.waitForTaskToken` tasks wait on (the engine has none of its own). */
+  taskTokens?: LocalTaskTokens;
 }
 
 /** The outcome vocabulary of DESIGN.md. */
@@ -71,6 +81,8 @@ export interface LocalExecutionResult {
 interface StateDefinition {
   Type: string;
   Resource?: string;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
   Parameters?: Record<string, unknown>;
   InputPath?: string | null;
   Seconds?: number;
@@ -90,10 +102,68 @@ interface StateDefinition {
 }
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+/** The callback pattern of the Lambda integration: the task waits for its token (SendTaskSuccess). */
+const LAMBDA_INVOKE_WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+/**
+ * What `$$.Task.Token` holds in the engine's static context: every token task replaces it with a token
+ * minted for that one task before the function sees its payload.
+ */
+const TASK_TOKEN_PLACEHOLDER = 'stepwait-local-task-token-placeholder';
+/**
+ * The engine times a Task's TimeoutSeconds(Path) with a real timer (and 60 real seconds when none is set);
+ * the harness keeps the real values and enforces them on the virtual clock, and gives the engine this
+ * many seconds instead: never reached, and below Node's timer limit (2^31 - 1 ms).
+ */
+const ENGINE_TASK_TIMEOUT_SECONDS = 2_000_000;
+/** A task's TimeoutSeconds must be a positive integer (ASL); AWS takes at most 99999999. */
+const MAX_TASK_TIMEOUT_SECONDS = 99_999_999;
 /** The largest value a Wait's SecondsPath may yield in AWS. */
 const MAX_WAIT_SECONDS = 99_999_999;
 /** Waits and retries take this many real ms: enough for the harness to see them first (see run()). */
 const REAL_MS_PER_PAUSE = 1;
+
+/** The definition the engine runs: each Task's timeout left to the harness (see ENGINE_TASK_TIMEOUT_SECONDS). */
+function withEngineTimeouts(states: Record<string, StateDefinition>): Record<string, StateDefinition> {
+  return Object.fromEntries(
+    Object.entries(states).map(([name, state]) => {
+      const { TimeoutSeconds, TimeoutSecondsPath, ...rest } = state;
+      const copy: StateDefinition =
+        state.Type === 'Task' && (TimeoutSeconds !== undefined || TimeoutSecondsPath !== undefined)
+          ? { ...rest, TimeoutSeconds: ENGINE_TASK_TIMEOUT_SECONDS }
+          : { ...state };
+      if (state.Branches)
+        copy.Branches = state.Branches.map((branch) => ({
+          ...branch,
+          States: withEngineTimeouts(branch.States),
+        }));
+      if (state.ItemProcessor)
+        copy.ItemProcessor = {
+          ...state.ItemProcessor,
+          States: withEngineTimeouts(state.ItemProcessor.States),
+        };
+      if (state.Iterator)
+        copy.Iterator = { ...state.Iterator, States: withEngineTimeouts(state.Iterator.States) };
+      return [name, copy];
+    }),
+  );
+}
+
+/** `value` with every occurrence of the token placeholder replaced by `token`. */
+function withTaskToken(value: unknown, token: string): unknown {
+  if (value === TASK_TOKEN_PLACEHOLDER) return token;
+  if (Array.isArray(value)) return value.map((item) => withTaskToken(item, token));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withTaskToken(item, token)]));
+  }
+  return value;
+}
+
+/** An error a task ends with, named as Step Functions names it (the engine's Catch and Retry read `name`). */
+function namedError(name: string, cause: string | undefined): Error {
+  const error = new Error(cause ?? name);
+  error.name = name;
+  return error;
+}
 
 function allStates(states: Record<string, StateDefinition>): [string, StateDefinition][] {
   return Object.entries(states).flatMap(([name, state]) => [
@@ -106,6 +176,16 @@ function allStates(states: Record<string, StateDefinition>): [string, StateDefin
 /** The lambda:invoke response shape (Lambda Invoke API): the function's result is under Payload. */
 function invokeResponse(result: unknown): Record<string, unknown> {
   return { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
+}
+
+/** What a task handler may do to its run: read a state's raw input, fail the run as AWS would. */
+interface RunHooks {
+  inputOf(stateName: string): unknown;
+  /** Ends the execution with a terminal error (States.Runtime and the limits: no Catch applies). */
+  fail(error: ExecutionLimitError): void;
+  stopped(): boolean;
+  /** A token this run's task waits on: closed if the run stops. */
+  minted(token: string): void;
 }
 
 class ExecutionLimitError extends Error {
@@ -137,15 +217,22 @@ export class LocalStateMachine {
     // the harness enforces it on the virtual clock instead.
     const { TimeoutSeconds, ...engineDefinition } = definition;
     this.timeoutSeconds = typeof TimeoutSeconds === 'number' ? TimeoutSeconds : undefined;
+    engineDefinition.States = withEngineTimeouts(definition.States as Record<string, StateDefinition>);
     this.machine = new StateMachine(engineDefinition as never, { validationOptions: { checkArn: false } });
     this.states = new Map(allStates(definition.States as Record<string, StateDefinition>));
   }
 
   /** A handler for every Task; throws before anything runs if a Task has none (it would reach AWS). */
-  private taskHandlers(runtime: LocalRuntime, counts: { lambdaInvocations: number }) {
+  private taskHandlers(runtime: LocalRuntime, counts: { lambdaInvocations: number }, run: RunHooks) {
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [name, state] of this.states) {
-      if (state.Type === 'Task') handlers[name] = this.taskHandler(name, state, runtime, counts);
+      if (state.Type !== 'Task') continue;
+      const handler = this.taskHandler(name, state, runtime, counts, run);
+      // Whatever was due on the clock happened before the task: an event delivered, a timer fired.
+      handlers[name] = async (input) => {
+        await runtime.timers?.runDue();
+        return handler(input);
+      };
     }
     return handlers;
   }
@@ -155,8 +242,11 @@ export class LocalStateMachine {
     state: StateDefinition,
     runtime: LocalRuntime,
     counts: { lambdaInvocations: number },
+    run: RunHooks,
   ): (input: unknown) => Promise<unknown> {
     const resource = state.Resource ?? '';
+    if (resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN)
+      return this.tokenTaskHandler(stateName, state, runtime, counts, run);
     const invokesLambda = resource === LAMBDA_INVOKE || functionLogicalId(resource) !== undefined;
     if (runtime.stubs !== undefined && Object.hasOwn(runtime.stubs, stateName)) {
       const stub = runtime.stubs[stateName];
@@ -191,6 +281,91 @@ export class LocalStateMachine {
       );
     }
     return (input) => integration(structuredClone(input), { stateName });
+  }
+
+  /**
+   * A Lambda invoke that waits for its task token: the function gets its payload with a token minted for
+   * this task, and the task ends when the token comes back (SendTaskSuccess/Failure on the local endpoint)
+   * or its TimeoutSeconds(Path) passes on the virtual clock, which moves from timer to timer meanwhile. The
+   * function's own result is ignored, as in AWS; its error fails the task.
+   */
+  private tokenTaskHandler(
+    stateName: string,
+    state: StateDefinition,
+    runtime: LocalRuntime,
+    counts: { lambdaInvocations: number },
+    run: RunHooks,
+  ): (input: unknown) => Promise<unknown> {
+    const logicalId = functionLogicalId(state.Parameters?.FunctionName);
+    const lambda = logicalId === undefined ? undefined : runtime.lambdas[logicalId];
+    if (lambda === undefined) {
+      throw new Error(
+        `state "${stateName}" invokes Lambda ${logicalId ?? '(unknown)'}, which has no local handler`,
+      );
+    }
+    const { timers, taskTokens } = runtime;
+    if (timers === undefined || taskTokens === undefined) {
+      throw new Error(
+        `state "${stateName}" waits for a task token: the run needs the local task tokens and timers`,
+      );
+    }
+    return async (input) => {
+      // The engine has queued StateEntered with the state's raw input; let the watcher record it first.
+      await new Promise((resolve) => setImmediate(resolve));
+      const timeoutSeconds = this.taskTimeoutSeconds(stateName, state, run.inputOf(stateName));
+      if (timeoutSeconds instanceof ExecutionLimitError) {
+        run.fail(timeoutSeconds);
+        throw timeoutSeconds;
+      }
+      const { token, ended } = taskTokens.mint(stateName, timeoutSeconds);
+      run.minted(token);
+      let ending: TaskEnding | undefined;
+      void ended.then((value) => {
+        ending = value;
+      });
+      counts.lambdaInvocations++;
+      const payload = withTaskToken((input as { Payload?: unknown }).Payload, token);
+      try {
+        await lambda(structuredClone(payload), { stateName });
+      } catch (error) {
+        taskTokens.close(token, 'The function failed.');
+        throw error;
+      }
+      await timers.runUntil(() => ending !== undefined || run.stopped());
+      const result = ending ?? (await ended);
+      if ('error' in result) throw namedError(result.error, result.cause);
+      return result.output;
+    };
+  }
+
+  /**
+   * A task's TimeoutSeconds, or its TimeoutSecondsPath read from its input; an invalid one is the
+   * execution's States.Runtime failure, as in AWS. Undefined: the task has none (a token task then waits
+   * as long as the execution lives).
+   */
+  private taskTimeoutSeconds(
+    stateName: string,
+    state: StateDefinition,
+    rawInput: unknown,
+  ): number | undefined | ExecutionLimitError {
+    if (state.TimeoutSeconds !== undefined) return state.TimeoutSeconds;
+    if (state.TimeoutSecondsPath === undefined) return undefined;
+    const input =
+      state.InputPath === undefined || state.InputPath === '$'
+        ? rawInput
+        : JSONPath({ path: state.InputPath ?? '$', json: rawInput as object, wrap: false });
+    const seconds: unknown = JSONPath({ path: state.TimeoutSecondsPath, json: input as object, wrap: false });
+    if (
+      !Number.isInteger(seconds) ||
+      (seconds as number) < 1 ||
+      (seconds as number) > MAX_TASK_TIMEOUT_SECONDS
+    ) {
+      return new ExecutionLimitError(
+        'States.Runtime',
+        `An error occurred while executing the state '${stateName}'. The TimeoutSecondsPath parameter does not reference a valid integer value from 1 to ${MAX_TASK_TIMEOUT_SECONDS}: ${JSON.stringify(seconds)}`,
+      );
+    }
+    return seconds as number;
   }
 
   /** The virtual seconds a Wait state waits, from its real input, checked as AWS checks it. */
@@ -253,7 +428,24 @@ export class LocalStateMachine {
       retries: 0,
       lambdaInvocations: 0,
     };
-    const taskResourceLocalHandlers = this.taskHandlers(runtime, counts);
+    const inputs = new Map<string, unknown>();
+    let limitError: ExecutionLimitError | undefined;
+    let execution: ReturnType<StateMachine['run']> | undefined;
+    const hooks: RunHooks = {
+      inputOf: (stateName) => inputs.get(stateName),
+      fail: (error) => {
+        limitError ??= error;
+        execution?.abort();
+        closeTokens('The execution failed.');
+      },
+      stopped: () => limitError !== undefined || runtime.signal?.aborted === true,
+      minted: (token) => tokens.push(token),
+    };
+    const tokens: string[] = [];
+    const closeTokens = (why: string) => {
+      for (const token of tokens) runtime.taskTokens?.close(token, why);
+    };
+    const taskResourceLocalHandlers = this.taskHandlers(runtime, counts, hooks);
     const startedAt = clock.now();
     const waitTimeOverrides: Record<string, number> = {};
     const retryIntervalOverrides: Record<string, number> = {};
@@ -261,36 +453,39 @@ export class LocalStateMachine {
       if (state.Type === 'Wait') waitTimeOverrides[name] = REAL_MS_PER_PAUSE;
       if (state.Retry) retryIntervalOverrides[name] = REAL_MS_PER_PAUSE;
     }
-    const execution = this.machine.run(input as never, {
+    const running = this.machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: taskResourceLocalHandlers as never,
         waitTimeOverrides,
         retryIntervalOverrides,
       },
-      context: runtime.context as never,
+      context: { ...runtime.context, Task: { Token: TASK_TOKEN_PLACEHOLDER } } as never,
       noThrowOnAbort: true,
     });
-    const stop = () => execution.abort();
+    execution = running;
+    const stop = () => {
+      running.abort();
+      closeTokens('The execution stopped.');
+    };
     if (runtime.signal?.aborted) stop();
     runtime.signal?.addEventListener('abort', stop, { once: true });
 
     const entered: Record<string, number> = {};
     const failuresInVisit = new Map<string, number>();
-    let limitError: ExecutionLimitError | undefined;
     let ended: EventLog | undefined;
 
     // The engine queues events synchronously and pauses (1 real ms) at every Wait and retry; this loop
     // drains the queue in microtasks, so the clock has moved before the paused state resumes.
     const watch = (async () => {
-      for await (const event of execution.eventLogs) {
+      for await (const event of running.eventLogs) {
         if (limitError !== undefined) continue;
+        if (event.type === 'StateEntered') inputs.set(event.state.name, event.state.input);
         try {
           this.observe(event, counts, entered, failuresInVisit, clock, random);
           this.checkTimeout(clock, startedAt);
         } catch (error) {
           if (!(error instanceof ExecutionLimitError)) throw error;
-          limitError = error;
-          execution.abort();
+          hooks.fail(error);
         }
         if (event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed') ended = event;
       }
@@ -299,7 +494,7 @@ export class LocalStateMachine {
     let output: unknown;
     let thrown: unknown;
     try {
-      output = await execution.result;
+      output = await running.result;
     } catch (error) {
       thrown = error;
     }
@@ -314,13 +509,14 @@ export class LocalStateMachine {
       entered,
       simulatedSeconds: (clock.now() - startedAt) / 1000,
     };
-    if (limitError !== undefined) {
-      const timedOut = limitError.error === 'States.Timeout';
+    const limit = limitError as ExecutionLimitError | undefined;
+    if (limit !== undefined) {
+      const timedOut = limit.error === 'States.Timeout';
       return {
         ...base,
         status: timedOut ? 'TIMED_OUT' : 'FAILED',
-        error: limitError.error,
-        cause: limitError.causeText,
+        error: limit.error,
+        cause: limit.causeText,
       };
     }
     if (ended?.type === 'ExecutionSucceeded') return { ...base, status: 'SUCCEEDED', output };
@@ -355,10 +551,11 @@ export class LocalStateMachine {
       const { name, type, input } = event.state;
       entered[name] = (entered[name] ?? 0) + 1;
       counts.stateTransitions++;
-      counts.historyEvents += historyEventsForState(type);
+      const state = this.states.get(name);
+      counts.historyEvents +=
+        historyEventsForState(type) + (state?.Resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN ? 1 : 0);
       failuresInVisit.set(name, 0);
       this.checkPayload(name, input);
-      const state = this.states.get(name);
       if (type === 'Wait' && state !== undefined)
         clock.advanceSeconds(this.waitSeconds(name, state, input, clock));
     } else if (event.type === 'StateExited') {

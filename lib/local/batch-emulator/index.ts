@@ -241,6 +241,27 @@ export class BatchEmulator {
       .map((job) => describeJob(job, this.scheduler, now));
   }
 
+  /**
+   * Every job, array children included, as DescribeJobs would show it at `at` (default now): what
+   * state-change events report. Jobs created after `at` are left out.
+   */
+  allJobDetails(at: number = this.options.clock.now()): EmulatedJobDetail[] {
+    return this.store
+      .all()
+      .map((job) => describeJob(job, this.scheduler, at))
+      .filter((job) => job.createdAt <= at);
+  }
+
+  /** The first instant after `afterMs` at which any job's status may change (undefined: none will). */
+  nextStatusChangeAfter(afterMs: number): number | undefined {
+    let next: number | undefined;
+    for (const job of this.store.all()) {
+      const at = this.scheduler.nextChangeAfter(job, afterMs);
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
   /** One job (an array child too: `<parent id>:<index>`) as DescribeJobs would show it now, or undefined. */
   job(jobId: string): EmulatedJobDetail | undefined {
     const job = this.store.get(jobId);

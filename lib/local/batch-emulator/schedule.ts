@@ -8,6 +8,7 @@ import { JOB_STATUSES, type JobStatus } from './lifecycle';
 import {
   type AttemptRun,
   arrayParentTimeline,
+  changeTimes,
   type Ending,
   endedAttempts,
   type Gate,
@@ -52,6 +53,12 @@ export class Scheduler {
       status: job.forced.status,
       statusReason: job.forced.statusReason ?? state.statusReason,
     };
+  }
+
+  /** The first instant after `afterMs` at which the job's status may change, or undefined if it never does. */
+  nextChangeAfter(job: JobRecord, afterMs: number): number | undefined {
+    const times = changeTimes(this.timeline(job)).filter((at) => at > afterMs);
+    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   /** The attempts DescribeJobs lists at `now`. */

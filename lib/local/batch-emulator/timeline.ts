@@ -259,3 +259,18 @@ export function stateAt(timeline: Timeline, now: number): JobState {
 export function endedAttempts(timeline: Timeline, now: number): AttemptRun[] {
   return timeline.attempts.filter((attempt) => ran(attempt) && attempt.stoppedAt <= now);
 }
+
+/** Every instant at which a timeline's status may change, in no particular order. */
+export function changeTimes(timeline: Timeline): number[] {
+  return [
+    timeline.pendingAt,
+    timeline.runnableAt,
+    ...timeline.attempts.flatMap((attempt) => [
+      attempt.runnableAt,
+      attempt.startingAt,
+      attempt.startedAt,
+      attempt.stoppedAt,
+    ]),
+    ...(timeline.end === undefined ? [] : [timeline.end.at]),
+  ].filter((at) => Number.isFinite(at));
+}

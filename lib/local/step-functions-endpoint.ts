@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { closeServer, listenOnLoopback, loopbackOrigin } from './loopback-server';
+import { type LocalTaskTokens, TaskTokenError } from './task-tokens';
+import { LOCAL_CLIENT_SETTINGS } from './template';
+
+/**
+ * The task-token calls of the Step Functions API on 127.0.0.1, in its own protocol (AWS JSON 1.0: `POST /`,
+ * `X-Amz-Target: AWSStepFunctions.<Operation>`, errors as `{ "__type", "message" }` with HTTP 400), so the
+ * waker's and the poller's @aws-sdk/client-sfn run unchanged against the local runtime's tokens.
+ */
+const TARGET_PREFIX = 'AWSStepFunctions.';
+/** Step Functions' request size limit for these calls is far above this; a bigger body is refused here. */
+const MAX_BODY_BYTES = 1_048_576;
+
+export class LocalStepFunctionsEndpoint {
+  private constructor(
+    private readonly server: Server,
+    readonly endpoint: string,
+  ) {}
+
+  static async start(tokens: LocalTaskTokens): Promise<LocalStepFunctionsEndpoint> {
+    const server = createServer((request, response) => {
+      handle(tokens, request, response).catch((error: unknown) => {
+        send(response, 500, { __type: 'InternalFailure', message: (error as Error).message });
+      });
+    });
+    await listenOnLoopback(server);
+    return new LocalStepFunctionsEndpoint(
+      server,
+      loopbackOrigin(server, 'the local Step Functions endpoint'),
+    );
+  }
+
+  /** A client for it: static region, dummy credentials, and `maxAttempts` as the deployed code sets it. */
+  client(maxAttempts = 1): SFNClient {
+    return new SFNClient({ ...LOCAL_CLIENT_SETTINGS, endpoint: this.endpoint, maxAttempts });
+  }
+
+  async stop(): Promise<void> {
+    await closeServer(this.server);
+  }
+}
+
+function send(response: ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amzn-requestid': `local-${Date.now()}`,
+    ...(status >= 400 && '__type' in body ? { 'x-amzn-errortype': String(body.__type) } : {}),
+  });
+  response.end(text);
+}
+
+async function handle(
+  tokens: LocalTaskTokens,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      send(response, 413, { __type: 'ValidationException', message: 'request too large' });
+      return;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const target = String(request.headers['x-amz-target'] ?? '');
+  if (request.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) {
+    send(response, 400, { __type: 'UnknownOperationException', message: `unknown operation ${target}` });
+    return;
+  }
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    send(response, 400, { __type: 'SerializationException', message: 'body is not JSON' });
+    return;
+  }
+  try {
+    switch (target.slice(TARGET_PREFIX.length)) {
+      case 'SendTaskSuccess':
+        tokens.sendTaskSuccess(body.taskToken, body.output);
+        break;
+      case 'SendTaskFailure':
+        tokens.sendTaskFailure(body.taskToken, body.error, body.cause);
+        break;
+      case 'SendTaskHeartbeat':
+        tokens.sendTaskHeartbeat(body.taskToken);
+        break;
+      default:
+        send(response, 400, {
+          __type: 'UnknownOperationException',
+          message: `the local Step Functions answers only the task-token calls, not ${target}`,
+        });
+        return;
+    }
+    send(response, 200, {});
+  } catch (error) {
+    if (!(error instanceof TaskTokenError)) throw error;
+    send(response, 400, {
+      __type: `com.amazonaws.swf.service.v2.model#${error.code}`,
+      message: error.message,
+    });
+  }
+}

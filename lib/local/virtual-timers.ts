@@ -1,0 +1,95 @@
+import type { VirtualClock } from './virtual-clock';
+
+/**
+ * What happens on its own in a local run, at a virtual time: a job changing status and its event being
+ * delivered, a parked task timing out, the sweeper's schedule. Nothing fires by itself: the runtime fires
+ * every timer that is due before a task runs (so a task sees what happened before it), and while an
+ * execution is parked it moves the clock from timer to timer until the park ends.
+ */
+export interface VirtualTimer {
+  readonly at: number;
+  cancel(): void;
+}
+
+interface Entry {
+  at: number;
+  seq: number;
+  fire: () => Promise<void> | void;
+  cancelled: boolean;
+}
+
+export class VirtualTimers {
+  private entries: Entry[] = [];
+  private seq = 0;
+  /** Sources asked for their next time whenever the timers run (a job's next status change, say). */
+  private readonly sources: (() => void)[] = [];
+
+  constructor(readonly clock: VirtualClock) {}
+
+  /** Runs `fire` at virtual time `at` (now, if `at` has passed); timers at one instant fire in the order set. */
+  at(at: number, fire: () => Promise<void> | void): VirtualTimer {
+    const entry: Entry = { at: Math.max(at, this.clock.now()), seq: ++this.seq, fire, cancelled: false };
+    this.entries.push(entry);
+    return {
+      at: entry.at,
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
+  }
+
+  after(seconds: number, fire: () => Promise<void> | void): VirtualTimer {
+    return this.at(this.clock.now() + seconds * 1000, fire);
+  }
+
+  /** A source that sets timers for what it will do (called before the timers are read). */
+  addSource(refresh: () => void): void {
+    this.sources.push(refresh);
+  }
+
+  /** The earliest live timer, or undefined. */
+  private next(): Entry | undefined {
+    for (const refresh of this.sources) refresh();
+    this.entries = this.entries.filter((entry) => !entry.cancelled);
+    let earliest: Entry | undefined;
+    for (const entry of this.entries) {
+      if (
+        earliest === undefined ||
+        entry.at < earliest.at ||
+        (entry.at === earliest.at && entry.seq < earliest.seq)
+      )
+        earliest = entry;
+    }
+    return earliest;
+  }
+
+  private async fire(entry: Entry): Promise<void> {
+    entry.cancelled = true;
+    if (entry.at > this.clock.now()) this.clock.advanceSeconds((entry.at - this.clock.now()) / 1000);
+    await entry.fire();
+  }
+
+  /** Fires every timer due by now, in time order (the clock stays where it is). */
+  async runDue(): Promise<void> {
+    for (let entry = this.next(); entry !== undefined && entry.at <= this.clock.now(); entry = this.next()) {
+      await this.fire(entry);
+    }
+  }
+
+  /**
+   * Moves the clock from timer to timer until `done()` holds, e.g. until a parked task's token came back.
+   * @throws Error if nothing is left that could make it hold (a bug: a park always has its timeout)
+   */
+  async runUntil(done: () => boolean): Promise<void> {
+    while (!done()) {
+      const entry = this.next();
+      if (entry === undefined) throw new Error('nothing is scheduled, so this would wait forever');
+      await this.fire(entry);
+    }
+  }
+
+  /** Live timers, for tests. */
+  get pending(): number {
+    return this.entries.filter((entry) => !entry.cancelled).length;
+  }
+}
