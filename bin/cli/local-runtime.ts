@@ -11,6 +11,7 @@ import { LocalAppError } from '../../lib/local/app-error';
  */
 export const LOCAL_RUNTIME_PACKAGES: Readonly<Record<string, string>> = {
   'aws-local-stepfunctions': '^3.0.0',
+  dynalite: '^4.0.0',
   'jsonpath-plus': '^10.4.0',
 };
 

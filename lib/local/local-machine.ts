@@ -1,6 +1,6 @@
 import { batchIo } from '../../lambdas/batch/io';
 import { type JobSystemIOs, jobSystemIOs } from '../../lambdas/job-system-io';
-import { createPollHandler } from '../../lambdas/poll';
+import { createPollerFunction } from '../../lambdas/poll';
 import { batchIntegrations, localBatchClient } from './batch-integrations';
 import {
   type AslDefinition,
@@ -10,6 +10,7 @@ import {
   type LocalRuntime,
   LocalStateMachine,
 } from './local-state-machine';
+import type { LocalWakeUps } from './local-wake-ups';
 import {
   type ChildExecution,
   type ChildMachine,
@@ -20,6 +21,7 @@ import type { RunnableMachine } from './runnable-machine';
 import type { TaskStubs } from './stubs';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
 import type { VirtualClock } from './virtual-clock';
+import type { VirtualTimers } from './virtual-timers';
 
 export interface LocalMachineOptions {
   machine: RunnableMachine;
@@ -39,6 +41,12 @@ export interface LocalMachineOptions {
   stubs?: TaskStubs;
   /** The systems other than Batch, per poller (lib/local/local-job-systems.ts); without them only Batch waits run. */
   jobSystems?: (pollerLogicalId: string) => JobSystemIOs;
+  /**
+   * Event mode (lib/local/local-wake-ups.ts): the park table and task tokens the pollers park with, on the
+   * `timers` of the run's clock. A machine that parks needs both.
+   */
+  wakeUps?: LocalWakeUps;
+  timers?: VirtualTimers;
 }
 
 /** A wait's result: the main execution's, and each execution it started (segments, nested waits), in order. */
@@ -80,13 +88,14 @@ export class LocalMachine {
     // One handler per poller function: each reads the endpoints its own environment allows.
     const pollerFor = (pollerLogicalId: string): LocalLambda => {
       const others = options.jobSystems?.(pollerLogicalId);
-      const poll = createPollHandler({
+      const poll = createPollerFunction({
         systems: (id, endpoint) =>
           id === 'batch' || others === undefined ? batch(id, endpoint) : others(id, endpoint),
         now: () => options.clock.now(),
         random,
         log: options.log ?? (() => {}),
         ...(options.newWaitId ? { newWaitId: options.newWaitId } : {}),
+        ...(options.wakeUps ? { wakeUps: options.wakeUps.dependencies() } : {}),
       });
       return async (payload, { stateName }) => {
         options.beforeInvoke?.(stateName);
@@ -105,6 +114,8 @@ export class LocalMachine {
       integrations,
       random,
       ...(options.stubs === undefined ? {} : { stubs: options.stubs }),
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      ...(options.wakeUps === undefined ? {} : { taskTokens: options.wakeUps.tokens }),
     };
     this.children = Object.fromEntries(
       Object.entries(machine.children).map(([arn, definition]) => [

@@ -3,15 +3,18 @@ import { outcomeOf, type WaitOutcome } from '../wait-outcome';
 import { LocalAppError } from './app-error';
 import { batchAccountOf } from './batch-account';
 import { BatchEmulator, type BatchFaults, type JobOutcome } from './batch-emulator';
+import type { EventDelivery } from './event-bus';
 import { defaultExecutionInput, LOCAL_JOB_NAME, type RequestOptions, requestFor } from './execution-input';
 import { estimatedCostUsd } from './history';
 import { startLocalJobSystems } from './local-job-systems';
 import { LocalMachine } from './local-machine';
 import type { ExecutionStatus } from './local-state-machine';
+import { LocalWakeUps } from './local-wake-ups';
 import type { RunnableMachine } from './runnable-machine';
 import type { TaskStubs } from './stubs';
 import { registerTargets } from './submit-targets';
 import { VirtualClock } from './virtual-clock';
+import { VirtualTimers } from './virtual-timers';
 
 /** One simulated job and how stepwait waits for it. */
 export interface LocalRunOptions extends RequestOptions {
@@ -42,8 +45,21 @@ export interface LocalRunOptions extends RequestOptions {
   /** Faults of the local Batch, e.g. `{ throttleProbability: 0.5 }`. */
   faults?: BatchFaults;
   random: () => number;
-  /** Each poll as the poller logs it, for a live view. */
+  /** Each poll as the poller logs it, for a live view (event mode: each park too, state `parked`). */
   onPoll?: (poll: PollView) => void;
+  /** Event mode: each state-change event the waker handled, for a live view. */
+  onWakeUp?: (wakeUp: WakeUpView) => void;
+  /** Event mode: how state-change events travel (default: the stated delay, nothing lost). */
+  eventDelivery?: EventDelivery;
+}
+
+/** What a live view shows when the waker handles an event. */
+export interface WakeUpView {
+  jobId: string;
+  status: string;
+  /** Parked waits it woke (0: a duplicate, a late event, or nobody parked yet). */
+  woken: number;
+  virtualSeconds: number;
 }
 
 /** What a live view shows after each poll. */
@@ -82,6 +98,8 @@ export interface LocalRunReport {
   estimatedCostUsd: number;
   /** Virtual seconds since the wait began of every DescribeJobs call, for load figures. */
   describeJobsCallSeconds: number[];
+  /** Event mode: parks the wait made, and how its parks ended. */
+  wakeUps?: { parks: number; wokenByEvent: number; wokenByRecheck: number; timedOut: number; events: number };
 }
 
 /** Where the simulated job goes unless told otherwise; the local Batch always has them. */
@@ -143,7 +161,28 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
   const others =
     system === 'batch' ? undefined : await startLocalJobSystems(machine, clock, { random: options.random });
   const site = others?.site(system);
+  // Event mode: the park table, task tokens and the events' way to the waker, on the run's clock.
+  const timers = machine.wakeUps === undefined ? undefined : new VirtualTimers(clock);
+  let wakeUps: LocalWakeUps | undefined;
   try {
+    if (machine.wakeUps !== undefined && timers !== undefined) {
+      wakeUps = await LocalWakeUps.start({
+        routes: machine.wakeUps,
+        timers,
+        random: options.random,
+        batch: emulator,
+        ...(options.eventDelivery === undefined ? {} : { delivery: options.eventDelivery }),
+        log: (line) => {
+          if (line.event !== 'wakeUp' || options.onWakeUp === undefined) return;
+          options.onWakeUp({
+            jobId: String(line.jobId),
+            status: String(line.status),
+            woken: Number(line.woken),
+            virtualSeconds: (clock.now() - startedAt) / 1000,
+          });
+        },
+      });
+    }
     register(() => {
       registerTargets(emulator, machine.submitTargets);
       for (const queue of jobQueues)
@@ -181,8 +220,21 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       random: options.random,
       ...(others === undefined ? {} : { jobSystems: others.systemsFor }),
       ...(options.stubs === undefined ? {} : { stubs: options.stubs }),
+      ...(wakeUps === undefined || timers === undefined ? {} : { wakeUps, timers }),
       log: (line) => {
         if (line.stage === undefined || options.onPoll === undefined) return;
+        if (line.event === 'parked') {
+          options.onPoll({
+            waiter: String(line.waiter),
+            stage: String(line.stage),
+            attempt: 0,
+            state: line.moved === undefined ? 'parked' : 'parked, woke at once',
+            virtualSeconds: (clock.now() - startedAt) / 1000,
+            polls,
+            delaySeconds: Number(line.parkSeconds),
+          });
+          return;
+        }
         polls++;
         const jobs = line.jobs as { status?: string }[] | undefined;
         options.onPoll({
@@ -254,11 +306,34 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       describeJobsCallSeconds: (
         site?.statusCalls() ?? emulator.calls.filter((call) => call.operation === 'DescribeJobs')
       ).map((call) => (call.at - startedAt) / 1000),
+      ...(wakeUps === undefined ? {} : { wakeUps: wakeUpFigures(wakeUps) }),
     };
   } finally {
     await emulator.stop();
     await others?.stop();
+    await wakeUps?.stop();
   }
+}
+
+/** How the wait's parks ended, from the task tokens' log. */
+function wakeUpFigures(wakeUps: LocalWakeUps): NonNullable<LocalRunReport['wakeUps']> {
+  const endings = wakeUps.tokens.log.map((entry) => entry.ending);
+  const wokenBy = (who: string) =>
+    endings.filter(
+      (ending) =>
+        ending !== undefined &&
+        'output' in ending &&
+        (ending.output as { wokenBy?: string })?.wokenBy === who,
+    ).length;
+  return {
+    parks: endings.length,
+    wokenByEvent: wokenBy('event'),
+    wokenByRecheck: wokenBy('recheck'),
+    timedOut: endings.filter(
+      (ending) => ending !== undefined && 'error' in ending && ending.error === 'States.Timeout',
+    ).length,
+    events: wakeUps.events.published.length,
+  };
 }
 
 /** The one job system a machine's waits poll; a local run simulates one job, so one system. */

@@ -13,6 +13,7 @@ import {
   stateMachineDefinition,
   stateMachineLogicalId,
 } from './template';
+import { type WakeUpRoutes, wakeUpRoutesIn } from './wake-up-routes';
 
 /** Where a JobWaitFragment in a machine reads its request, and how it waits (its poll events' config). */
 export interface WaitSite {
@@ -63,6 +64,8 @@ export interface RunnableMachine {
    * the endpoints and secrets a poller of an HTTP job system may use, checked locally as when deployed.
    */
   readonly pollerEnvironments: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Where its waits' wake-ups come from, when any of them parks (`wakeUp: 'events'`). */
+  readonly wakeUps?: WakeUpRoutes;
 }
 
 /** The STEPWAIT_* variables of a Lambda function in the template. */
@@ -79,6 +82,8 @@ function pollerEnvironment(template: CfnTemplate, logicalId: string): Record<str
 }
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+/** A Park task (event mode): the poller, invoked with a task token. */
+const LAMBDA_INVOKE_WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 /** The Step Functions integrations the local Batch answers (lib/local/local-waiter.ts batchIntegrations). */
 const BATCH_INTEGRATIONS = [
   'arn:aws:states:::batch:submitJob',
@@ -108,7 +113,7 @@ function allStates(states: Record<string, StateDefinition>): [string, StateDefin
  * which a `statePrefix` changes and a user's own task could share.
  */
 function pollConfigOf(state: StateDefinition): PollerConfig | undefined {
-  if (state.Resource !== LAMBDA_INVOKE) return undefined;
+  if (state.Resource !== LAMBDA_INVOKE && state.Resource !== LAMBDA_INVOKE_WAIT_FOR_TOKEN) return undefined;
   const payload = state.Parameters?.Payload as Record<string, unknown> | undefined;
   if (typeof payload?.schemaVersion !== 'number' || typeof payload.config !== 'string') return undefined;
   if (!('state.$' in payload)) return undefined;
@@ -148,6 +153,12 @@ function collect(
     const config = pollConfigOf(state);
     if (config !== undefined) {
       const pollerKey = functionLogicalId(state.Parameters?.FunctionName);
+      if (pollerKey !== undefined && resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN) {
+        // A Park task: the poller again, waiting for its task token (lib/local/local-wake-ups.ts).
+        parts.pollers.add(pollerKey);
+        parts.standInTasks.push(name);
+        continue;
+      }
       if (pollerKey !== undefined) {
         parts.pollers.add(pollerKey);
         parts.pollTasks.push(name);
@@ -240,5 +251,8 @@ export function runnableMachine(template: CfnTemplate, logicalId: string): Runna
     pollerEnvironments: Object.fromEntries(
       [...parts.pollers].map((id) => [id, pollerEnvironment(template, id)]),
     ),
+    ...(parts.waits.some((wait) => wait.config.wakeUp === 'events')
+      ? { wakeUps: wakeUpRoutesIn(template) }
+      : {}),
   };
 }

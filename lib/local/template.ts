@@ -110,6 +110,8 @@ function resolve(template: CfnTemplate, value: CfnValue): string {
         }
         return resolve(template, parameter.Default);
       }
+      // Ref of a table is its name (CloudFormation resource reference): the logical id stands for it.
+      if (template.Resources[ref]?.Type === 'AWS::DynamoDB::Table') return ref;
       return placeholderArn(template, ref);
     }
   }

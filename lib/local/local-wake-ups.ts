@@ -1,0 +1,95 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { WakeUpDependencies } from '../../lambdas/wake-up/park';
+import { ParkStore } from '../../lambdas/wake-up/park-store';
+import { createWaker } from '../../lambdas/waker';
+import type { BatchEmulator } from './batch-emulator';
+import { BatchStateChangeEvents } from './batch-emulator/state-change-events';
+import { DEFAULT_EVENT_DELIVERY, type EventDelivery, LocalEventBus } from './event-bus';
+import { LocalDynamoDb } from './local-dynamodb';
+import { LocalQueue } from './local-queue';
+import { LocalStepFunctionsEndpoint } from './step-functions-endpoint';
+import { LocalTaskTokens } from './task-tokens';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
+import type { VirtualTimers } from './virtual-timers';
+import type { WakeUpRoutes } from './wake-up-routes';
+
+/**
+ * Event mode on this machine, with the real protocols and the deployed code: the park table in dynalite,
+ * task tokens answered on a loopback Step Functions endpoint, the local Batch's state-change events routed
+ * by the template's own rules through a local bus (delay, loss, duplicates) into queues drained by the
+ * shipped waker, all on one virtual clock.
+ */
+export interface LocalWakeUpsOptions {
+  readonly routes: WakeUpRoutes;
+  readonly timers: VirtualTimers;
+  readonly random: () => number;
+  /** Where state-change events come from. */
+  readonly batch: BatchEmulator;
+  readonly delivery?: EventDelivery;
+  /** The waker's log lines. */
+  readonly log?: (line: Record<string, unknown>) => void;
+}
+
+export class LocalWakeUps {
+  readonly bus: LocalEventBus;
+  readonly queues: LocalQueue[] = [];
+  readonly events: BatchStateChangeEvents;
+  readonly store: ParkStore;
+
+  private constructor(
+    readonly tokens: LocalTaskTokens,
+    private readonly dynamo: LocalDynamoDb,
+    private readonly endpoint: LocalStepFunctionsEndpoint,
+    private readonly dynamoClient: DynamoDBClient,
+    private readonly sfn: SFNClient,
+    options: LocalWakeUpsOptions,
+  ) {
+    const { routes, timers } = options;
+    this.store = new ParkStore(dynamoClient, routes.tableName, () => timers.clock.now());
+    const waker = createWaker({ store: this.store, sfn, log: options.log ?? (() => {}) });
+    this.bus = new LocalEventBus(timers, options.random, options.delivery ?? DEFAULT_EVENT_DELIVERY);
+    for (const route of routes.queues) {
+      const queue = new LocalQueue(timers, {
+        visibilityTimeoutSeconds: route.visibilityTimeoutSeconds,
+        maxReceiveCount: route.maxReceiveCount,
+        batchSize: route.batchSize,
+        consumer: waker,
+      });
+      this.queues.push(queue);
+      for (const rule of route.rules)
+        this.bus.addRule(rule.name, rule.pattern, (event) => queue.send(JSON.stringify(event)));
+    }
+    this.events = new BatchStateChangeEvents(options.batch, timers, (event, at) => this.bus.put(event, at), {
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+    });
+  }
+
+  static async start(options: LocalWakeUpsOptions): Promise<LocalWakeUps> {
+    const dynamo = await LocalDynamoDb.start();
+    const tokens = new LocalTaskTokens(options.timers);
+    let endpoint: LocalStepFunctionsEndpoint | undefined;
+    try {
+      await dynamo.createTable(options.routes.tableName, 'pk', 'sk');
+      endpoint = await LocalStepFunctionsEndpoint.start(tokens);
+      return new LocalWakeUps(tokens, dynamo, endpoint, dynamo.client(), endpoint.client(), options);
+    } catch (error) {
+      await endpoint?.stop();
+      await dynamo.stop();
+      throw error;
+    }
+  }
+
+  /** What the poller's park needs: the same table and Step Functions, through clients of its own. */
+  dependencies(): WakeUpDependencies {
+    return { store: this.store, sfn: this.sfn };
+  }
+
+  async stop(): Promise<void> {
+    this.dynamoClient.destroy();
+    this.sfn.destroy();
+    await this.endpoint.stop();
+    await this.dynamo.stop();
+  }
+}

@@ -1,0 +1,99 @@
+import { PARK_TABLE_ENV } from '../../lambdas/wake-up/park-store';
+import { LocalAppError } from './app-error';
+import type { EventPattern } from './event-pattern';
+import { type CfnTemplate, type CfnValue, resolveValue } from './template';
+
+/**
+ * How a synthesized template routes wake-ups, read from its resources as CloudFormation would create
+ * them: the park table, each EventBridge rule's pattern and the queue it targets, that queue's visibility
+ * timeout and redrive policy, and the function its event source mapping invokes (stepwait's waker).
+ */
+export interface WakeUpRoutes {
+  /** The park table's name, as the waker's and the pollers' environments name it. */
+  readonly tableName: string;
+  readonly queues: readonly QueueRoute[];
+}
+
+export interface QueueRoute {
+  readonly logicalId: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly batchSize: number;
+  /** The logical id of the function that drains it. */
+  readonly consumer: string;
+  readonly rules: readonly { name: string; pattern: EventPattern }[];
+}
+
+/** The logical id a `{ Fn::GetAtt: [id, 'Arn'] }` names, or undefined. */
+function getAttId(value: CfnValue | undefined): string | undefined {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'Fn::GetAtt' in value) {
+    return (value['Fn::GetAtt'] as string[])[0];
+  }
+  return undefined;
+}
+
+/** A value with every intrinsic resolved the local way (placeholder ARNs, the local region and account). */
+function resolveDeep(template: CfnTemplate, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveDeep(template, item));
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && (keys[0] as string).startsWith('Fn::'))
+      return resolveValue(template, value as CfnValue);
+    if (keys.length === 1 && keys[0] === 'Ref') return resolveValue(template, value as CfnValue);
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveDeep(template, item)]));
+  }
+  return value;
+}
+
+/** @throws LocalAppError when the template parks but has no waker to wake it */
+export function wakeUpRoutesIn(template: CfnTemplate): WakeUpRoutes {
+  const resources = Object.entries(template.Resources);
+  const consumers = new Map<string, { consumer: string; batchSize: number }>();
+  let tableName: string | undefined;
+  for (const [, resource] of resources) {
+    if (resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+    const properties = resource.Properties ?? {};
+    const queue = getAttId(properties.EventSourceArn);
+    const consumer = (properties.FunctionName as { Ref?: string } | undefined)?.Ref;
+    const environment = (
+      template.Resources[consumer ?? '']?.Properties?.Environment as
+        | { Variables?: Record<string, CfnValue> }
+        | undefined
+    )?.Variables;
+    const table = environment?.[PARK_TABLE_ENV];
+    if (queue === undefined || consumer === undefined || table === undefined) continue;
+    tableName = resolveValue(template, table);
+    consumers.set(queue, { consumer, batchSize: Number(properties.BatchSize ?? 10) });
+  }
+  if (tableName === undefined) {
+    throw new LocalAppError(
+      `a wait parks (wakeUp: 'events'), but the template has no waker: no SQS event source mapping invokes a function with ${PARK_TABLE_ENV}`,
+    );
+  }
+  const queues: QueueRoute[] = [...consumers].map(([logicalId, { consumer, batchSize }]) => {
+    const properties = template.Resources[logicalId]?.Properties ?? {};
+    const redrive = properties.RedrivePolicy as { maxReceiveCount?: number } | undefined;
+    const rules = resources
+      .filter(
+        ([, resource]) =>
+          resource.Type === 'AWS::Events::Rule' &&
+          ((resource.Properties?.Targets as { Arn?: CfnValue }[] | undefined) ?? []).some(
+            (target) => getAttId(target.Arn) === logicalId,
+          ),
+      )
+      .map(([name, resource]) => ({
+        name,
+        pattern: resolveDeep(template, resource.Properties?.EventPattern) as EventPattern,
+      }));
+    return {
+      logicalId,
+      // SQS's defaults: 30 s visibility; no redrive policy means messages are received until they expire.
+      visibilityTimeoutSeconds: Number(properties.VisibilityTimeout ?? 30),
+      maxReceiveCount: Number(redrive?.maxReceiveCount ?? Number.POSITIVE_INFINITY),
+      batchSize,
+      consumer,
+      rules,
+    };
+  });
+  return { tableName, queues };
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { runLocalWait } from '../../lib/local/local-run';
+import { runnableWaiter, synthesizeWaiter } from '../../lib/local/local-waiter';
+import { seededRandom } from '../../lib/local/seeded-random';
+
+/**
+ * Event mode end to end: the synthesized machine with `wakeUp: 'events'`, the shipped poller and waker,
+ * the park table in dynalite, task tokens through the loopback Step Functions endpoint, and the local
+ * Batch's state-change events routed by the template's own rule, all on one virtual clock.
+ */
+const events = () => runnableWaiter(synthesizeWaiter({ examples: false, waiter: { wakeUp: 'events' } }));
+const polling = () => runnableWaiter(synthesizeWaiter({ examples: false }));
+
+describe("wakeUp: 'events', run locally", () => {
+  it('parks, is woken by the state-change events, and notices the end within seconds', async () => {
+    const report = await runLocalWait({
+      machine: events(),
+      jobDurationSeconds: 2 * 3600,
+      queueSeconds: 300,
+      outcome: 'SUCCEEDED',
+      random: seededRandom(1),
+    });
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.detectionLatencySeconds).toBeLessThan(30);
+    expect(report.wakeUps?.parks).toBeGreaterThanOrEqual(2);
+    expect(report.wakeUps?.wokenByEvent).toBeGreaterThanOrEqual(2);
+    expect(report.wakeUps?.timedOut).toBe(0);
+    // A handful of polls for a two-hour job, where the poll loop makes dozens.
+    const polls = Object.values(report.polls).reduce((sum, count) => sum + count, 0);
+    expect(polls).toBeLessThan(10);
+    const polled = await runLocalWait({
+      machine: polling(),
+      jobDurationSeconds: 2 * 3600,
+      queueSeconds: 300,
+      outcome: 'SUCCEEDED',
+      random: seededRandom(1),
+    });
+    expect(Object.values(polled.polls).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(3 * polls);
+  });
+
+  it('still ends correctly when every event is lost: the park times out and the stage polls', async () => {
+    const report = await runLocalWait({
+      machine: runnableWaiter(
+        synthesizeWaiter({
+          examples: false,
+          waiter: { wakeUp: 'events', parkBackstop: { toSeconds: () => 600 } as never },
+        }),
+      ),
+      jobDurationSeconds: 3600,
+      queueSeconds: 60,
+      outcome: 'FAILED',
+      random: seededRandom(2),
+      eventDelivery: { delaySeconds: () => 1, lossProbability: 1 },
+    });
+    expect(report.status).toBe('FAILED');
+    expect(report.error).toBe('StepWait.JobFailed');
+    expect(report.wakeUps?.wokenByEvent).toBe(0);
+    expect(report.wakeUps?.timedOut).toBeGreaterThan(0);
+    // Noticed at the next backstop (10 minutes), not hours later.
+    expect(report.detectionLatencySeconds).toBeLessThanOrEqual(600);
+  });
+});
