@@ -40,7 +40,7 @@ async function chooseMachine(
   if (options.app === undefined) {
     // The example allows deadlines up to the construct's limit, so a month-long job can be simulated.
     const synthesized = synthesizeWaiter({
-      waiter: { maxTimeout: MAX_MAX_TIMEOUT },
+      waiter: { maxTimeout: MAX_MAX_TIMEOUT, ...(options.wakeUp === 'events' ? { wakeUp: 'events' } : {}) },
       ...(options.system === 'batch' ? {} : { system: options.system }),
     });
     return {
@@ -112,6 +112,7 @@ async function run(options: LocalCommandOptions, output: Output): Promise<number
       `stepwait local: ${chosen.example ? '' : `${label}: `}a ${formatDuration(options.jobDurationSeconds)} job (queued ${formatDuration(options.queueSeconds)}, ending ${options.outcome}) on a local ${systemTitle(machine)}${chosen.example ? '' : `, ${waits === 1 ? 'one wait' : `${waits} waits`}`}\n`,
     );
   }
+  const view = liveView(output, waits > 1);
   const report = await runtime.runLocalWait({
     machine,
     label,
@@ -132,7 +133,7 @@ async function run(options: LocalCommandOptions, output: Output): Promise<number
       ? { faults: { throttleProbability: options.throttle, operations: ['DescribeJobs', 'ListJobs'] } }
       : {}),
     random: seededRandom(options.seed),
-    ...(options.json ? {} : { onPoll: liveView(output, waits > 1) }),
+    ...(options.json ? {} : { onPoll: view.poll, onWakeUp: view.wakeUp }),
   });
   const realSeconds = (Date.now() - started) / 1000;
   if (options.json) {

@@ -1,4 +1,4 @@
-import type { PollView } from '../../lib/local/local-run';
+import type { PollView, WakeUpView } from '../../lib/local/local-run';
 import { formatDuration } from './usage-error';
 
 export interface Output {
@@ -10,9 +10,13 @@ export interface Output {
 
 /**
  * One line per stage reached and per ending, plus (on a terminal) a status line redrawn as polls come in.
- * A machine that runs several waits names the waiter on each line.
+ * A machine that runs several waits names the waiter on each line. In event mode, one line per park and
+ * per state-change event the waker handled.
  */
-export function liveView(output: Output, severalWaits = false): (poll: PollView) => void {
+export function liveView(
+  output: Output,
+  severalWaits = false,
+): { poll: (poll: PollView) => void; wakeUp: (wakeUp: WakeUpView) => void } {
   let stage = '';
   let lastDraw = 0;
   const clearLine = () => {
@@ -23,8 +27,15 @@ export function liveView(output: Output, severalWaits = false): (poll: PollView)
     const waiter = severalWaits ? `${poll.waiter}: ` : '';
     output.err(`  [${formatDuration(poll.virtualSeconds).padStart(10)}] ${waiter}${text}\n`);
   };
-  return (poll) => {
+  const poll = (poll: PollView) => {
     const job = `job ${poll.jobStatus ?? 'not visible yet'}`;
+    if (poll.state.startsWith('parked')) {
+      line(
+        poll,
+        `${poll.stage.padEnd(12)} ${poll.state} (until an event, or ${formatDuration(poll.delaySeconds)} at most)`,
+      );
+      return;
+    }
     if (poll.state !== 'retry') {
       line(poll, `${poll.stage.padEnd(12)} ${poll.state} after ${poll.polls} polls, ${job}`);
       return;
@@ -43,4 +54,15 @@ export function liveView(output: Output, severalWaits = false): (poll: PollView)
       );
     }
   };
+  const wakeUp = (wakeUp: WakeUpView) => {
+    clearLine();
+    const what =
+      wakeUp.woken === 0
+        ? 'woke nothing (a duplicate, a late event, or no park yet)'
+        : `woke ${wakeUp.woken === 1 ? 'the wait' : `${wakeUp.woken} waits`}`;
+    output.err(
+      `  [${formatDuration(wakeUp.virtualSeconds).padStart(10)}] event: job ${wakeUp.status}, ${what}\n`,
+    );
+  };
+  return { poll, wakeUp };
 }

@@ -20,6 +20,9 @@ The job:
   --queue-time <s>          how long it queues first (default 120)
   --outcome <o>             SUCCEEDED | FAILED (default SUCCEEDED)
   --job-id <id>             the job's id, for --input and --stub results to name (default: a new UUID)
+  --wake-up <mode>          poll | events: how the example app's Batch waiter waits between polls
+                            (default poll); events parks each stage until the job's state-change
+                            event (or the park's own timeout) wakes it
 
 The wait (each request stepwait builds; not with --input):
   --timeout <s>             the wait's deadline, at most the waiter's maxTimeout (default: the waiter's
@@ -57,6 +60,8 @@ machine that cannot run here as asked).`;
 export interface LocalCommandOptions {
   /** The example app's job system (not with --app). */
   system: ExampleSystem;
+  /** How the example app's waiter waits between polls (not with --app). */
+  wakeUp: 'poll' | 'events';
   jobDurationSeconds: number;
   queueSeconds: number;
   outcome: JobOutcome;
@@ -113,6 +118,7 @@ function parseJson(value: string, option: string): unknown {
 
 const LOCAL_OPTIONS = {
   system: { type: 'string' },
+  'wake-up': { type: 'string' },
   'job-duration': { type: 'string' },
   'queue-time': { type: 'string' },
   outcome: { type: 'string' },
@@ -164,8 +170,13 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
   if (!EXAMPLE_SYSTEMS.includes(system)) {
     throw new UsageError(`--system: expected ${EXAMPLE_SYSTEMS.join(', ')}, got "${system}"`);
   }
+  const wakeUp = text('wake-up') ?? 'poll';
+  if (wakeUp !== 'poll' && wakeUp !== 'events') {
+    throw new UsageError(`--wake-up: expected poll or events, got "${wakeUp}"`);
+  }
   const options: LocalCommandOptions = {
     system,
+    wakeUp,
     jobDurationSeconds: parseDurationSeconds(text('job-duration') ?? '7200', '--job-duration', 0),
     queueSeconds: parseDurationSeconds(text('queue-time') ?? '120', '--queue-time', 0),
     outcome,
@@ -193,8 +204,13 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
   if (text('system') !== undefined && options.app !== undefined) {
     throw new UsageError("--system: not with --app (your machine's waits say which system they poll)");
   }
+  if (text('wake-up') !== undefined && options.app !== undefined) {
+    throw new UsageError("--wake-up: not with --app (your machine's waits say how they wait)");
+  }
   if (system !== 'batch') {
-    const batchOnly = ['job-id', 'job-queue', 'job-definition'].filter((name) => values[name] !== undefined);
+    const batchOnly = ['job-id', 'job-queue', 'job-definition', 'wake-up'].filter(
+      (name) => values[name] !== undefined,
+    );
     if (batchOnly.length > 0) {
       throw new UsageError(
         `${batchOnly.map((name) => `--${name}`).join(', ')}: not with --system ${system} (it numbers its jobs itself and has no queues)`,

@@ -91,6 +91,15 @@ export function summaryTable(report: LocalRunReport, realSeconds: number): strin
         : `${formatDuration(report.detectionLatencySeconds)} after the job ended`,
     ],
     ['throttled status calls', String(report.throttledCalls)],
+    ...(report.wakeUps === undefined
+      ? []
+      : ([
+          [
+            'parks',
+            `${report.wakeUps.parks}: ${report.wakeUps.wokenByEvent} woken by events, ${report.wakeUps.wokenByRecheck} at once (the job had moved), ${report.wakeUps.timedOut} by their timeout`,
+          ],
+          ['state-change events', String(report.wakeUps.events)],
+        ] as [string, string][])),
     ['estimated AWS cost', `$${report.estimatedCostUsd.toFixed(6)}`],
     ['real time', `${realSeconds.toFixed(2)} s`],
   ];

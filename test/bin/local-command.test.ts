@@ -150,6 +150,21 @@ describe('stepwait local --json', () => {
     );
   });
 
+  it('parks and is woken by state-change events with --wake-up events, and shows each in the live view', async () => {
+    const { code, stdout } = await runLocal(['--json', '--wake-up', 'events', '--job-duration', '3h']);
+    expect(code).toBe(0);
+    const report = onlyJson(stdout);
+    expect(report).toMatchObject({ status: 'SUCCEEDED', wakeUps: { parks: 2, wokenByEvent: 2, timedOut: 0 } });
+    expect(report.detectionLatencySeconds as number).toBeLessThan(15);
+    expect(Object.values(report.polls as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(3);
+
+    const text = await runLocal(['--wake-up', 'events', '--job-duration', '3h', '--outcome', 'FAILED']);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toMatch(/JobComplete +parked \(until an event, or 6h 0m 0s at most\)/);
+    expect(text.stderr).toMatch(/event: job FAILED, woke the wait/);
+    expect(text.stdout).toMatch(/^ +parks +2: 2 woken by events, 0 at once \(the job had moved\), 0 by their timeout$/m);
+  });
+
   it('keeps waiting through injected throttling and counts the throttled calls', async () => {
     const { code, stdout } = await runLocal([
       '--json',
@@ -283,6 +298,9 @@ describe('stepwait local options', () => {
         ['--system', 'dqops', '--job-id', '17', '--job-queue', 'q'],
         /--job-id, --job-queue: not with --system dqops/,
       ],
+      [['--wake-up', 'sometimes'], /--wake-up: expected poll or events, got "sometimes"/],
+      [['--wake-up', 'events', '--app', 'cdk.out'], /--wake-up: not with --app/],
+      [['--system', 'airbyte', '--wake-up', 'events'], /--wake-up: not with --system airbyte/],
     ];
     for (const [args, message] of cases) {
       expect(() => parseLocalOptions(args), args.join(' ')).toThrowError(UsageError);
