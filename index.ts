@@ -28,4 +28,5 @@ export {
 export type { WaiterAlarms } from './lib/waiter-alarms';
 export type { CancelGrantOptions } from './lib/waiter-grants';
 export { pollerMetric } from './lib/waiter-metrics';
+export { DEFAULT_SWEEP_INTERVAL, WakeUps, type WakeUpsProps } from './lib/wake-up/wake-ups';
 export * from './waiters';

@@ -3,7 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { StateChangeEvents } from '../waiters';
 import { JOB_SYSTEMS } from './job-systems';
-import { PARK_TABLE_ENV, ParkStore } from './wake-up/park-store';
+import { movedFor, PARK_TABLE_ENV, ParkStore } from './wake-up/park-store';
 import { wake } from './wake-up/task-tokens';
 
 /**
@@ -57,8 +57,9 @@ export function createWaker(deps: WakerDependencies): (event: SQSEvent) => Promi
     }
     const outcome = { woken: 0, dropped: 0 };
     for (const parked of await deps.store.parksOn(system?.id as string, change.jobId)) {
-      // The status it parked on: a duplicate, or an older event that arrived late. Not a move.
-      if (parked.parkedStatus === change.status) continue;
+      // The status it parked on (a duplicate, or an older event arriving late), or one its stage does not
+      // wait for: not a move that matters.
+      if (!movedFor(parked, change.status)) continue;
       const result = await wake(deps.sfn, parked.taskToken, { wokenBy: 'event', ...change });
       await deps.store.deleteUsed(parked);
       outcome[result === 'woken' ? 'woken' : 'dropped']++;

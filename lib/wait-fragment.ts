@@ -257,7 +257,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
         props.poller,
         "wakeUp: 'events' gives its poller the park table",
       );
-      this.wakeUps = WakeUps.of(this);
+      this.wakeUps = props.wakeUps ?? WakeUps.of(this);
       this.wakeUps.bindPoller(this.parkingPoller);
       this.wakeUps.wakeOn(this.pollerConfig, this.wakeUpQueues(props));
     }

@@ -18,6 +18,7 @@ import {
 import { BATCH_JOBS, type IJobSystem } from './job-system';
 import { StepWaitValidationError } from './validation-error';
 import { LONGEST_TIMEOUT_SECONDS } from './wait-input';
+import type { WakeUps } from './wake-up/wake-ups';
 
 /**
  * The options of a wait, shared by JobWaitFragment and JobWaiter, and their translation into the config
@@ -114,6 +115,12 @@ export interface WaitOptions {
    * @default Duration.hours(6)
    */
   readonly parkBackstop?: Duration;
+  /**
+   * With `wakeUp: 'events'`: the table, queue, waker and sweeper to park with, e.g. `new WakeUps(stack,
+   * 'WakeUps', { sweepInterval: Duration.minutes(2) })`, shared by every waiter given it.
+   * @default WakeUps.of(stack): one per stack, with the defaults
+   */
+  readonly wakeUps?: WakeUps;
 }
 
 export interface SubmitOptions {

@@ -96,7 +96,7 @@ export function summaryTable(report: LocalRunReport, realSeconds: number): strin
       : ([
           [
             'parks',
-            `${report.wakeUps.parks}: ${report.wakeUps.wokenByEvent} woken by events, ${report.wakeUps.wokenByRecheck} at once (the job had moved), ${report.wakeUps.timedOut} by their timeout`,
+            `${report.wakeUps.parks}: ${report.wakeUps.wokenByEvent} woken by events, ${report.wakeUps.wokenBySweeper} by the sweeper, ${report.wakeUps.wokenByRecheck} at once (the job had moved), ${report.wakeUps.timedOut} by their timeout`,
           ],
           ['state-change events', String(report.wakeUps.events)],
         ] as [string, string][])),

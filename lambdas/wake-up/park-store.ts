@@ -28,6 +28,11 @@ export interface ParkRecord extends ParkKey {
   taskToken: string;
   /** The job's status when the wait parked: a wake-up that says the same is a duplicate. */
   parkedStatus: string;
+  /**
+   * The statuses the stage's acceptors name (waiters/wake-up.ts statusesNamedBy): a move to another one
+   * cannot change the stage's decision, so it wakes nobody. Empty: any move wakes.
+   */
+  wakeOn: string[];
   /** Epoch milliseconds. */
   parkedAt: number;
   /** Epoch seconds (the TTL attribute): the record is treated as gone after it. */
@@ -56,6 +61,7 @@ function toItem(record: ParkRecord): Item {
     stageIndex: { N: String(record.stageIndex) },
     taskToken: { S: record.taskToken },
     parkedStatus: { S: record.parkedStatus },
+    wakeOn: { S: JSON.stringify(record.wakeOn) },
     parkedAt: { N: String(record.parkedAt) },
     expiresAt: { N: String(record.expiresAt) },
   };
@@ -73,6 +79,7 @@ function fromItem(item: Record<string, { S?: string; N?: string }>): ParkRecord 
     stageIndex: number('stageIndex'),
     taskToken: text('taskToken'),
     parkedStatus: text('parkedStatus') ?? '',
+    wakeOn: parseList(text('wakeOn')),
     parkedAt: number('parkedAt'),
     expiresAt: number('expiresAt'),
   };
@@ -86,6 +93,28 @@ function fromItem(item: Record<string, { S?: string; N?: string }>): ParkRecord 
     return undefined;
   }
   return record as ParkRecord;
+}
+
+function parseList(text: string | undefined): string[] {
+  try {
+    const list: unknown = JSON.parse(text ?? '[]');
+    return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Whether a job now in `status` (undefined: the status call did not show it) should wake a park: it moved
+ * from the status it parked on, to one the stage waits for (or out of sight, which the stage's poll reports).
+ */
+export function movedFor(
+  record: Pick<ParkRecord, 'parkedStatus' | 'wakeOn'>,
+  status: string | undefined,
+): boolean {
+  if (status === undefined) return true;
+  if (status === record.parkedStatus) return false;
+  return record.wakeOn.length === 0 || record.wakeOn.includes(status);
 }
 
 export const isExpired = (record: Pick<ParkRecord, 'expiresAt'>, nowMs: number): boolean =>
@@ -128,14 +157,17 @@ export class ParkStore {
     return this.live(records);
   }
 
-  /** Every live park of a system, page by page, for the sweeper (strongly consistent as well). */
+  /**
+   * Every live park of a system, page by page, for the sweeper. Eventually consistent, at half the read
+   * cost: a park stored a moment before a sweep is the next sweep's (its own re-check covered the moment).
+   */
   async *allParks(system: string): AsyncGenerator<ParkRecord[]> {
     let startKey: Record<string, never> | undefined;
     do {
       const page = await this.client.send(
         new ScanCommand({
           TableName: this.tableName,
-          ConsistentRead: true,
+          ConsistentRead: false,
           FilterExpression: '#system = :system',
           ExpressionAttributeNames: { '#system': 'system' },
           ExpressionAttributeValues: { ':system': { S: system } },

@@ -1,5 +1,11 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { PARK_RECORD_GRACE_SECONDS, type ParkedOn, parkKeys, type WaitState } from '../../waiters';
+import {
+  PARK_RECORD_GRACE_SECONDS,
+  type ParkedOn,
+  parkKeys,
+  statusesNamedBy,
+  type WaitState,
+} from '../../waiters';
 import { InvalidInputError } from '../invalid-input';
 import type { JobSystemIO } from '../job-system-io';
 import type { ParsedPollerConfig } from '../poller-config';
@@ -46,6 +52,8 @@ export async function park(
   const nowMs = deps.now();
   const statusOf = new Map(state.jobs.map((job) => [job.jobId, job.status ?? '']));
   const keys = parkKeys(system, waitId, parkedOn);
+  const stage = parsed.config.stages[parkedOn.stageIndex] as string;
+  const wakeOn = statusesNamedBy(parsed.model, [stage], Object.keys(parsed.system.model.phases)) ?? [];
   const records: ParkRecord[] = keys.map((key, index) => {
     const jobId = parkedOn.jobIds[index] as string;
     return {
@@ -56,6 +64,7 @@ export async function park(
       stageIndex: parkedOn.stageIndex,
       taskToken,
       parkedStatus: statusOf.get(jobId) ?? '',
+      wakeOn,
       parkedAt: nowMs,
       expiresAt: Math.ceil(nowMs / 1000) + parkSeconds + PARK_RECORD_GRACE_SECONDS,
     };

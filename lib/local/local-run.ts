@@ -51,6 +51,8 @@ export interface LocalRunOptions extends RequestOptions {
   onWakeUp?: (wakeUp: WakeUpView) => void;
   /** Event mode: how state-change events travel (default: the stated delay, nothing lost). */
   eventDelivery?: EventDelivery;
+  /** Event mode: the sweeper never runs (its schedule or function down), to show the parks' own timeouts. */
+  sweeperDown?: boolean;
 }
 
 /** What a live view shows when the waker handles an event. */
@@ -99,7 +101,14 @@ export interface LocalRunReport {
   /** Virtual seconds since the wait began of every DescribeJobs call, for load figures. */
   describeJobsCallSeconds: number[];
   /** Event mode: parks the wait made, and how its parks ended. */
-  wakeUps?: { parks: number; wokenByEvent: number; wokenByRecheck: number; timedOut: number; events: number };
+  wakeUps?: {
+    parks: number;
+    wokenByEvent: number;
+    wokenBySweeper: number;
+    wokenByRecheck: number;
+    timedOut: number;
+    events: number;
+  };
 }
 
 /** Where the simulated job goes unless told otherwise; the local Batch always has them. */
@@ -172,6 +181,7 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
         random: options.random,
         batch: emulator,
         ...(options.eventDelivery === undefined ? {} : { delivery: options.eventDelivery }),
+        sweeps: options.sweeperDown !== true,
         log: (line) => {
           if (line.event !== 'wakeUp' || options.onWakeUp === undefined) return;
           options.onWakeUp({
@@ -328,6 +338,7 @@ function wakeUpFigures(wakeUps: LocalWakeUps): NonNullable<LocalRunReport['wakeU
   return {
     parks: endings.length,
     wokenByEvent: wokenBy('event'),
+    wokenBySweeper: wokenBy('sweeper'),
     wokenByRecheck: wokenBy('recheck'),
     timedOut: endings.filter(
       (ending) => ending !== undefined && 'error' in ending && ending.error === 'States.Timeout',

@@ -1,10 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { batchIo } from '../../lambdas/batch/io';
+import { createSweeper } from '../../lambdas/sweeper';
 import type { WakeUpDependencies } from '../../lambdas/wake-up/park';
 import { ParkStore } from '../../lambdas/wake-up/park-store';
 import { createWaker } from '../../lambdas/waker';
+import { batchJobSystem } from '../../waiters';
 import type { BatchEmulator } from './batch-emulator';
 import { BatchStateChangeEvents } from './batch-emulator/state-change-events';
+import { localBatchClient } from './batch-integrations';
 import { DEFAULT_EVENT_DELIVERY, type EventDelivery, LocalEventBus } from './event-bus';
 import { LocalDynamoDb } from './local-dynamodb';
 import { LocalQueue } from './local-queue';
@@ -27,6 +31,8 @@ export interface LocalWakeUpsOptions {
   /** Where state-change events come from. */
   readonly batch: BatchEmulator;
   readonly delivery?: EventDelivery;
+  /** Whether the template's sweeper runs on its schedule (default true; false models it being down). */
+  readonly sweeps?: boolean;
   /** The waker's log lines. */
   readonly log?: (line: Record<string, unknown>) => void;
 }
@@ -36,6 +42,8 @@ export class LocalWakeUps {
   readonly queues: LocalQueue[] = [];
   readonly events: BatchStateChangeEvents;
   readonly store: ParkStore;
+  /** Each sweep's report, as the sweeper logs it. */
+  readonly sweeps: Record<string, unknown>[] = [];
 
   private constructor(
     readonly tokens: LocalTaskTokens,
@@ -59,6 +67,26 @@ export class LocalWakeUps {
       this.queues.push(queue);
       for (const rule of route.rules)
         this.bus.addRule(rule.name, rule.pattern, (event) => queue.send(JSON.stringify(event)));
+    }
+    if (routes.sweeper !== undefined && options.sweeps !== false) {
+      const sweep = createSweeper({
+        store: this.store,
+        sfn,
+        systems: [{ model: batchJobSystem, io: batchIo(localBatchClient(options.batch.endpoint)) }],
+        now: () => timers.clock.now(),
+        log: (line) => {
+          this.sweeps.push(line);
+          options.log?.(line);
+        },
+      });
+      const every = routes.sweeper.intervalSeconds;
+      // EventBridge runs a rate schedule from when the rule was created: here, from the run's start.
+      const schedule = (at: number) =>
+        timers.at(at, async () => {
+          schedule(at + every * 1000);
+          await sweep();
+        });
+      schedule(timers.clock.now() + every * 1000);
     }
     this.events = new BatchStateChangeEvents(options.batch, timers, (event, at) => this.bus.put(event, at), {
       region: LOCAL_REGION,

@@ -12,6 +12,18 @@ export interface WakeUpRoutes {
   /** The park table's name, as the waker's and the pollers' environments name it. */
   readonly tableName: string;
   readonly queues: readonly QueueRoute[];
+  /** The function a schedule invokes with the park table (stepwait's sweeper), and how often. */
+  readonly sweeper?: { readonly logicalId: string; readonly intervalSeconds: number };
+}
+
+/** `rate(5 minutes)` in seconds (EventBridge schedule expressions: rate(value unit)). */
+function rateSeconds(expression: unknown): number | undefined {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(String(expression));
+  if (match === null) return undefined;
+  const unit = { minute: 60, minutes: 60, hour: 3600, hours: 3600, day: 86_400, days: 86_400 }[
+    match[2] as string
+  ];
+  return Number(match[1]) * (unit as number);
 }
 
 export interface QueueRoute {
@@ -95,5 +107,27 @@ export function wakeUpRoutesIn(template: CfnTemplate): WakeUpRoutes {
       rules,
     };
   });
-  return { tableName, queues };
+  const consumersIds = new Set(queues.map((queue) => queue.consumer));
+  let sweeper: WakeUpRoutes['sweeper'];
+  for (const [, resource] of resources) {
+    if (resource.Type !== 'AWS::Events::Rule') continue;
+    const intervalSeconds = rateSeconds(resource.Properties?.ScheduleExpression);
+    if (intervalSeconds === undefined) continue;
+    for (const target of (resource.Properties?.Targets as { Arn?: CfnValue }[] | undefined) ?? []) {
+      const logicalId = getAttId(target.Arn);
+      const variables = (
+        template.Resources[logicalId ?? '']?.Properties?.Environment as
+          | { Variables?: Record<string, CfnValue> }
+          | undefined
+      )?.Variables;
+      if (
+        logicalId !== undefined &&
+        variables?.[PARK_TABLE_ENV] !== undefined &&
+        !consumersIds.has(logicalId)
+      ) {
+        sweeper = { logicalId, intervalSeconds };
+      }
+    }
+  }
+  return { tableName, queues, ...(sweeper === undefined ? {} : { sweeper }) };
 }

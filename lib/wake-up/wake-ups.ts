@@ -16,6 +16,7 @@ import { PARK_TABLE_ENV, PARK_TABLE_SCHEMA } from '../../lambdas/wake-up/park-st
 import { statusesNamedBy, WaiterModel } from '../../waiters';
 import { acknowledge } from '../acknowledgements';
 import { lambdaEntry, type PollerFunction } from '../poller-function';
+import { StepWaitValidationError } from '../validation-error';
 
 /**
  * What event mode deploys once per stack, shared by every waiter in it that parks (`wakeUp: 'events'`):
@@ -25,10 +26,21 @@ import { lambdaEntry, type PollerFunction } from '../poller-function';
 export interface WakeUpsProps {
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * How often the sweeper checks every parked wait's job (100 per DescribeJobs call) and wakes those whose
+   * job moved: the bound on how late a wait notices its job when every event is lost. 1 to 60 minutes.
+   * @default Duration.minutes(5)
+   */
+  readonly sweepInterval?: Duration;
 }
+
+/** The sweeper's default interval: with every event lost, a wait notices its job within about this long. */
+export const DEFAULT_SWEEP_INTERVAL = Duration.minutes(5);
 
 /** The waker's timeout: a batch of ten messages, each a strongly consistent Query and a SendTaskSuccess or two. */
 const WAKER_TIMEOUT = Duration.seconds(30);
+/** The sweeper stops starting status calls after a minute (lambdas/sweeper.ts) and finishes well inside this. */
+const SWEEPER_TIMEOUT = Duration.seconds(90);
 
 /**
  * "Set the source queue's visibility timeout to at least six times the timeout that you configure on your
@@ -54,6 +66,7 @@ export class WakeUps extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly waker: nodejs.NodejsFunction;
+  readonly sweeper: nodejs.NodejsFunction;
   private readonly rules = new Map<string, events.Rule>();
   private readonly pollers = new Set<PollerFunction>();
   private readonly machines = new Set<sfn.IStateMachine>();
@@ -93,32 +106,10 @@ export class WakeUps extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
-    const logGroup = new logs.LogGroup(this, 'WakerLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
-    const role = new iam.Role(this, 'WakerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'stepwait waker: read and delete park records, wake parked waits, write its own logs',
-    });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    this.waker = new nodejs.NodejsFunction(this, 'Waker', {
-      role,
-      entry: lambdaEntry('waker'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+    this.waker = this.handlerFunction('Waker', 'waker', props, {
       timeout: WAKER_TIMEOUT,
-      logGroup,
       description: 'stepwait waker: wakes waits parked on jobs whose state-change events arrive',
-      environment: { [PARK_TABLE_ENV]: this.table.tableName },
-      bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: [] },
+      roleDescription: 'stepwait waker: read and delete park records, wake parked waits, write its own logs',
     });
     this.table.grant(this.waker, 'dynamodb:Query', 'dynamodb:DeleteItem');
     this.waker.addEventSource(
@@ -128,11 +119,84 @@ export class WakeUps extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    acknowledge(
-      this.waker,
-      'AwsSolutions-L1',
-      'nodejs22.x is the runtime the waker is built and tested for (esbuild target node22); moving runtimes is a tested change.',
+
+    const sweepInterval = props.sweepInterval ?? DEFAULT_SWEEP_INTERVAL;
+    const minutes = sweepInterval.toMinutes({ integral: false });
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60) {
+      throw StepWaitValidationError.expected(
+        this,
+        'sweepInterval',
+        'whole minutes from 1 to 60',
+        sweepInterval,
+      );
+    }
+    this.sweeper = this.handlerFunction('Sweeper', 'sweeper', props, {
+      timeout: SWEEPER_TIMEOUT,
+      description: 'stepwait sweeper: wakes parked waits whose jobs moved, in case their events were lost',
+      roleDescription:
+        'stepwait sweeper: read park records and job status, wake parked waits, write its own logs',
+    });
+    this.table.grant(this.sweeper, 'dynamodb:Scan', 'dynamodb:DeleteItem');
+    // DescribeJobs supports no resource-level permissions (Service Authorization Reference, AWS Batch).
+    this.sweeper.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadBatchJobStatus',
+        actions: ['batch:DescribeJobs'],
+        resources: ['*'],
+      }),
     );
+    acknowledge(
+      this.sweeper.role as iam.Role,
+      'AwsSolutions-IAM5',
+      'batch:DescribeJobs supports no resource-level permissions; the sweeper reads job status and nothing else of Batch.',
+      'Resource::*',
+    );
+    new events.Rule(this, 'SweepSchedule', {
+      description: 'stepwait: the sweeper checks parked waits, in case their events were lost',
+      schedule: events.Schedule.rate(sweepInterval),
+    }).addTarget(new eventTargets.LambdaFunction(this.sweeper, { retryAttempts: 0 }));
+  }
+
+  /** A handler of lambdas/ with a role of its own that may write only to its own log group. */
+  private handlerFunction(
+    id: string,
+    handler: string,
+    props: WakeUpsProps,
+    options: { timeout: Duration; description: string; roleDescription: string },
+  ): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: options.roleDescription,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const fn = new nodejs.NodejsFunction(this, id, {
+      role,
+      entry: lambdaEntry(handler),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: options.timeout,
+      logGroup,
+      description: options.description,
+      environment: { [PARK_TABLE_ENV]: this.table.tableName },
+      bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: [] },
+    });
+    acknowledge(
+      fn,
+      'AwsSolutions-L1',
+      `nodejs22.x is the runtime the ${handler} is built and tested for (esbuild target node22); moving runtimes is a tested change.`,
+    );
+    return fn;
   }
 
   /** Lets a poller park: the table's name in its environment, and PutItem and DeleteItem on it only. */
@@ -181,19 +245,21 @@ export class WakeUps extends Construct {
   }
 
   /**
-   * Lets the waker wake `machine`'s parked tasks, and its poller too (a park that sees its job moved wakes
-   * itself): states:SendTaskSuccess on that machine only. The poller's grant is a policy of its own, outside
+   * Lets the waker and the sweeper wake `machine`'s parked tasks, and its poller too (a park that sees its
+   * job moved wakes itself): states:SendTaskSuccess on that machine only. The poller's grant is a policy of its own, outside
    * the function's default policy, so the machine (which names the poller) does not depend on itself.
    */
   grantWake(machine: sfn.StateMachine, poller: PollerFunction, scope: Construct, id: string): void {
     if (!this.machines.has(machine)) {
       this.machines.add(machine);
-      this.waker.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['states:SendTaskSuccess'],
-          resources: [machine.stateMachineArn],
-        }),
-      );
+      for (const waking of [this.waker, this.sweeper]) {
+        waking.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['states:SendTaskSuccess'],
+            resources: [machine.stateMachineArn],
+          }),
+        );
+      }
     }
     new iam.Policy(scope, id, {
       roles: [poller.role as iam.IRole],

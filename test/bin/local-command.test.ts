@@ -154,7 +154,10 @@ describe('stepwait local --json', () => {
     const { code, stdout } = await runLocal(['--json', '--wake-up', 'events', '--job-duration', '3h']);
     expect(code).toBe(0);
     const report = onlyJson(stdout);
-    expect(report).toMatchObject({ status: 'SUCCEEDED', wakeUps: { parks: 2, wokenByEvent: 2, timedOut: 0 } });
+    expect(report).toMatchObject({
+      status: 'SUCCEEDED',
+      wakeUps: { parks: 2, wokenByEvent: 2, timedOut: 0 },
+    });
     expect(report.detectionLatencySeconds as number).toBeLessThan(15);
     expect(Object.values(report.polls as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(3);
 
@@ -162,7 +165,9 @@ describe('stepwait local --json', () => {
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/JobComplete +parked \(until an event, or 6h 0m 0s at most\)/);
     expect(text.stderr).toMatch(/event: job FAILED, woke the wait/);
-    expect(text.stdout).toMatch(/^ +parks +2: 2 woken by events, 0 at once \(the job had moved\), 0 by their timeout$/m);
+    expect(text.stdout).toMatch(
+      /^ +parks +2: 2 woken by events, 0 by the sweeper, 0 at once \(the job had moved\), 0 by their timeout$/m,
+    );
   });
 
   it('keeps waiting through injected throttling and counts the throttled calls', async () => {

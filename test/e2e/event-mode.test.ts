@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { runLocalWait } from '../../lib/local/local-run';
 import { runnableWaiter, synthesizeWaiter } from '../../lib/local/local-waiter';
@@ -15,8 +16,9 @@ describe("wakeUp: 'events', run locally", () => {
   it('parks, is woken by the state-change events, and notices the end within seconds', async () => {
     const report = await runLocalWait({
       machine: events(),
-      jobDurationSeconds: 2 * 3600,
-      queueSeconds: 300,
+      // Off the sweeper's 5-minute beat, so the events (not a sweep at the same instant) wake the wait.
+      jobDurationSeconds: 2 * 3600 + 13,
+      queueSeconds: 170,
       outcome: 'SUCCEEDED',
       random: seededRandom(1),
     });
@@ -30,22 +32,18 @@ describe("wakeUp: 'events', run locally", () => {
     expect(polls).toBeLessThan(10);
     const polled = await runLocalWait({
       machine: polling(),
-      jobDurationSeconds: 2 * 3600,
-      queueSeconds: 300,
+      // Off the sweeper's 5-minute beat, so the events (not a sweep at the same instant) wake the wait.
+      jobDurationSeconds: 2 * 3600 + 13,
+      queueSeconds: 170,
       outcome: 'SUCCEEDED',
       random: seededRandom(1),
     });
     expect(Object.values(polled.polls).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(3 * polls);
   });
 
-  it('still ends correctly when every event is lost: the park times out and the stage polls', async () => {
+  it('still ends correctly when every event is lost: the sweeper wakes the wait within its interval', async () => {
     const report = await runLocalWait({
-      machine: runnableWaiter(
-        synthesizeWaiter({
-          examples: false,
-          waiter: { wakeUp: 'events', parkBackstop: { toSeconds: () => 600 } as never },
-        }),
-      ),
+      machine: events(),
       jobDurationSeconds: 3600,
       queueSeconds: 60,
       outcome: 'FAILED',
@@ -54,9 +52,29 @@ describe("wakeUp: 'events', run locally", () => {
     });
     expect(report.status).toBe('FAILED');
     expect(report.error).toBe('StepWait.JobFailed');
-    expect(report.wakeUps?.wokenByEvent).toBe(0);
+    expect(report.wakeUps).toMatchObject({ wokenByEvent: 0, timedOut: 0 });
+    expect(report.wakeUps?.wokenBySweeper).toBeGreaterThanOrEqual(1);
+    // Noticed at the next sweep (every 5 minutes), not at the six-hour backstop.
+    expect(report.detectionLatencySeconds).toBeLessThanOrEqual(300 + 5);
+  });
+
+  it('falls back to its own timeout when events and sweeps are both gone', async () => {
+    const report = await runLocalWait({
+      machine: runnableWaiter(
+        synthesizeWaiter({
+          examples: false,
+          waiter: { wakeUp: 'events', parkBackstop: Duration.minutes(10) },
+        }),
+      ),
+      sweeperDown: true,
+      jobDurationSeconds: 3600,
+      queueSeconds: 60,
+      outcome: 'SUCCEEDED',
+      random: seededRandom(3),
+      eventDelivery: { delaySeconds: () => 1, lossProbability: 1 },
+    });
+    expect(report.status).toBe('SUCCEEDED');
     expect(report.wakeUps?.timedOut).toBeGreaterThan(0);
-    // Noticed at the next backstop (10 minutes), not hours later.
     expect(report.detectionLatencySeconds).toBeLessThanOrEqual(600);
   });
 });

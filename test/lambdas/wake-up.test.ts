@@ -8,6 +8,7 @@ import { batchIo } from '../../lambdas/batch/io';
 import { jobSystemIOs } from '../../lambdas/job-system-io';
 import { createPollerFunction } from '../../lambdas/poll';
 import { checkPollerConfig } from '../../lambdas/poller-config';
+import { createSweeper } from '../../lambdas/sweeper';
 import { type ParkRecord, ParkStore } from '../../lambdas/wake-up/park-store';
 import { createWaker } from '../../lambdas/waker';
 import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
@@ -15,6 +16,7 @@ import { LOCAL_CLIENT_SETTINGS } from '../../lib/local/template';
 import {
   BATCH_EVENT_SOURCE,
   BATCH_JOB_STATE_CHANGE,
+  batchJobSystem,
   POLL_EVENT_SCHEMA_VERSION,
   type WaitState,
 } from '../../waiters';
@@ -50,6 +52,7 @@ function record(jobId: string, changes: Partial<ParkRecord> = {}): ParkRecord {
     stageIndex: 1,
     taskToken: `token-${jobId}`,
     parkedStatus: 'RUNNABLE',
+    wakeOn: ['RUNNING', 'SUCCEEDED', 'FAILED'],
     parkedAt: T0,
     expiresAt: T0 / 1000 + 3600,
     ...changes,
@@ -154,6 +157,18 @@ describe('the waker', () => {
     expect(await store.parksOn('batch', 'a')).toHaveLength(1);
   });
 
+  it('does not wake on a move to a status the stage does not wait for (RUNNABLE to STARTING for JobRunning)', async () => {
+    const store = await freshStore();
+    await store.put([record('a')]);
+    const { wake } = await waker(store);
+    await wake(sqsEvent(batchEvent('a', 'STARTING')));
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    await store.put([record('b', { wakeOn: [] })]);
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    await wake(sqsEvent(batchEvent('b', 'STARTING')));
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
   it('drops the record of a task that is gone (TaskTimedOut, InvalidToken, TaskDoesNotExist)', async () => {
     for (const name of ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']) {
       const store = await freshStore();
@@ -252,6 +267,8 @@ describe('the poller in event mode', () => {
     await call(parked, 'token-1');
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
     expect((await store.parksOn('batch', 'b')).map((park) => park.parkedStatus)).toEqual(['RUNNABLE']);
+    // JobRunning's acceptors name these: a move to STARTING cannot change its decision.
+    expect((await store.parksOn('batch', 'b'))[0]?.wakeOn).toEqual(['RUNNING', 'SUCCEEDED', 'FAILED']);
 
     harness.batchMock
       .on(DescribeJobsCommand)
@@ -323,5 +340,68 @@ describe('the poller in event mode', () => {
     expect(
       checkPollerConfig(pollerConfig({ wakeUp: 'events', parkBackstopSeconds: 3600 })).config.wakeUp,
     ).toBe('events');
+  });
+});
+
+describe('the sweeper', () => {
+  const sfn = new SFNClient({ ...LOCAL_CLIENT_SETTINGS, maxAttempts: 1 });
+  const sfnMock = mockClient(sfn);
+  beforeEach(() => sfnMock.reset());
+
+  it('asks 100 jobs per DescribeJobs call and wakes only the parks whose job moved to a status they wait for', async () => {
+    const store = await freshStore();
+    const ids = Array.from({ length: 250 }, (_, index) => `job-${index}`);
+    await store.put(ids.map((id) => record(id)));
+    const harness = createHarness();
+    // Every tenth job is RUNNING now; every seventh went to STARTING (JobRunning does not wait for it).
+    const statusOf = (id: string, index = Number(id.slice(4))) =>
+      index % 10 === 0 ? 'RUNNING' : index % 7 === 0 ? 'STARTING' : 'RUNNABLE';
+    harness.batchMock
+      .on(DescribeJobsCommand)
+      .callsFake((input: { jobs: string[] }) =>
+        describeOutput(...input.jobs.map((id) => job(id, statusOf(id)))),
+      );
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    const sweep = createSweeper({
+      store,
+      sfn,
+      systems: [{ model: batchJobSystem, io: batchIo(harness.batch) }],
+      now: () => T0,
+      log: () => {},
+    });
+    const report = await sweep();
+    expect(
+      harness
+        .describeCalls()
+        .map((jobs) => jobs.length)
+        .sort(),
+    ).toEqual([100, 100, 50]);
+    const woken = sfnMock.commandCalls(SendTaskSuccessCommand).map((call) => call.args[0].input.taskToken);
+    expect(woken.sort()).toEqual(
+      ids
+        .filter((id) => statusOf(id) === 'RUNNING')
+        .map((id) => `token-${id}`)
+        .sort(),
+    );
+    expect(report).toMatchObject({ parks: 250, statusCalls: 3, woken: 25, dropped: 0 });
+    expect(await store.parksOn('batch', 'job-10')).toEqual([]);
+    expect(await store.parksOn('batch', 'job-7')).toHaveLength(1);
+  });
+
+  it('stops at a throttled DescribeJobs and loses no park: the next sweep goes on', async () => {
+    const store = await freshStore();
+    await store.put([record('a'), record('b')]);
+    const harness = createHarness();
+    harness.batchMock.on(DescribeJobsCommand).rejects(serviceError('TooManyRequestsException', 429));
+    const report = await createSweeper({
+      store,
+      sfn,
+      systems: [{ model: batchJobSystem, io: batchIo(harness.batch) }],
+      now: () => T0,
+      log: () => {},
+    })();
+    expect(report.stoppedEarly).toMatch(/throttled/);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(await store.parksOn('batch', 'a')).toHaveLength(1);
   });
 });

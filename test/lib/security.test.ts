@@ -257,7 +257,8 @@ describe('least privilege: every IAM statement of the app', () => {
 /**
  * Reviewed by hand: the poller reads Batch status, writes its own logs, and (event mode) puts and deletes park
  * records and wakes its own machines' parked tasks; the waker reads and deletes park records, drains its
- * queue, and wakes the waiter's machines only; each machine invokes only the
+ * queue, and wakes the waiter's machines only; the sweeper scans and deletes park records, reads Batch job
+ * status and wakes the waiter's machines only; each machine invokes only the
  * poller, submits only the one job definition (any revision) to the one queue, terminates only jobs, and the
  * main machine starts only its segment machine (with the events rule .sync needs); the schedule's role starts
  * only the main machine and writes to its dead-letter queue; the example pipeline starts only the waiter and
@@ -288,6 +289,11 @@ const EXPECTED_STATEMENTS: string[] = [
   'StepWaitWakeUpsWakerRoleDefaultPolicy: sqs:ReceiveMessage,sqs:ChangeMessageVisibility,sqs:GetQueueUrl,sqs:DeleteMessage,sqs:GetQueueAttributes on {"Fn::GetAtt":["StepWaitWakeUpsQueue","Arn"]}',
   'StepWaitWakeUpsWakerRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
   'StepWaitWakeUpsWakerRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterStateMachine"}',
+  'StepWaitWakeUpsSweeperRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitWakeUpsSweeperLogs","Arn"]}',
+  'StepWaitWakeUpsSweeperRoleDefaultPolicy: dynamodb:Scan,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
+  'StepWaitWakeUpsSweeperRoleDefaultPolicy: batch:DescribeJobs on "*"',
+  'StepWaitWakeUpsSweeperRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
+  'StepWaitWakeUpsSweeperRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterStateMachine"}',
   'SchedulerRoleForTarget800bddDefaultPolicy: states:StartExecution on {"Ref":"BatchJobWaiterStateMachine"}',
   'SchedulerRoleForTarget800bddDefaultPolicy: sqs:SendMessage on {"Fn::GetAtt":["BatchJobWaiterScheduleDeadLetterQueue","Arn"]}',
   'EtlPipelineLoadWaitSegmentStateMachineRoleDefaultPolicy: lambda:InvokeFunction on {"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]} + {"Fn::Join":["",[{"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]},":*"]]}',

@@ -6,6 +6,7 @@ import { DqopsJobs } from '../../lib/dqops/dqops-jobs';
 import { JobWaiter } from '../../lib/job-waiter';
 import { stateMachinesIn } from '../../lib/local/template';
 import { JobWaitFragment } from '../../lib/wait-fragment';
+import { WakeUps } from '../../lib/wake-up/wake-ups';
 import { parkStateName } from '../../waiters';
 
 function newStack(): Stack {
@@ -100,8 +101,10 @@ describe("wakeUp: 'events'", () => {
         EventPattern: { source: string[]; 'detail-type': string[]; detail: Record<string, unknown> };
       };
     }[];
-    expect(rules).toHaveLength(2);
-    const patterns = rules.map((rule) => rule.Properties.EventPattern);
+    const patterns = rules
+      .map((rule) => rule.Properties.EventPattern)
+      .filter((pattern) => pattern !== undefined);
+    expect(patterns).toHaveLength(2);
     expect(patterns[0]).toEqual({
       source: ['aws.batch'],
       'detail-type': ['Batch Job State Change'],
@@ -123,6 +126,26 @@ describe("wakeUp: 'events'", () => {
         ],
       },
     ]);
+  });
+
+  it('sweeps every parked wait on a schedule, every 5 minutes unless told', () => {
+    const stack = newStack();
+    new JobWaiter(stack, 'Waiter', { wakeUp: 'events' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Sweeper'), 'Arn'] } })],
+    });
+    const custom = newStack();
+    const wakeUps = new WakeUps(custom, 'Parks', { sweepInterval: Duration.minutes(2) });
+    new JobWaiter(custom, 'Waiter', { wakeUp: 'events', wakeUps });
+    Template.fromStack(custom).hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(2 minutes)',
+    });
+    Template.fromStack(custom).resourceCountIs('AWS::DynamoDB::Table', 1);
+    expect(() => new WakeUps(newStack(), 'Parks', { sweepInterval: Duration.seconds(30) })).toThrow(
+      /Test\/Parks.*sweepInterval.*whole minutes from 1 to 60/,
+    );
   });
 
   it('changes nothing in poll mode, the default', () => {
