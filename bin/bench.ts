@@ -101,6 +101,48 @@ function fmt(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
 }
 
+/** Waits a month the fixed costs of event mode are spread over. */
+export const WAITS_PER_MONTH = [10, 1_000, 10_000] as const;
+
+/** Cost per waited job-hour with a month's fixed cost spread over `waits` waits. */
+export function costPerJobHourAt(strategy: StrategyResult, waits: number): number {
+  const fixedPerWait = (strategy.fixedCostPerMonthUsd ?? 0) / waits;
+  return (strategy.costPerWaitUsd + fixedPerWait) / strategy.hoursPerWait;
+}
+
+/** Event mode against the 30 s loop per waited job-hour, its fixed costs spread over 10 to 10,000 waits. */
+function fixedCostTable(result: BenchResult): string {
+  const base = result.baseline;
+  const rows = result.strategies
+    .filter((strategy) => strategy.fixedCostPerMonthUsd !== undefined || strategy === base)
+    .map((strategy) => [
+      strategy.name,
+      strategy.fixedCostPerMonthUsd === undefined ? '-' : `$${strategy.fixedCostPerMonthUsd.toFixed(3)}`,
+      ...WAITS_PER_MONTH.map((waits) => {
+        const cost = costPerJobHourAt(strategy, waits);
+        const times = costPerJobHourAt(base, waits) / cost;
+        return `$${cost.toFixed(6)} (${times >= 10 ? times.toFixed(0) : times.toFixed(1)}x cheaper)`;
+      }),
+    ]);
+  return markdownTable(
+    [
+      'strategy',
+      'fixed a month',
+      ...WAITS_PER_MONTH.map((waits) => `per job-hour, ${waits.toLocaleString('en-US')} waits/month`),
+    ],
+    rows,
+  );
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((_, column) =>
+    Math.max(...[header, ...rows].map((row) => (row[column] as string).length)),
+  );
+  const line = (row: string[]) =>
+    `| ${row.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
 function table(result: BenchResult): string {
   const base = result.baseline;
   const ratio = (value: number, baseValue: number) =>
@@ -115,6 +157,7 @@ function table(result: BenchResult): string {
     'peak calls/s',
     'max history',
     'fail in AWS',
+    'wrong end',
     'cost vs base',
     'p50 vs base',
   ];
@@ -128,15 +171,11 @@ function table(result: BenchResult): string {
     String(s.peakDescribeJobsPerSecond),
     String(s.maxHistoryEvents),
     String(s.failedRuns),
+    String(s.wrongEndings),
     ratio(s.costPerJobHourUsd, base.costPerJobHourUsd),
     ratio(s.p50DetectionSeconds, base.p50DetectionSeconds),
   ]);
-  const widths = header.map((_, column) =>
-    Math.max(...[header, ...rows].map((row) => (row[column] as string).length)),
-  );
-  const line = (row: string[]) =>
-    `| ${row.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+  return markdownTable(header, rows);
 }
 
 async function main(args: string[]): Promise<number> {
@@ -155,18 +194,32 @@ async function main(args: string[]): Promise<number> {
   const { jobs, seed, concurrency, plotPath, system } = options;
 
   const started = Date.now();
-  const result = await runBenchmark({
+  const defaults = system === 'batch' ? DEFAULT_DELAYS : registeredJobSystem(system).model.defaultDelays;
+  // Only Batch sends state-change events: the other systems' runs compare delay strategies alone.
+  const strategies = benchStrategies(defaults).filter(
+    (strategy) => system === 'batch' || strategy.events === undefined,
+  );
+  const common = {
     synthesized: synthesizeWaiter(system === 'batch' ? {} : { system }),
-    strategies: benchStrategies(
-      system === 'batch' ? DEFAULT_DELAYS : registeredJobSystem(system).model.defaultDelays,
-    ),
-    jobs: jobMix(jobs, seed),
+    ...(system === 'batch' ? { eventsSynthesized: synthesizeWaiter({ waiter: { wakeUp: 'events' } }) } : {}),
     seed,
     concurrency,
-    onProgress: (name, done, total) => {
+    onProgress: (name: string, done: number, total: number) => {
       if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K  ${name}: ${done}/${total} jobs`);
     },
-  });
+  };
+  const result = await runBenchmark({ ...common, strategies, jobs: jobMix(jobs, seed) });
+  // Two-minute jobs alone: where event mode's fixed costs and parks weigh most against short polling.
+  const short =
+    system === 'batch'
+      ? await runBenchmark({
+          ...common,
+          strategies: strategies.filter((strategy) =>
+            ['aws-sample-30s', 'stepwait-default', 'events'].includes(strategy.name),
+          ),
+          jobs: jobMix(Math.min(jobs, 50), seed).map((job) => ({ ...job, durationSeconds: 120 })),
+        })
+      : undefined;
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
 
   if (plotPath !== undefined) {
@@ -180,11 +233,20 @@ async function main(args: string[]): Promise<number> {
     );
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(short === undefined ? result : { ...result, twoMinuteJobs: short })}\n`,
+    );
   } else {
+    const eventSections =
+      short === undefined
+        ? ''
+        : `Event mode's fixed costs a month (the queue's idle polling, the sweeper every 5 minutes) spread over a month's waits, ` +
+          `against the 30 s loop, per waited job-hour:\n\n${fixedCostTable(result)}\n\n` +
+          `${short.jobs} two-minute jobs alone (the same queue times):\n\n${table(short)}\n\n${fixedCostTable(short)}\n\n`;
     process.stdout.write(
       `${jobs} jobs (durations log-uniform 1 min to 24 h, queue 10 s to 10 min, seed ${seed}), all starting together; ` +
-        `each waited for by the same synthesized state machine.\n\n${table(result)}\n\n` +
+        `each waited for by the same synthesized state machine (event rows: the same waiter with wakeUp 'events'), ` +
+        `with stated Lambda, wake-up and event-delivery latencies.\n\n${table(result)}\n\n${eventSections}` +
         `${plotPath === undefined ? '' : `plot: ${plotPath}   `}real time: ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
   }

@@ -1,6 +1,9 @@
 import { BATCH_STAGES, type DelayStrategy } from '../../waiters';
+import { eventModeFixedCostPerMonthUsd } from './cost-model';
+import { DEFAULT_EVENT_DELIVERY } from './event-bus';
 import { HISTORY_EVENT_LIMIT } from './history';
 import { inPool } from './in-pool';
+import { STATED_LATENCIES } from './latencies';
 import { type LocalRunReport, runLocalWait } from './local-run';
 import { runnableWaiter, type SynthesizedWaiter } from './local-waiter';
 import { seededRandom } from './seeded-random';
@@ -10,6 +13,11 @@ export interface BenchStrategy {
   name: string;
   description: string;
   delays: Record<string, DelayStrategy>;
+  /**
+   * Event mode: the machine synthesized with `wakeUp: 'events'` runs the wait instead (with these delays
+   * before a park and on throttles), its events lost with this probability.
+   */
+  events?: { lossProbability: number };
 }
 
 export interface BenchJob {
@@ -34,6 +42,14 @@ export interface StrategyResult {
   maxHistoryEvents: number;
   /** Runs that would fail in AWS: over 25,000 history events in one execution. */
   failedRuns: number;
+  /** Runs that did not end SUCCEEDED (every job of the mix succeeds, so each is a wrong ending). */
+  wrongEndings: number;
+  /** The variable cost of one wait, on average (for spreading fixed costs over a month's waits). */
+  costPerWaitUsd: number;
+  /** Waited hours per wait, on average. */
+  hoursPerWait: number;
+  /** Event mode only: its fixed cost a month (the queue's idle polling, the sweeper). */
+  fixedCostPerMonthUsd?: number;
 }
 
 export interface BenchResult {
@@ -82,7 +98,21 @@ export function benchStrategies(stepwaitDefault: Record<string, DelayStrategy>):
       delays: everyStage({ kind: 'exponential', minDelay: 10, maxDelay: 600 }),
     },
     { name: 'stepwait-default', description: "stepwait's default", delays: stepwaitDefault },
+    ...eventStrategies(stepwaitDefault),
   ];
+}
+
+/** Event mode, with every event delivered, a tenth lost, and all lost (the sweeper alone). */
+export function eventStrategies(stepwaitDefault: Record<string, DelayStrategy>): BenchStrategy[] {
+  return [0, 0.1, 1].map((lossProbability) => ({
+    name: lossProbability === 0 ? 'events' : `events-${lossProbability * 100}%-lost`,
+    description:
+      lossProbability === 0
+        ? "wakeUp: 'events', every event delivered"
+        : `wakeUp: 'events', ${lossProbability * 100}% of events lost`,
+    delays: stepwaitDefault,
+    events: { lossProbability },
+  }));
 }
 
 /** A fixed job mix: durations log-uniform from 1 minute to 24 hours, queue times from 10 s to 10 minutes. */
@@ -117,6 +147,7 @@ export function summarize(strategy: BenchStrategy, reports: readonly LocalRunRep
   }
   const waitedHours = reports.reduce((sum, report) => sum + report.simulatedSeconds / 3_600, 0);
   const cost = reports.reduce((sum, report) => sum + report.estimatedCostUsd, 0);
+  const sweepInterval = reports.find((report) => report.wakeUps !== undefined)?.wakeUps?.sweepIntervalSeconds;
   return {
     name: strategy.name,
     description: strategy.description,
@@ -128,6 +159,12 @@ export function summarize(strategy: BenchStrategy, reports: readonly LocalRunRep
     p95DetectionSeconds: percentile(latencies, 95),
     peakDescribeJobsPerSecond: Math.max(0, ...perSecond.values()),
     maxHistoryEvents: Math.max(...reports.map((report) => report.historyEvents)),
+    wrongEndings: reports.filter((report) => report.status !== 'SUCCEEDED').length,
+    costPerWaitUsd: cost / Math.max(1, reports.length),
+    hoursPerWait: waitedHours / Math.max(1, reports.length),
+    ...(sweepInterval === undefined
+      ? {}
+      : { fixedCostPerMonthUsd: eventModeFixedCostPerMonthUsd(sweepInterval) }),
     failedRuns: reports.filter(
       (report) => report.historyEvents > HISTORY_EVENT_LIMIT || report.status === 'FAILED',
     ).length,
@@ -136,6 +173,8 @@ export function summarize(strategy: BenchStrategy, reports: readonly LocalRunRep
 
 export interface BenchOptions {
   synthesized: SynthesizedWaiter;
+  /** The same waiter with `wakeUp: 'events'`, for the strategies with `events`. */
+  eventsSynthesized?: SynthesizedWaiter;
   strategies: BenchStrategy[];
   jobs: BenchJob[];
   seed: number;
@@ -149,15 +188,24 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   for (const strategy of options.strategies) {
     let done = 0;
     const reports = await inPool(options.jobs, options.concurrency ?? 8, async (job, index) => {
+      const synthesized = strategy.events === undefined ? options.synthesized : options.eventsSynthesized;
+      if (synthesized === undefined) throw new Error(`${strategy.name}: no event-mode waiter was given`);
+      const random = seededRandom(options.seed * 1_000_003 + index);
       const report = await runLocalWait({
-        machine: runnableWaiter(options.synthesized),
+        machine: runnableWaiter(synthesized),
         jobDurationSeconds: job.durationSeconds,
         queueSeconds: job.queueSeconds,
         outcome: 'SUCCEEDED',
         delays: strategy.delays,
         // Long enough for the longest job in the mix: the deadline must not cut any wait short.
         timeoutSeconds: 2 * 86_400,
-        random: seededRandom(options.seed * 1_000_003 + index),
+        random,
+        latencies: STATED_LATENCIES,
+        ...(strategy.events === undefined
+          ? {}
+          : {
+              eventDelivery: { ...DEFAULT_EVENT_DELIVERY, lossProbability: strategy.events.lossProbability },
+            }),
       });
       options.onProgress?.(strategy.name, ++done, options.jobs.length);
       return report;

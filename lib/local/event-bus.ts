@@ -1,4 +1,5 @@
 import { type EventPattern, matchesPattern } from './event-pattern';
+import { logNormal } from './latencies';
 import type { VirtualTimers } from './virtual-timers';
 
 /**
@@ -23,16 +24,10 @@ export interface EventDelivery {
  */
 export const STATED_EVENT_DELAY = { medianSeconds: 0.5, sigma: 1, capSeconds: 86_400 } as const;
 
-/** A standard normal draw (Box-Muller) from a uniform `random`. */
-function normal(random: () => number): number {
-  const u = Math.max(random(), Number.EPSILON);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
-
 export const statedEventDelay = (random: () => number): number =>
   Math.min(
     STATED_EVENT_DELAY.capSeconds,
-    STATED_EVENT_DELAY.medianSeconds * Math.exp(STATED_EVENT_DELAY.sigma * normal(random)),
+    logNormal(STATED_EVENT_DELAY.medianSeconds, STATED_EVENT_DELAY.sigma, random),
   );
 
 export const DEFAULT_EVENT_DELIVERY: EventDelivery = { delaySeconds: statedEventDelay };

@@ -14,7 +14,7 @@ export interface LocalQueueOptions {
   readonly maxReceiveCount: number;
   readonly batchSize: number;
   /** Seconds from a message becoming visible to the consumer's invocation (polling and cold start). */
-  readonly receiveDelaySeconds?: number;
+  readonly receiveDelaySeconds?: () => number;
   readonly consumer: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 }
 
@@ -51,7 +51,7 @@ export class LocalQueue {
   }
 
   private pollAt(visibleAt: number): void {
-    this.timers.at(visibleAt + (this.options.receiveDelaySeconds ?? 0) * 1000, () => this.poll());
+    this.timers.at(visibleAt + (this.options.receiveDelaySeconds?.() ?? 0) * 1000, () => this.poll());
   }
 
   private async poll(): Promise<void> {

@@ -3,9 +3,10 @@ import { outcomeOf, type WaitOutcome } from '../wait-outcome';
 import { LocalAppError } from './app-error';
 import { batchAccountOf } from './batch-account';
 import { BatchEmulator, type BatchFaults, type JobOutcome } from './batch-emulator';
+import { waitCostUsd } from './cost-model';
 import type { EventDelivery } from './event-bus';
 import { defaultExecutionInput, LOCAL_JOB_NAME, type RequestOptions, requestFor } from './execution-input';
-import { estimatedCostUsd } from './history';
+import type { SimulatedLatencies } from './latencies';
 import { startLocalJobSystems } from './local-job-systems';
 import { LocalMachine } from './local-machine';
 import type { ExecutionStatus } from './local-state-machine';
@@ -53,6 +54,8 @@ export interface LocalRunOptions extends RequestOptions {
   eventDelivery?: EventDelivery;
   /** Event mode: the sweeper never runs (its schedule or function down), to show the parks' own timeouts. */
   sweeperDown?: boolean;
+  /** Simulated time the poller's invocations and the wake-up path take (default: none, calls are instant). */
+  latencies?: SimulatedLatencies;
 }
 
 /** What a live view shows when the waker handles an event. */
@@ -108,6 +111,10 @@ export interface LocalRunReport {
     wokenByRecheck: number;
     timedOut: number;
     events: number;
+    /** What event mode used beside the machine's transitions and the poller: what AWS bills for it. */
+    usage: ReturnType<LocalWakeUps['usage']>;
+    /** The sweeper's schedule in the template (for its fixed cost a month). */
+    sweepIntervalSeconds?: number;
   };
 }
 
@@ -182,6 +189,7 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
         batch: emulator,
         ...(options.eventDelivery === undefined ? {} : { delivery: options.eventDelivery }),
         sweeps: options.sweeperDown !== true,
+        ...(options.latencies === undefined ? {} : { latencies: options.latencies }),
         log: (line) => {
           if (line.event !== 'wakeUp' || options.onWakeUp === undefined) return;
           options.onWakeUp({
@@ -231,6 +239,11 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       ...(others === undefined ? {} : { jobSystems: others.systemsFor }),
       ...(options.stubs === undefined ? {} : { stubs: options.stubs }),
       ...(wakeUps === undefined || timers === undefined ? {} : { wakeUps, timers }),
+      ...(options.latencies === undefined
+        ? {}
+        : {
+            beforeInvoke: () => clock.advanceSeconds(options.latencies?.lambdaSeconds(options.random) ?? 0),
+          }),
       log: (line) => {
         if (line.stage === undefined || options.onPoll === undefined) return;
         if (line.event === 'parked') {
@@ -312,7 +325,11 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       detectionLatencySeconds:
         noticed && stoppedAt !== undefined ? Math.max(0, (noticedAt - stoppedAt) / 1000) : null,
       throttledCalls: site?.throttledCalls ?? emulator.throttledCalls,
-      estimatedCostUsd: estimatedCostUsd({ stateTransitions, lambdaInvocations }),
+      estimatedCostUsd: waitCostUsd({
+        stateTransitions,
+        lambdaInvocations: lambdaInvocations + (wakeUps?.usage().wakerInvocations ?? 0),
+        ...(wakeUps === undefined ? {} : wakeUps.usage()),
+      }),
       describeJobsCallSeconds: (
         site?.statusCalls() ?? emulator.calls.filter((call) => call.operation === 'DescribeJobs')
       ).map((call) => (call.at - startedAt) / 1000),
@@ -344,6 +361,10 @@ function wakeUpFigures(wakeUps: LocalWakeUps): NonNullable<LocalRunReport['wakeU
       (ending) => ending !== undefined && 'error' in ending && ending.error === 'States.Timeout',
     ).length,
     events: wakeUps.events.published.length,
+    usage: wakeUps.usage(),
+    ...(wakeUps.sweepIntervalSeconds === undefined
+      ? {}
+      : { sweepIntervalSeconds: wakeUps.sweepIntervalSeconds }),
   };
 }
 

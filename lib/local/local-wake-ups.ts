@@ -10,6 +10,7 @@ import type { BatchEmulator } from './batch-emulator';
 import { BatchStateChangeEvents } from './batch-emulator/state-change-events';
 import { localBatchClient } from './batch-integrations';
 import { DEFAULT_EVENT_DELIVERY, type EventDelivery, LocalEventBus } from './event-bus';
+import type { SimulatedLatencies } from './latencies';
 import { LocalDynamoDb } from './local-dynamodb';
 import { LocalQueue } from './local-queue';
 import { LocalStepFunctionsEndpoint } from './step-functions-endpoint';
@@ -33,6 +34,8 @@ export interface LocalWakeUpsOptions {
   readonly delivery?: EventDelivery;
   /** Whether the template's sweeper runs on its schedule (default true; false models it being down). */
   readonly sweeps?: boolean;
+  /** Simulated time the event source mapping takes to hand a message to the waker. */
+  readonly latencies?: SimulatedLatencies;
   /** The waker's log lines. */
   readonly log?: (line: Record<string, unknown>) => void;
 }
@@ -44,6 +47,11 @@ export class LocalWakeUps {
   readonly store: ParkStore;
   /** Each sweep's report, as the sweeper logs it. */
   readonly sweeps: Record<string, unknown>[] = [];
+  /** DynamoDB calls by command (PutItem, Query, ...), and the items Scans read: what the table bills. */
+  readonly dynamoDbCalls: Record<string, number> = {};
+  /** The sweeper's schedule, when the template has one. */
+  readonly sweepIntervalSeconds?: number;
+  private scannedItems = 0;
 
   private constructor(
     readonly tokens: LocalTaskTokens,
@@ -54,6 +62,17 @@ export class LocalWakeUps {
     options: LocalWakeUpsOptions,
   ) {
     const { routes, timers } = options;
+    dynamoClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const name = String(context.commandName).replace(/Command$/, '');
+        this.dynamoDbCalls[name] = (this.dynamoDbCalls[name] ?? 0) + 1;
+        const result = await next(args);
+        if (name === 'Scan')
+          this.scannedItems += Number((result.output as { ScannedCount?: number }).ScannedCount ?? 0);
+        return result;
+      },
+      { step: 'initialize', name: 'stepwaitLocalUsage' },
+    );
     this.store = new ParkStore(dynamoClient, routes.tableName, () => timers.clock.now());
     const waker = createWaker({ store: this.store, sfn, log: options.log ?? (() => {}) });
     this.bus = new LocalEventBus(timers, options.random, options.delivery ?? DEFAULT_EVENT_DELIVERY);
@@ -62,12 +81,16 @@ export class LocalWakeUps {
         visibilityTimeoutSeconds: route.visibilityTimeoutSeconds,
         maxReceiveCount: route.maxReceiveCount,
         batchSize: route.batchSize,
+        ...(options.latencies === undefined
+          ? {}
+          : { receiveDelaySeconds: () => options.latencies?.pickUpSeconds(options.random) ?? 0 }),
         consumer: waker,
       });
       this.queues.push(queue);
       for (const rule of route.rules)
         this.bus.addRule(rule.name, rule.pattern, (event) => queue.send(JSON.stringify(event)));
     }
+    this.sweepIntervalSeconds = routes.sweeper?.intervalSeconds;
     if (routes.sweeper !== undefined && options.sweeps !== false) {
       const sweep = createSweeper({
         store: this.store,
@@ -107,6 +130,32 @@ export class LocalWakeUps {
       await dynamo.stop();
       throw error;
     }
+  }
+
+  /**
+   * What event mode used, in the units AWS bills: a write unit per PutItem and DeleteItem (items under
+   * 1 KB), a read unit per strongly consistent Query (under 4 KB), half a unit per 4 KB a Scan reads
+   * (eventually consistent, items of about 400 bytes, at least half a unit a call); SQS requests: the
+   * SendMessage of each delivered event, and a ReceiveMessage and a DeleteMessageBatch per waker batch.
+   */
+  usage(): {
+    dynamoDbWrites: number;
+    dynamoDbReads: number;
+    sqsRequests: number;
+    wakerInvocations: number;
+    sweeperInvocations: number;
+  } {
+    const calls = (name: string) => this.dynamoDbCalls[name] ?? 0;
+    const scans = calls('Scan');
+    const wakerInvocations = this.queues.reduce((sum, queue) => sum + queue.stats.invocations, 0);
+    return {
+      dynamoDbWrites: calls('PutItem') + calls('DeleteItem'),
+      // A sweep of this wait's records: the share of a Scan it adds (the Scan's own minimum is a fixed cost).
+      dynamoDbReads: calls('Query') + (scans === 0 ? 0 : (this.scannedItems * 400) / 4096 / 2),
+      sqsRequests: this.queues.reduce((sum, queue) => sum + queue.stats.sent, 0) + 2 * wakerInvocations,
+      wakerInvocations,
+      sweeperInvocations: this.sweeps.length,
+    };
   }
 
   /** What the poller's park needs: the same table and Step Functions, through clients of its own. */

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { benchStrategies, jobMix, runBenchmark, summarize } from '../../../lib/local/benchmark';
+import {
+  eventModeFixedCostPerMonthUsd,
+  IDLE_QUEUE_REQUESTS_PER_MONTH,
+  PRICE_PER_LAMBDA_GB_SECOND_USD,
+  waitCostUsd,
+} from '../../../lib/local/cost-model';
 import { frontierSvg } from '../../../lib/local/frontier-plot';
 import type { LocalRunReport } from '../../../lib/local/local-run';
 import { synthesizeWaiter } from '../../../lib/local/local-waiter';
@@ -99,5 +105,55 @@ describe('runBenchmark on the synthesized machine', () => {
     expect(svg).toMatch(/^<svg /);
     expect(svg.match(/<circle /g)).toHaveLength(2);
     expect(svg).toContain('stepwait-default');
+  });
+});
+
+describe('event mode in the benchmark', () => {
+  it('runs the event rows on the event-mode waiter: fewer transitions, seconds to notice, every loss still ending right', async () => {
+    const strategies = benchStrategies(DEFAULT_DELAYS).filter((s) =>
+      ['aws-sample-30s', 'events', 'events-100%-lost'].includes(s.name),
+    );
+    const jobs = [
+      { durationSeconds: 1_813, queueSeconds: 47 },
+      { durationSeconds: 7_211, queueSeconds: 130 },
+    ];
+    const result = await runBenchmark({
+      synthesized: synthesizeWaiter(),
+      eventsSynthesized: synthesizeWaiter({ waiter: { wakeUp: 'events' } }),
+      strategies,
+      jobs,
+      seed: 3,
+    });
+    const [loop, events, lost] = result.strategies;
+    expect(events?.transitionsPerJob).toBeLessThan((loop?.transitionsPerJob as number) / 10);
+    expect(events?.p95DetectionSeconds).toBeLessThan(5);
+    expect(events?.fixedCostPerMonthUsd).toBeCloseTo(eventModeFixedCostPerMonthUsd(300), 10);
+    expect(loop?.fixedCostPerMonthUsd).toBeUndefined();
+    // Every event lost: the sweeper (every 5 minutes) still wakes each wait, and each ends SUCCEEDED.
+    expect(lost?.wrongEndings).toBe(0);
+    expect(lost?.p95DetectionSeconds).toBeLessThanOrEqual(300 + 60);
+    expect(lost?.p95DetectionSeconds).toBeGreaterThan(events?.p95DetectionSeconds as number);
+  });
+
+  it('prices Lambda at the arm64 rate and counts the queue’s idle polling and the sweeper as fixed costs', () => {
+    expect(PRICE_PER_LAMBDA_GB_SECOND_USD).toBe(0.0000133334);
+    expect(IDLE_QUEUE_REQUESTS_PER_MONTH).toBe(648_000);
+    const fiveMinutes = eventModeFixedCostPerMonthUsd(300);
+    // 648,000 SQS requests ($0.2592) plus 8,640 sweeps (a request, 300 ms at 256 MB, half a read unit each).
+    expect(fiveMinutes).toBeCloseTo(0.2592 + 8_640 * (0.2e-6 + 0.075 * 0.0000133334 + 0.5 * 0.125e-6), 8);
+    expect(eventModeFixedCostPerMonthUsd(60)).toBeGreaterThan(fiveMinutes);
+    // 100 transitions, 10 invocations, 4 writes, 2 reads, 6 SQS requests.
+    expect(
+      waitCostUsd({
+        stateTransitions: 100,
+        lambdaInvocations: 10,
+        dynamoDbWrites: 4,
+        dynamoDbReads: 2,
+        sqsRequests: 6,
+      }),
+    ).toBeCloseTo(
+      0.0025 + 10 * 0.2e-6 + 10 * 0.025 * 0.0000133334 + 4 * 0.625e-6 + 2 * 0.125e-6 + 6 * 0.4e-6,
+      12,
+    );
   });
 });
