@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 import '../lib/local/offline-env';
 import { parseArgs } from 'node:util';
-import { FAULT_SCENARIOS, type FaultRow, type FaultScale, runFaultSuite } from '../lib/local/fault-scenarios';
+import {
+  FAULT_SCENARIO_IDS,
+  type FaultRow,
+  type FaultScale,
+  runFaultSuite,
+} from '../lib/local/fault-scenarios';
 
 /**
  * `npm run faults`: local waits on the synthesized state machine, through the local Batch emulator, with one
@@ -9,7 +14,7 @@ import { FAULT_SCENARIOS, type FaultRow, type FaultScale, runFaultSuite } from '
  * with no data lost and (for transient faults) no attempt consumed.
  */
 const USAGE = `Usage: npm run faults -- [--scale small|full] [--seed 42] [--concurrency 4] [--only <id>[,<id>...]] [--json]
-Scenarios: ${FAULT_SCENARIOS.map((scenario) => scenario.id).join(', ')}`;
+Scenarios: ${FAULT_SCENARIO_IDS.join(', ')}`;
 
 export function faultTable(rows: readonly FaultRow[]): string {
   const header = [
@@ -88,7 +93,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const only = (values.only as string | undefined)?.split(',').map((id) => id.trim());
-  const unknown = only?.filter((id) => !FAULT_SCENARIOS.some((scenario) => scenario.id === id)) ?? [];
+  const unknown = only?.filter((id) => !FAULT_SCENARIO_IDS.includes(id)) ?? [];
   if (unknown.length > 0) {
     process.stderr.write(`faults: --only: no scenario ${unknown.join(', ')}\n${USAGE}\n`);
     return 2;
@@ -113,7 +118,7 @@ async function main(): Promise<number> {
   } else {
     process.stdout.write(
       `Fault injection, ${scale} scale (seed ${seed}): local waits on the synthesized state machine, the poller ` +
-        `in process, AWS Batch (and DQOps, Airbyte) emulated on 127.0.0.1, a virtual clock.\n\n${faultTable(rows)}\n\n${notes(rows)}\n\n` +
+        `in process, AWS Batch (and DQOps, Airbyte) emulated on 127.0.0.1, a virtual clock; event rows: the waiter with wakeUp 'events', its waker, sweeper and park table in process and on dynalite.\n\n${faultTable(rows)}\n\n${notes(rows)}\n\n` +
         `${passed ? 'all rows pass' : 'SOME ROWS FAIL'}   real time: ${realSeconds.toFixed(1)} s\n`,
     );
   }

@@ -6,6 +6,7 @@ import { BATCH_STAGES } from '../../waiters';
 import { HAND_OVER_FAILURE_REASONS } from '../hand-over-states';
 import type { StepWaitStackProps } from '../stepwait-stack';
 import { BatchEmulator, type BatchFaults, type CallRecord } from './batch-emulator';
+import { EVENT_FAULT_SCENARIOS, runEventFaultScenario } from './event-faults';
 import { inPool } from './in-pool';
 import type { LocalJobSite } from './local-job-site';
 import { startLocalJobSystems } from './local-job-systems';
@@ -1974,7 +1975,7 @@ export interface FaultSuiteOptions {
   /** Only these scenario ids (default all). */
   only?: readonly string[];
   concurrency?: number;
-  onProgress?: (scenario: FaultScenario, done: number, total: number) => void;
+  onProgress?: (scenario: { id: string }, done: number, total: number) => void;
 }
 
 /** Every scenario at one scale, in table order. */
@@ -1991,5 +1992,23 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultRo
       }),
     );
   }
+  // Event mode's wake-up path (lib/local/event-faults.ts), after the rows every waiter shares.
+  for (const scenario of EVENT_FAULT_SCENARIOS) {
+    if (options.only && !options.only.includes(scenario.id)) continue;
+    rows.push(
+      await runEventFaultScenario(scenario, {
+        waits: scenario.waits[options.scale],
+        seed: options.seed,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        onProgress: (done, total) => options.onProgress?.(scenario, done, total),
+      }),
+    );
+  }
   return rows;
 }
+
+/** Every scenario id `--only` may name. */
+export const FAULT_SCENARIO_IDS: readonly string[] = [
+  ...FAULT_SCENARIOS.map((scenario) => scenario.id),
+  ...EVENT_FAULT_SCENARIOS.map((scenario) => scenario.id),
+];

@@ -10,7 +10,7 @@ import type { SimulatedLatencies } from './latencies';
 import { startLocalJobSystems } from './local-job-systems';
 import { LocalMachine } from './local-machine';
 import type { ExecutionStatus } from './local-state-machine';
-import { LocalWakeUps } from './local-wake-ups';
+import { LocalWakeUps, type WakeUpFaults } from './local-wake-ups';
 import type { RunnableMachine } from './runnable-machine';
 import type { TaskStubs } from './stubs';
 import { registerTargets } from './submit-targets';
@@ -56,6 +56,8 @@ export interface LocalRunOptions extends RequestOptions {
   sweeperDown?: boolean;
   /** Simulated time the poller's invocations and the wake-up path take (default: none, calls are instant). */
   latencies?: SimulatedLatencies;
+  /** Event mode: faults of the wake-up path (throttled SendTaskSuccess and DynamoDB, waker crashes). */
+  wakeUpFaults?: WakeUpFaults;
 }
 
 /** What a live view shows when the waker handles an event. */
@@ -115,6 +117,12 @@ export interface LocalRunReport {
     usage: ReturnType<LocalWakeUps['usage']>;
     /** The sweeper's schedule in the template (for its fixed cost a month). */
     sweepIntervalSeconds?: number;
+    /** Faults injected on the wake-up path, and what the queue and the bus did. */
+    injected: LocalWakeUps['injected'];
+    redeliveredMessages: number;
+    deadLetters: number;
+    eventsLost: number;
+    eventsDuplicated: number;
   };
 }
 
@@ -190,6 +198,7 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
         ...(options.eventDelivery === undefined ? {} : { delivery: options.eventDelivery }),
         sweeps: options.sweeperDown !== true,
         ...(options.latencies === undefined ? {} : { latencies: options.latencies }),
+        ...(options.wakeUpFaults === undefined ? {} : { faults: options.wakeUpFaults }),
         log: (line) => {
           if (line.event !== 'wakeUp' || options.onWakeUp === undefined) return;
           options.onWakeUp({
@@ -362,6 +371,11 @@ function wakeUpFigures(wakeUps: LocalWakeUps): NonNullable<LocalRunReport['wakeU
     ).length,
     events: wakeUps.events.published.length,
     usage: wakeUps.usage(),
+    injected: { ...wakeUps.injected },
+    redeliveredMessages: wakeUps.queues.reduce((sum, queue) => sum + queue.stats.failedMessages, 0),
+    deadLetters: wakeUps.queues.reduce((sum, queue) => sum + queue.deadLetters.length, 0),
+    eventsLost: wakeUps.bus.stats.lost,
+    eventsDuplicated: wakeUps.bus.stats.duplicated,
     ...(wakeUps.sweepIntervalSeconds === undefined
       ? {}
       : { sweepIntervalSeconds: wakeUps.sweepIntervalSeconds }),

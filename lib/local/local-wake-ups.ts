@@ -38,6 +38,17 @@ export interface LocalWakeUpsOptions {
   readonly latencies?: SimulatedLatencies;
   /** The waker's log lines. */
   readonly log?: (line: Record<string, unknown>) => void;
+  readonly faults?: WakeUpFaults;
+}
+
+/** Faults of the wake-up path, each a probability per call (0 to 1), for `npm run faults`. */
+export interface WakeUpFaults {
+  /** SendTaskSuccess (waker, sweeper, a park waking itself) answered ThrottlingException. */
+  readonly sendTaskThrottleProbability?: number;
+  /** A DynamoDB call answered ProvisionedThroughputExceededException (before it reaches the table). */
+  readonly dynamoDbThrottleProbability?: number;
+  /** The waker crashes after SendTaskSuccess, before deleting the record (its message comes back). */
+  readonly wakerCrashAfterWakeProbability?: number;
 }
 
 export class LocalWakeUps {
@@ -49,6 +60,8 @@ export class LocalWakeUps {
   readonly sweeps: Record<string, unknown>[] = [];
   /** DynamoDB calls by command (PutItem, Query, ...), and the items Scans read: what the table bills. */
   readonly dynamoDbCalls: Record<string, number> = {};
+  /** Faults injected so far. */
+  readonly injected = { dynamoDbThrottles: 0, sendTaskThrottles: 0, wakerCrashes: 0 };
   /** The sweeper's schedule, when the template has one. */
   readonly sweepIntervalSeconds?: number;
   private scannedItems = 0;
@@ -66,6 +79,18 @@ export class LocalWakeUps {
       (next, context) => async (args) => {
         const name = String(context.commandName).replace(/Command$/, '');
         this.dynamoDbCalls[name] = (this.dynamoDbCalls[name] ?? 0) + 1;
+        if (options.random() < (options.faults?.dynamoDbThrottleProbability ?? 0)) {
+          this.injected.dynamoDbThrottles++;
+          // What DynamoDB answers a request over the table's throughput (DynamoDB API Reference, Errors).
+          throw Object.assign(
+            new Error('The level of configured provisioned throughput for the table was exceeded.'),
+            {
+              name: 'ProvisionedThroughputExceededException',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 400 },
+            },
+          );
+        }
         const result = await next(args);
         if (name === 'Scan')
           this.scannedItems += Number((result.output as { ScannedCount?: number }).ScannedCount ?? 0);
@@ -74,7 +99,21 @@ export class LocalWakeUps {
       { step: 'initialize', name: 'stepwaitLocalUsage' },
     );
     this.store = new ParkStore(dynamoClient, routes.tableName, () => timers.clock.now());
-    const waker = createWaker({ store: this.store, sfn, log: options.log ?? (() => {}) });
+    const crashes = options.faults?.wakerCrashAfterWakeProbability ?? 0;
+    // The waker's store: with crashes injected, deleting a used record may kill the invocation first.
+    const wakerStore =
+      crashes === 0
+        ? this.store
+        : Object.assign(Object.create(this.store) as ParkStore, {
+            deleteUsed: async (record: Parameters<ParkStore['deleteUsed']>[0]) => {
+              if (options.random() < crashes) {
+                this.injected.wakerCrashes++;
+                throw new Error('the waker crashed after SendTaskSuccess (injected)');
+              }
+              return this.store.deleteUsed(record);
+            },
+          });
+    const waker = createWaker({ store: wakerStore, sfn, log: options.log ?? (() => {}) });
     this.bus = new LocalEventBus(timers, options.random, options.delivery ?? DEFAULT_EVENT_DELIVERY);
     for (const route of routes.queues) {
       const queue = new LocalQueue(timers, {
@@ -123,8 +162,15 @@ export class LocalWakeUps {
     let endpoint: LocalStepFunctionsEndpoint | undefined;
     try {
       await dynamo.createTable(options.routes.tableName, 'pk', 'sk');
-      endpoint = await LocalStepFunctionsEndpoint.start(tokens);
-      return new LocalWakeUps(tokens, dynamo, endpoint, dynamo.client(), endpoint.client(), options);
+      let wakeUps: LocalWakeUps | undefined;
+      const throttle = options.faults?.sendTaskThrottleProbability ?? 0;
+      endpoint = await LocalStepFunctionsEndpoint.start(tokens, () => {
+        if (throttle === 0 || options.random() >= throttle) return false;
+        if (wakeUps !== undefined) wakeUps.injected.sendTaskThrottles++;
+        return true;
+      });
+      wakeUps = new LocalWakeUps(tokens, dynamo, endpoint, dynamo.client(), endpoint.client(), options);
+      return wakeUps;
     } catch (error) {
       await endpoint?.stop();
       await dynamo.stop();

@@ -19,9 +19,16 @@ export class LocalStepFunctionsEndpoint {
     readonly endpoint: string,
   ) {}
 
-  static async start(tokens: LocalTaskTokens): Promise<LocalStepFunctionsEndpoint> {
+  /**
+   * @param throttled whether to answer this call with ThrottlingException (HTTP 400, Step Functions API
+   *   Reference, "Common Errors"), for the fault suite; nothing is done then
+   */
+  static async start(
+    tokens: LocalTaskTokens,
+    throttled: () => boolean = () => false,
+  ): Promise<LocalStepFunctionsEndpoint> {
     const server = createServer((request, response) => {
-      handle(tokens, request, response).catch((error: unknown) => {
+      handle(tokens, request, response, throttled).catch((error: unknown) => {
         send(response, 500, { __type: 'InternalFailure', message: (error as Error).message });
       });
     });
@@ -56,6 +63,7 @@ async function handle(
   tokens: LocalTaskTokens,
   request: IncomingMessage,
   response: ServerResponse,
+  throttled: () => boolean,
 ): Promise<void> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -70,6 +78,10 @@ async function handle(
   const target = String(request.headers['x-amz-target'] ?? '');
   if (request.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) {
     send(response, 400, { __type: 'UnknownOperationException', message: `unknown operation ${target}` });
+    return;
+  }
+  if (throttled()) {
+    send(response, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
     return;
   }
   let body: Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_FAULT_SCENARIOS } from '../../../lib/local/event-faults';
 import {
   attemptSequenceProblem,
   classifyOutcome,
@@ -34,8 +35,33 @@ describe('fault injection, small scale', () => {
   const transient = FAULT_SCENARIOS.filter((scenario) => scenario.expect === 'same-as-fault-free');
 
   it('has a row per scenario, each with the waits of its small scale', () => {
-    expect(rows.map((row) => row.scenario)).toEqual(FAULT_SCENARIOS.map((scenario) => scenario.id));
-    for (const scenario of FAULT_SCENARIOS) expect(rowOf(scenario.id).waitsRun).toBe(scenario.waits.small);
+    expect(rows.map((row) => row.scenario)).toEqual([
+      ...FAULT_SCENARIOS.map((scenario) => scenario.id),
+      ...EVENT_FAULT_SCENARIOS.map((scenario) => scenario.id),
+    ]);
+    for (const scenario of [...FAULT_SCENARIOS, ...EVENT_FAULT_SCENARIOS])
+      expect(rowOf(scenario.id).waitsRun).toBe(scenario.waits.small);
+  });
+
+  it.each(EVENT_FAULT_SCENARIOS.map((scenario) => scenario.id))(
+    '%s: every event-mode wait ends as its job did, reports its final status, and notices it within the bound',
+    (id) => {
+      const row = rowOf(id);
+      expect(row.failures).toEqual([]);
+      expect(row).toMatchObject({ dataLost: 0, passed: true });
+      expect(row.waitsCorrect).toBe(row.waitsRun);
+    },
+  );
+
+  it('event faults really happened, and the wake-up path answered each the way it should', () => {
+    expect(rowOf('events-duplicated').stats.eventsDuplicated).toBeGreaterThan(0);
+    expect(rowOf('events-lost').stats).toMatchObject({ wokenByEvent: 0, parkTimeouts: 0 });
+    expect(rowOf('events-lost').stats.wokenBySweeper).toBeGreaterThan(0);
+    expect(rowOf('events-before-park').stats.wokenByRecheck).toBeGreaterThan(0);
+    expect(rowOf('events-waker-crash').stats.wakerCrashes).toBeGreaterThan(0);
+    expect(rowOf('events-waker-crash').stats.redeliveredMessages).toBeGreaterThan(0);
+    expect(rowOf('events-send-task-throttled').stats.sendTaskThrottles).toBeGreaterThan(0);
+    expect(rowOf('events-dynamodb-throttled').stats.dynamoDbThrottles).toBeGreaterThan(0);
   });
 
   it.each(transient.map((scenario) => scenario.id))(
