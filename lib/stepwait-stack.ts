@@ -7,6 +7,7 @@ import { AirbyteJobs } from './airbyte/airbyte-jobs';
 import { DqopsJobs } from './dqops/dqops-jobs';
 import { EtlPipeline } from './examples/etl-pipeline';
 import { JobWaiter, type JobWaiterProps } from './job-waiter';
+import { WakeUps } from './wake-up/wake-ups';
 
 /** The job systems the example app can deploy a waiter for (`stepwait local --system`, `bench --system`). */
 export const EXAMPLE_SYSTEMS = ['batch', 'dqops', 'airbyte'] as const;
@@ -32,6 +33,13 @@ export interface StepWaitStackProps extends StackProps {
    * @default true
    */
   readonly examples?: boolean;
+  /**
+   * Keep the stack's WakeUps for the Batch waiter whatever its `wakeUp`: with `wakeUp: 'poll'` it drains
+   * (its new waits poll; the waits parked before the deploy are still woken). For a deploy that switches
+   * event mode off, and its tests.
+   * @default false
+   */
+  readonly drainWakeUps?: boolean;
 }
 
 /** The example deployment: one JobWaiter for AWS Batch, its ARN as a stack output. */
@@ -64,6 +72,7 @@ export class StepWaitStack extends Stack {
             },
           ]
         : undefined,
+      ...(props.drainWakeUps ? { wakeUps: WakeUps.of(this) } : {}),
       ...props.waiter,
     });
     this.stateMachineOutput();

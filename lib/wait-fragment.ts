@@ -251,7 +251,9 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
           })
         : undefined;
 
-    if (this.pollerConfig.wakeUp === 'events') {
+    // A waiter switched back to polling that keeps its `wakeUps` drains: its new waits poll, and the waits
+    // parked before the deploy (running the old definition) are still woken, swept and cleaned up after.
+    if (this.pollerConfig.wakeUp === 'events' || props.wakeUps !== undefined) {
       this.parkingPoller = stepwaitPoller(
         this,
         props.poller,
@@ -282,17 +284,18 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
           time: sfn.WaitTime.secondsPath(statePath('delaySeconds')),
         }),
     );
-    const parks = this.wakeUps
-      ? stages.map((stage, index) =>
-          this.parkState(
-            stage,
-            props.poller,
-            configJson,
-            polls[index] as tasks.LambdaInvoke,
-            waits[index] as sfn.Wait,
-          ),
-        )
-      : undefined;
+    const parks =
+      this.pollerConfig.wakeUp === 'events'
+        ? stages.map((stage, index) =>
+            this.parkState(
+              stage,
+              props.poller,
+              configJson,
+              polls[index] as tasks.LambdaInvoke,
+              waits[index] as sfn.Wait,
+            ),
+          )
+        : undefined;
     polls.forEach((poll, index) => {
       // A refused request is final; everything else the poller raises is retried: it is idempotent (state
       // in, state out), and Lambda reports crashes under several names (Lambda.Unknown, Runtime.ExitError,

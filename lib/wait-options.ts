@@ -117,8 +117,10 @@ export interface WaitOptions {
   readonly parkBackstop?: Duration;
   /**
    * With `wakeUp: 'events'`: the table, queue, waker and sweeper to park with, e.g. `new WakeUps(stack,
-   * 'WakeUps', { sweepInterval: Duration.minutes(2) })`, shared by every waiter given it.
-   * @default WakeUps.of(stack): one per stack, with the defaults
+   * 'WakeUps', { sweepInterval: Duration.minutes(2) })`, shared by every waiter given it. With `wakeUp:
+   * 'poll'` it drains: a waiter switched back to polling that keeps it for one `parkBackstop` after the
+   * deploy polls its new waits, while the waits parked before the deploy are still woken by their events.
+   * @default WakeUps.of(stack) in event mode (one per stack, with the defaults); none in poll mode
    */
   readonly wakeUps?: WakeUps;
 }

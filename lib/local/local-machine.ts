@@ -1,6 +1,7 @@
 import { batchIo } from '../../lambdas/batch/io';
 import { type JobSystemIOs, jobSystemIOs } from '../../lambdas/job-system-io';
 import { createPollerFunction } from '../../lambdas/poll';
+import { PARK_TABLE_ENV } from '../../lambdas/wake-up/park-store';
 import { batchIntegrations, localBatchClient } from './batch-integrations';
 import {
   type AslDefinition,
@@ -95,7 +96,11 @@ export class LocalMachine {
         random,
         log: options.log ?? (() => {}),
         ...(options.newWaitId ? { newWaitId: options.newWaitId } : {}),
-        ...(options.wakeUps ? { wakeUps: options.wakeUps.dependencies() } : {}),
+        // As deployed: a poller parks only when its environment names the park table.
+        ...(options.wakeUps &&
+        options.machine.pollerEnvironments[pollerLogicalId]?.[PARK_TABLE_ENV] !== undefined
+          ? { wakeUps: options.wakeUps.dependencies() }
+          : {}),
       });
       return async (payload, { stateName }) => {
         options.beforeInvoke?.(stateName);

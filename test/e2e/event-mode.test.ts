@@ -78,3 +78,57 @@ describe("wakeUp: 'events', run locally", () => {
     expect(report.detectionLatencySeconds).toBeLessThanOrEqual(600);
   });
 });
+
+describe('switching a waiter back to polling, with waits parked before the deploy', () => {
+  const waiter = { wakeUp: 'events' as const };
+  // The same JobWaiter deployed again with wakeUp 'poll': keeping its WakeUps (draining), or not.
+  const draining = () =>
+    synthesizeWaiter({ examples: false, waiter: { wakeUp: 'poll' }, drainWakeUps: true });
+
+  it('keeps the table, queue, waker, sweeper and rule while draining, and its new waits poll', () => {
+    const template = draining().template;
+    const types = Object.values(template.Resources).map((resource) => resource.Type);
+    expect(types).toContain('AWS::DynamoDB::Table');
+    expect(types.filter((type) => type === 'AWS::Events::Rule')).toHaveLength(2);
+    expect(
+      Object.keys(runnableWaiter(draining()).definition.States).some((name) => name.endsWith(' Park')),
+    ).toBe(false);
+  });
+
+  it('wakes a wait parked before a draining deploy by its events', async () => {
+    const before = runnableWaiter(synthesizeWaiter({ examples: false, waiter }));
+    const after = runnableWaiter(draining());
+    // The parked execution runs the definition it started with; the functions and routes are the new ones.
+    const report = await runLocalWait({
+      machine: {
+        ...before,
+        pollerEnvironments: after.pollerEnvironments,
+        ...(after.wakeUps ? { wakeUps: after.wakeUps } : {}),
+      },
+      jobDurationSeconds: 3_607,
+      queueSeconds: 71,
+      outcome: 'SUCCEEDED',
+      random: seededRandom(5),
+    });
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.wakeUps?.wokenByEvent).toBeGreaterThanOrEqual(1);
+    expect(report.detectionLatencySeconds).toBeLessThan(30);
+  });
+
+  it('still ends a wait started before a deploy that drops the wake-ups: the new poller parks it no more', async () => {
+    const before = runnableWaiter(synthesizeWaiter({ examples: false, waiter }));
+    const after = runnableWaiter(synthesizeWaiter({ examples: false }));
+    const report = await runLocalWait({
+      // The new poller has no park table, so it never asks the old definition to park: the wait polls on. (A
+      // park already registered then ends at its backstop, with nothing left to wake it.)
+      machine: { ...before, pollerEnvironments: after.pollerEnvironments },
+      jobDurationSeconds: 3_607,
+      queueSeconds: 71,
+      outcome: 'FAILED',
+      random: seededRandom(6),
+    });
+    expect(report.error).toBe('StepWait.JobFailed');
+    expect(report.wakeUps?.parks).toBe(0);
+    expect(report.detectionLatencySeconds).toBeLessThan(180);
+  });
+});
