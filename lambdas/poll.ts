@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import {
   advanceProgress,
@@ -28,9 +29,16 @@ import { InvalidInputError } from './invalid-input';
 import { FIRST_POLL_LAG_MS, type JobSystemIO, type JobSystemIOs, type KeyedJob } from './job-system-io';
 import { registeredJobSystem } from './job-systems';
 import { type ParsedPollerConfig, parsePollerConfig, planFor } from './poller-config';
+import { cachedSecret, type SecretSource } from './secrets';
 import { pollMetricsLine } from './wait-metrics';
 import { parseWaitRequest, type WaitRequest } from './wait-request';
 import { checkCarriedState } from './wait-state';
+import {
+  CALLBACK_SECRET_ENV,
+  CALLBACK_URL_ENV,
+  parseSigningKeys,
+  signCallbackUrl,
+} from './wake-up/callback-url';
 import { type ParkResult, park, type WakeUpDependencies } from './wake-up/park';
 import { PARK_TABLE_ENV, ParkStore } from './wake-up/park-store';
 
@@ -70,6 +78,40 @@ export interface PollDependencies {
    * polls, as in `poll` mode: parking needs the table.
    */
   wakeUps?: WakeUpDependencies;
+  /** Event mode's callback URLs: where the callback function is, and the keys URLs are signed with. */
+  callbacks?: CallbackSigning;
+}
+
+/** What a poller needs to mint callback URLs (lambdas/wake-up/callback-url.ts). */
+export interface CallbackSigning {
+  /** The callback function's URL. */
+  baseUrl: string;
+  keys: SecretSource;
+}
+
+/**
+ * The wait's callback URL, minted once (at the first poll that can read the keys) and valid until the
+ * deadline. A key secret that cannot be read now is tried again at the next poll; one that is not usable
+ * is logged, and the wait goes on without a URL.
+ */
+async function withCallbackUrl(state: WaitState, deps: PollDependencies, name: string): Promise<void> {
+  if (deps.callbacks === undefined || state.callbackUrl !== undefined || state.waitId === undefined) return;
+  const secret = await deps.callbacks.keys.read();
+  if (typeof secret !== 'string') {
+    deps.log({
+      waiter: name,
+      event: 'callbackKeysUnread',
+      error: 'kind' in secret ? secret.errorName : 'error' in secret ? secret.error.name : 'unknown',
+    });
+    return;
+  }
+  const keys = parseSigningKeys(secret);
+  if ('invalid' in keys) {
+    deps.log({ waiter: name, event: 'callbackKeysInvalid', reason: keys.invalid });
+    return;
+  }
+  const expires = Math.floor(Date.parse(state.deadline) / 1000);
+  state.callbackUrl = signCallbackUrl(deps.callbacks.baseUrl, state.waitId, expires, keys);
 }
 
 /** What one poll returns: the next state, or a wait that cannot begin (refused) or only relays a failure. */
@@ -343,6 +385,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     // Every state names its system (but Batch's, as before), so tools reading any poll know it.
     if (config.system !== undefined) state.system ??= config.system;
 
+    if (config.wakeUp === 'events') await withCallbackUrl(state, deps, config.name);
     const io = deps.systems(parsed.system.model.id, config.endpoint);
     const { observation, jobIds } = await observe(io, state, parsed);
     const nowMs = deps.now();
@@ -426,9 +469,10 @@ async function withParking(
   }
   if (previous !== undefined && deps.wakeUps !== undefined && next.waitId !== undefined) {
     const id = system.model.id;
+    const callback = next.callbackUrl !== undefined;
     const left = keysLeft(
-      parkKeys(id, next.waitId, previous),
-      parked.parkedOn === undefined ? [] : parkKeys(id, next.waitId, parked.parkedOn),
+      parkKeys(id, next.waitId, previous, callback),
+      parked.parkedOn === undefined ? [] : parkKeys(id, next.waitId, parked.parkedOn, callback),
     );
     try {
       if (left.length > 0) await deps.wakeUps.store.delete(left);
@@ -481,6 +525,17 @@ export const handler: PollerFunction = (event) => {
     now: Date.now,
     random: Math.random,
     log: (line) => console.log(JSON.stringify(line)),
+    ...(process.env[CALLBACK_URL_ENV] && process.env[CALLBACK_SECRET_ENV]
+      ? {
+          callbacks: {
+            baseUrl: process.env[CALLBACK_URL_ENV],
+            keys: cachedSecret(
+              new SecretsManagerClient({ maxAttempts: 1 }),
+              process.env[CALLBACK_SECRET_ENV],
+            ),
+          },
+        }
+      : {}),
     ...(process.env[PARK_TABLE_ENV]
       ? {
           wakeUps: {

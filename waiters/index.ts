@@ -104,6 +104,7 @@ export {
   waitStateName,
 } from './wait-state';
 export {
+  CALLBACK_SYSTEM,
   DEFAULT_PARK_BACKSTOP_SECONDS,
   keysLeft,
   MAX_PARK_SECONDS,

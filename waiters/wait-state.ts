@@ -153,6 +153,11 @@ export interface WaitState extends WaitProgress {
   parkSeconds?: number;
   /** Event mode: the jobs and stage the last park registered, so the next poll deletes what it leaves. */
   parkedOn?: ParkedOn;
+  /**
+   * Event mode with callbacks: the signed URL that wakes this wait (lambdas/wake-up/callback-url.ts),
+   * minted at the first poll and valid until the deadline.
+   */
+  callbackUrl?: string;
 }
 
 /** What every `<Stage> Poll` task sends the poller. */
@@ -234,6 +239,7 @@ const WAIT_STATE_FIELD_SET = {
   submitError: true,
   parkSeconds: true,
   parkedOn: true,
+  callbackUrl: true,
 } as const satisfies Record<keyof WaitState, true>;
 
 export const WAIT_STATE_FIELDS = Object.keys(WAIT_STATE_FIELD_SET) as readonly (keyof WaitState)[];

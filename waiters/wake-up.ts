@@ -74,11 +74,19 @@ export interface ParkKey {
 export const parkPartitionKey = (system: string, jobId: string): string => `${system}#${jobId}`;
 export const parkSortKey = (waitId: string, stageIndex: number): string => `${waitId}#${stageIndex}`;
 
-export function parkKeys(system: string, waitId: string, parkedOn: ParkedOn): ParkKey[] {
-  return parkedOn.jobIds.map((jobId) => ({
-    pk: parkPartitionKey(system, jobId),
-    sk: parkSortKey(waitId, parkedOn.stageIndex),
-  }));
+/**
+ * The "system" of the record a callback URL finds a park by: keyed by the wait, not by a job, since the
+ * URL names the wait.
+ */
+export const CALLBACK_SYSTEM = 'callback';
+
+/** A park's keys: one per job, and with `callback` one for the wait's callback URL. */
+export function parkKeys(system: string, waitId: string, parkedOn: ParkedOn, callback = false): ParkKey[] {
+  const sk = parkSortKey(waitId, parkedOn.stageIndex);
+  return [
+    ...parkedOn.jobIds.map((jobId) => ({ pk: parkPartitionKey(system, jobId), sk })),
+    ...(callback ? [{ pk: parkPartitionKey(CALLBACK_SYSTEM, waitId), sk }] : []),
+  ];
 }
 
 /** The keys of `before` that `after` does not park on again: records the poll deletes. */

@@ -6,7 +6,10 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type ParkKey, parkPartitionKey } from '../../waiters';
+import { CALLBACK_SYSTEM, PARK_RECORD_GRACE_SECONDS, type ParkKey, parkPartitionKey } from '../../waiters';
+
+/** The sort key of a wait's callback rate record, beside its callback park records (`<waitId>#<stage>`). */
+const CALLBACK_RATE_SORT_KEY = 'rate';
 
 /**
  * The park records of event mode, in DynamoDB: one item per parked job, keyed `pk = <system>#<jobId>`,
@@ -192,6 +195,33 @@ export class ParkStore {
           Key: { pk: { S: record.pk }, sk: { S: record.sk } },
           ConditionExpression: 'taskToken = :token',
           ExpressionAttributeValues: { ':token': { S: record.taskToken } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Claims the right to wake `waitId` by callback now: at most once per `minIntervalMs` (a conditional
+   * PutItem on the wait's rate record). False when a call woke it more recently.
+   */
+  async claimCallback(waitId: string, nowMs: number, minIntervalMs: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: { S: parkPartitionKey(CALLBACK_SYSTEM, waitId) },
+            sk: { S: CALLBACK_RATE_SORT_KEY },
+            at: { N: String(nowMs) },
+            expiresAt: { N: String(Math.ceil((nowMs + minIntervalMs) / 1000) + PARK_RECORD_GRACE_SECONDS) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #at <= :cutoff',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':cutoff': { N: String(nowMs - minIntervalMs) } },
         }),
       );
       return true;

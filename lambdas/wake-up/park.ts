@@ -1,5 +1,6 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
+  CALLBACK_SYSTEM,
   PARK_RECORD_GRACE_SECONDS,
   type ParkedOn,
   parkKeys,
@@ -51,20 +52,23 @@ export async function park(
   const system = parsed.system.model.id;
   const nowMs = deps.now();
   const statusOf = new Map(state.jobs.map((job) => [job.jobId, job.status ?? '']));
-  const keys = parkKeys(system, waitId, parkedOn);
+  const callback = state.callbackUrl !== undefined;
+  const keys = parkKeys(system, waitId, parkedOn, callback);
   const stage = parsed.config.stages[parkedOn.stageIndex] as string;
   const wakeOn = statusesNamedBy(parsed.model, [stage], Object.keys(parsed.system.model.phases)) ?? [];
   const records: ParkRecord[] = keys.map((key, index) => {
-    const jobId = parkedOn.jobIds[index] as string;
+    // The keys are the jobs', then the callback's (keyed by the wait, woken by any call).
+    const forCallback = index >= parkedOn.jobIds.length;
+    const jobId = forCallback ? waitId : (parkedOn.jobIds[index] as string);
     return {
       ...key,
-      system,
+      system: forCallback ? CALLBACK_SYSTEM : system,
       jobId,
       waitId,
       stageIndex: parkedOn.stageIndex,
       taskToken,
-      parkedStatus: statusOf.get(jobId) ?? '',
-      wakeOn,
+      parkedStatus: forCallback ? '' : (statusOf.get(jobId) ?? ''),
+      wakeOn: forCallback ? [] : wakeOn,
       parkedAt: nowMs,
       expiresAt: Math.ceil(nowMs / 1000) + parkSeconds + PARK_RECORD_GRACE_SECONDS,
     };

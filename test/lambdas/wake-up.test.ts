@@ -9,6 +9,7 @@ import { jobSystemIOs } from '../../lambdas/job-system-io';
 import { createPollerFunction } from '../../lambdas/poll';
 import { checkPollerConfig } from '../../lambdas/poller-config';
 import { createSweeper } from '../../lambdas/sweeper';
+import { verifyCallback } from '../../lambdas/wake-up/callback-url';
 import { type ParkRecord, ParkStore } from '../../lambdas/wake-up/park-store';
 import { createWaker } from '../../lambdas/waker';
 import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
@@ -340,6 +341,54 @@ describe('the poller in event mode', () => {
     expect(
       checkPollerConfig(pollerConfig({ wakeUp: 'events', parkBackstopSeconds: 3600 })).config.wakeUp,
     ).toBe('events');
+  });
+});
+
+describe('callback URLs in event mode', () => {
+  const sfn = new SFNClient({ ...LOCAL_CLIENT_SETTINGS, maxAttempts: 1 });
+  mockClient(sfn).on(SendTaskSuccessCommand).resolves({});
+  const secret = JSON.stringify({ current: 'k1', k1: 'k1-secret-0123456789abcdef' });
+
+  it('mints a signed URL valid until the deadline, parks a callback record beside the jobs’, and cleans it up', async () => {
+    const harness = createHarness({ wakeUp: 'events' });
+    const store = await freshStore(() => harness.clockMs);
+    const poller = createPollerFunction({
+      systems: jobSystemIOs({ batch: batchIo(harness.batch) }),
+      now: () => harness.clockMs,
+      random: () => 0.5,
+      log: () => {},
+      newWaitId: () => 'wait-9',
+      wakeUps: { store, sfn },
+      callbacks: {
+        baseUrl: 'https://cb.example.com/',
+        keys: { read: async () => secret, refresh: async () => secret },
+      },
+    });
+    const call = async (state: unknown, park?: string) =>
+      (await poller({
+        schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+        config: harness.config,
+        state,
+        ...(park === undefined ? {} : { park: { taskToken: park } }),
+      })) as WaitState;
+    harness.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job('a', 'RUNNABLE')));
+    const first = await call({ request: { jobId: 'a', timeoutSeconds: 3600 } });
+    const url = new URL(first.callbackUrl as string);
+    expect(url.origin + url.pathname).toBe('https://cb.example.com/wake/wait-9');
+    expect(Number(url.searchParams.get('expires'))).toBe(Date.parse(first.deadline) / 1000);
+    const verdict = verifyCallback(
+      { method: 'POST', path: url.pathname, query: Object.fromEntries(url.searchParams) },
+      { current: 'k1', keys: { k1: 'k1-secret-0123456789abcdef' } },
+      harness.clockMs,
+    );
+    expect(verdict).toEqual({ waitId: 'wait-9' });
+
+    const parkedState = first.parkSeconds === undefined ? await call(first) : first;
+    await call(parkedState, 'token-9');
+    expect((await store.parksOn('callback', 'wait-9')).map((park) => park.taskToken)).toEqual(['token-9']);
+    harness.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job('a', 'SUCCEEDED')));
+    expect(await call(parkedState)).toMatchObject({ state: 'success', callbackUrl: first.callbackUrl });
+    expect(await store.parksOn('callback', 'wait-9')).toEqual([]);
   });
 });
 
