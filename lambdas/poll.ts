@@ -95,7 +95,8 @@ export interface CallbackSigning {
  * is logged, and the wait goes on without a URL.
  */
 async function withCallbackUrl(state: WaitState, deps: PollDependencies, name: string): Promise<void> {
-  if (deps.callbacks === undefined || state.callbackUrl !== undefined || state.waitId === undefined) return;
+  state.callbackUrl ??= null;
+  if (deps.callbacks === undefined || state.callbackUrl !== null || state.waitId === undefined) return;
   const secret = await deps.callbacks.keys.read();
   if (typeof secret !== 'string') {
     deps.log({
@@ -469,7 +470,7 @@ async function withParking(
   }
   if (previous !== undefined && deps.wakeUps !== undefined && next.waitId !== undefined) {
     const id = system.model.id;
-    const callback = next.callbackUrl !== undefined;
+    const callback = typeof next.callbackUrl === 'string';
     const left = keysLeft(
       parkKeys(id, next.waitId, previous, callback),
       parked.parkedOn === undefined ? [] : parkKeys(id, next.waitId, parked.parkedOn, callback),

@@ -40,6 +40,11 @@ export interface StepWaitStackProps extends StackProps {
    * @default false
    */
   readonly drainWakeUps?: boolean;
+  /**
+   * With the Batch waiter in event mode: give each wait a callback URL (`WakeUps` `callbacks`).
+   * @default false
+   */
+  readonly callbacks?: boolean;
 }
 
 /** The example deployment: one JobWaiter for AWS Batch, its ARN as a stack output. */
@@ -72,7 +77,11 @@ export class StepWaitStack extends Stack {
             },
           ]
         : undefined,
-      ...(props.drainWakeUps ? { wakeUps: WakeUps.of(this) } : {}),
+      ...(props.callbacks
+        ? { wakeUps: new WakeUps(this, 'StepWaitWakeUps', { callbacks: {} }) }
+        : props.drainWakeUps
+          ? { wakeUps: WakeUps.of(this) }
+          : {}),
       ...props.waiter,
     });
     this.stateMachineOutput();

@@ -149,6 +149,18 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     const { stages } = this.pollerConfig;
     const configJson = JSON.stringify(this.pollerConfig);
 
+    // A waiter switched back to polling that keeps its `wakeUps` drains: its new waits poll, and the waits
+    // parked before the deploy (running the old definition) are still woken, swept and cleaned up after.
+    if (this.pollerConfig.wakeUp === 'events' || props.wakeUps !== undefined) {
+      this.parkingPoller = stepwaitPoller(
+        this,
+        props.poller,
+        "wakeUp: 'events' gives its poller the park table",
+      );
+      this.wakeUps = props.wakeUps ?? WakeUps.of(this);
+      this.wakeUps.bindPoller(this.parkingPoller);
+      this.wakeUps.wakeOn(this.pollerConfig, this.wakeUpQueues(props));
+    }
     const inputPath = props.inputPath ?? '$';
     const start = new sfn.Pass(this, 'Start', {
       comment: 'Keeps only the wait request; the first poll validates it and stamps the deadline.',
@@ -159,7 +171,11 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     });
     const done = new sfn.Pass(this, 'Done', {
       comment: 'The output of the wait.',
-      parameters: Object.fromEntries(WAIT_OUTPUT_FIELDS.map((field) => [`${field}.$`, statePath(field)])),
+      parameters: {
+        ...Object.fromEntries(WAIT_OUTPUT_FIELDS.map((field) => [`${field}.$`, statePath(field)])),
+        // Every event-mode state has it: the URL, or null without callbacks (lambdas/poll.ts).
+        ...(this.pollerConfig.wakeUp === 'events' ? { 'callbackUrl.$': statePath('callbackUrl') } : {}),
+      },
     });
     const failed = new sfn.Fail(this, 'Failed', {
       comment:
@@ -251,18 +267,6 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
           })
         : undefined;
 
-    // A waiter switched back to polling that keeps its `wakeUps` drains: its new waits poll, and the waits
-    // parked before the deploy (running the old definition) are still woken, swept and cleaned up after.
-    if (this.pollerConfig.wakeUp === 'events' || props.wakeUps !== undefined) {
-      this.parkingPoller = stepwaitPoller(
-        this,
-        props.poller,
-        "wakeUp: 'events' gives its poller the park table",
-      );
-      this.wakeUps = props.wakeUps ?? WakeUps.of(this);
-      this.wakeUps.bindPoller(this.parkingPoller);
-      this.wakeUps.wakeOn(this.pollerConfig, this.wakeUpQueues(props));
-    }
     const pollerFailed = this.pollerFailure(fail);
     const polls = stages.map(
       (stage) =>

@@ -58,6 +58,8 @@ export interface WaitOutput {
   jobs: JobSummary[];
   stages: StageRecord[];
   waitedSeconds: number;
+  /** Event mode only: the wait's callback URL, or null without callbacks. */
+  callbackUrl?: string | null;
 }
 
 /** The wait's state between polls, carried by the execution from one poll to the next. */
@@ -154,10 +156,11 @@ export interface WaitState extends WaitProgress {
   /** Event mode: the jobs and stage the last park registered, so the next poll deletes what it leaves. */
   parkedOn?: ParkedOn;
   /**
-   * Event mode with callbacks: the signed URL that wakes this wait (lambdas/wake-up/callback-url.ts),
-   * minted at the first poll and valid until the deadline.
+   * Event mode: the signed URL that wakes this wait (lambdas/wake-up/callback-url.ts), minted at the first
+   * poll that can and valid until the deadline; null without callbacks (or until one is minted), so the
+   * fragment's `Done` can always read it.
    */
-  callbackUrl?: string;
+  callbackUrl?: string | null;
 }
 
 /** What every `<Stage> Poll` task sends the poller. */

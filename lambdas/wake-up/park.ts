@@ -52,7 +52,7 @@ export async function park(
   const system = parsed.system.model.id;
   const nowMs = deps.now();
   const statusOf = new Map(state.jobs.map((job) => [job.jobId, job.status ?? '']));
-  const callback = state.callbackUrl !== undefined;
+  const callback = typeof state.callbackUrl === 'string';
   const keys = parkKeys(system, waitId, parkedOn, callback);
   const stage = parsed.config.stages[parkedOn.stageIndex] as string;
   const wakeOn = statusesNamedBy(parsed.model, [stage], Object.keys(parsed.system.model.phases)) ?? [];

@@ -7,11 +7,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { DEFAULT_JOB_SYSTEM, registeredJobSystem } from '../../lambdas/job-systems';
 import type { PollerConfig } from '../../lambdas/poller-config';
+import { CALLBACK_SECRET_ENV, CALLBACK_URL_ENV } from '../../lambdas/wake-up/callback-url';
 import { PARK_TABLE_ENV, PARK_TABLE_SCHEMA } from '../../lambdas/wake-up/park-store';
 import { statusesNamedBy, WaiterModel } from '../../waiters';
 import { acknowledge } from '../acknowledgements';
@@ -32,6 +34,19 @@ export interface WakeUpsProps {
    * @default Duration.minutes(5)
    */
   readonly sweepInterval?: Duration;
+  /**
+   * Give every parked wait a callback URL (in its output and the CLI) that an outside system or the job
+   * calls to wake it, as Tethys' job status callback: a Lambda function URL, signed with a key from a
+   * Secrets Manager secret this creates. `authType: AWS_IAM` for organisations that forbid unauthenticated
+   * function URLs (callers then sign with SigV4).
+   * @default - no callback URLs
+   */
+  readonly callbacks?: CallbackOptions;
+}
+
+export interface CallbackOptions {
+  /** @default lambda.FunctionUrlAuthType.NONE: the signature in the URL is the credential */
+  readonly authType?: lambda.FunctionUrlAuthType;
 }
 
 /** The sweeper's default interval: with every event lost, a wait notices its job within about this long. */
@@ -67,6 +82,12 @@ export class WakeUps extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly waker: nodejs.NodejsFunction;
   readonly sweeper: nodejs.NodejsFunction;
+  /** With `callbacks`: the function behind the URLs, its URL, and the signing keys. */
+  readonly callback?: {
+    readonly function: nodejs.NodejsFunction;
+    readonly url: lambda.FunctionUrl;
+    readonly keys: secretsmanager.Secret;
+  };
   private readonly rules = new Map<string, events.Rule>();
   private readonly pollers = new Set<PollerFunction>();
   private readonly machines = new Set<sfn.IStateMachine>();
@@ -151,10 +172,45 @@ export class WakeUps extends Construct {
       'batch:DescribeJobs supports no resource-level permissions; the sweeper reads job status and nothing else of Batch.',
       'Resource::*',
     );
+    if (props.callbacks !== undefined) this.callback = this.createCallback(props, props.callbacks);
     new events.Rule(this, 'SweepSchedule', {
       description: 'stepwait: the sweeper checks parked waits, in case their events were lost',
       schedule: events.Schedule.rate(sweepInterval),
     }).addTarget(new eventTargets.LambdaFunction(this.sweeper, { retryAttempts: 0 }));
+  }
+
+  /**
+   * The callback function and its URL, and the secret of signing keys: `{ "current": "k1", "k1": <48
+   * random characters> }`. A key rotates by adding one and making it current; the old one stays until the
+   * URLs it signed have expired (the waiters' maxTimeout).
+   */
+  private createCallback(props: WakeUpsProps, options: CallbackOptions): NonNullable<WakeUps['callback']> {
+    const keys = new secretsmanager.Secret(this, 'CallbackKeys', {
+      description:
+        'stepwait: the keys callback URLs are signed with (current, and older ones until their URLs expire)',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ current: 'k1' }),
+        generateStringKey: 'k1',
+        passwordLength: 48,
+        excludePunctuation: true,
+      },
+    });
+    acknowledge(
+      keys,
+      'AwsSolutions-SMG4',
+      'Signing keys rotate by adding a key and making it current while the old one verifies the URLs it signed until they expire; a rotation Lambda replacing the value would invalidate every URL at once.',
+    );
+    const fn = this.handlerFunction('Callback', 'callback', props, {
+      timeout: Duration.seconds(10),
+      description: 'stepwait callback: a signed URL wakes the parked wait it names',
+      roleDescription:
+        'stepwait callback: read the signing keys, read and write park records, wake parked waits',
+    });
+    fn.addEnvironment(CALLBACK_SECRET_ENV, keys.secretArn);
+    keys.grantRead(fn);
+    this.table.grant(fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+    const url = fn.addFunctionUrl({ authType: options.authType ?? lambda.FunctionUrlAuthType.NONE });
+    return { function: fn, url, keys };
   }
 
   /** A handler of lambdas/ with a role of its own that may write only to its own log group. */
@@ -205,6 +261,11 @@ export class WakeUps extends Construct {
     this.pollers.add(poller);
     poller.addEnvironment(PARK_TABLE_ENV, this.table.tableName);
     this.table.grant(poller, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+    if (this.callback !== undefined) {
+      poller.addEnvironment(CALLBACK_URL_ENV, this.callback.url.url);
+      poller.addEnvironment(CALLBACK_SECRET_ENV, this.callback.keys.secretArn);
+      this.callback.keys.grantRead(poller);
+    }
   }
 
   /**
@@ -261,8 +322,9 @@ export class WakeUps extends Construct {
         );
       }
     }
+    // The callback function's grant too: its URL is in the poller's environment, so the same cycle.
     new iam.Policy(scope, id, {
-      roles: [poller.role as iam.IRole],
+      roles: [poller.role as iam.IRole, ...(this.callback ? [this.callback.function.role as iam.IRole] : [])],
       statements: [
         new iam.PolicyStatement({
           actions: ['states:SendTaskSuccess'],

@@ -24,6 +24,7 @@ function appWithEveryStack(): { app: App; example: StepWaitStack; everything: St
       tracing: true,
       wakeUp: 'events',
     },
+    callbacks: true,
   });
   return { app, example, everything };
 }
@@ -258,16 +259,31 @@ describe('least privilege: every IAM statement of the app', () => {
  * Reviewed by hand: the poller reads Batch status, writes its own logs, and (event mode) puts and deletes park
  * records and wakes its own machines' parked tasks; the waker reads and deletes park records, drains its
  * queue, and wakes the waiter's machines only; the sweeper scans and deletes park records, reads Batch job
- * status and wakes the waiter's machines only; each machine invokes only the
+ * status and wakes the waiter's machines only; the callback function reads the signing keys, queries, puts
+ * (its rate record) and deletes park records, and shares the poller's policy that wakes its machines; each machine invokes only the
  * poller, submits only the one job definition (any revision) to the one queue, terminates only jobs, and the
  * main machine starts only its segment machine (with the events rule .sync needs); the schedule's role starts
  * only the main machine and writes to its dead-letter queue; the example pipeline starts only the waiter and
  * its segment machine. Log delivery and X-Ray support no resource but "*".
  */
 const EXPECTED_STATEMENTS: string[] = [
+  'StepWaitWakeUpsWakerRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitWakeUpsWakerLogs","Arn"]}',
+  'StepWaitWakeUpsWakerRoleDefaultPolicy: dynamodb:Query,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
+  'StepWaitWakeUpsWakerRoleDefaultPolicy: sqs:ReceiveMessage,sqs:ChangeMessageVisibility,sqs:GetQueueUrl,sqs:DeleteMessage,sqs:GetQueueAttributes on {"Fn::GetAtt":["StepWaitWakeUpsQueue","Arn"]}',
+  'StepWaitWakeUpsWakerRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
+  'StepWaitWakeUpsWakerRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterStateMachine"}',
+  'StepWaitWakeUpsSweeperRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitWakeUpsSweeperLogs","Arn"]}',
+  'StepWaitWakeUpsSweeperRoleDefaultPolicy: dynamodb:Scan,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
+  'StepWaitWakeUpsSweeperRoleDefaultPolicy: batch:DescribeJobs on "*"',
+  'StepWaitWakeUpsSweeperRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
+  'StepWaitWakeUpsSweeperRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterStateMachine"}',
+  'StepWaitWakeUpsCallbackRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitWakeUpsCallbackLogs","Arn"]}',
+  'StepWaitWakeUpsCallbackRoleDefaultPolicy: secretsmanager:GetSecretValue,secretsmanager:DescribeSecret on {"Ref":"StepWaitWakeUpsCallbackKeys"}',
+  'StepWaitWakeUpsCallbackRoleDefaultPolicy: dynamodb:Query,dynamodb:PutItem,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
   'BatchJobWaiterPollerRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["BatchJobWaiterPollerLogs","Arn"]}',
   'BatchJobWaiterPollerRoleDefaultPolicy: batch:DescribeJobs,batch:ListJobs on "*"',
   'BatchJobWaiterPollerRoleDefaultPolicy: dynamodb:PutItem,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
+  'BatchJobWaiterPollerRoleDefaultPolicy: secretsmanager:GetSecretValue,secretsmanager:DescribeSecret on {"Ref":"StepWaitWakeUpsCallbackKeys"}',
   'BatchJobWaiterSegmentPollerWakes1: states:SendTaskSuccess on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: lambda:InvokeFunction on {"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]} + {"Fn::Join":["",[{"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]},":*"]]}',
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: batch:terminateJob on {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job/*"]]}',
@@ -284,16 +300,6 @@ const EXPECTED_STATEMENTS: string[] = [
   'BatchJobWaiterStateMachineRoleDefaultPolicy: logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups on "*"',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: xray:PutTraceSegments,xray:PutTelemetryRecords,xray:GetSamplingRules,xray:GetSamplingTargets on "*"',
   'BatchJobWaiterStateMachineRoleDefaultPolicy: batch:SubmitJob on {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-definition/etl-job:*"]]} + {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-definition/etl-job"]]} + {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job-queue/etl-queue"]]}',
-  'StepWaitWakeUpsWakerRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitWakeUpsWakerLogs","Arn"]}',
-  'StepWaitWakeUpsWakerRoleDefaultPolicy: dynamodb:Query,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
-  'StepWaitWakeUpsWakerRoleDefaultPolicy: sqs:ReceiveMessage,sqs:ChangeMessageVisibility,sqs:GetQueueUrl,sqs:DeleteMessage,sqs:GetQueueAttributes on {"Fn::GetAtt":["StepWaitWakeUpsQueue","Arn"]}',
-  'StepWaitWakeUpsWakerRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
-  'StepWaitWakeUpsWakerRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterStateMachine"}',
-  'StepWaitWakeUpsSweeperRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitWakeUpsSweeperLogs","Arn"]}',
-  'StepWaitWakeUpsSweeperRoleDefaultPolicy: dynamodb:Scan,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
-  'StepWaitWakeUpsSweeperRoleDefaultPolicy: batch:DescribeJobs on "*"',
-  'StepWaitWakeUpsSweeperRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
-  'StepWaitWakeUpsSweeperRoleDefaultPolicy: states:SendTaskSuccess on {"Ref":"BatchJobWaiterStateMachine"}',
   'SchedulerRoleForTarget800bddDefaultPolicy: states:StartExecution on {"Ref":"BatchJobWaiterStateMachine"}',
   'SchedulerRoleForTarget800bddDefaultPolicy: sqs:SendMessage on {"Fn::GetAtt":["BatchJobWaiterScheduleDeadLetterQueue","Arn"]}',
   'EtlPipelineLoadWaitSegmentStateMachineRoleDefaultPolicy: lambda:InvokeFunction on {"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]} + {"Fn::Join":["",[{"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]},":*"]]}',

@@ -19,7 +19,7 @@ interface AslState {
   Next?: string;
   TimeoutSecondsPath?: string;
   ResultPath?: string | null;
-  Parameters?: { Payload?: Record<string, unknown> };
+  Parameters?: { Payload?: Record<string, unknown> } & Record<string, unknown>;
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[];
   Choices?: {
     And?: { Variable: string; IsPresent?: boolean; StringEquals?: string; NumericEquals?: number }[];
@@ -146,6 +146,40 @@ describe("wakeUp: 'events'", () => {
     expect(() => new WakeUps(newStack(), 'Parks', { sweepInterval: Duration.seconds(30) })).toThrow(
       /Test\/Parks.*sweepInterval.*whole minutes from 1 to 60/,
     );
+  });
+
+  it('gives each wait a callback URL with callbacks: a function URL (NONE, or AWS_IAM when asked) and a key secret', () => {
+    const stack = newStack();
+    const wakeUps = new WakeUps(stack, 'Parks', { callbacks: {} });
+    new JobWaiter(stack, 'Waiter', { wakeUp: 'events', wakeUps });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({
+        GenerateStringKey: 'k1',
+        SecretStringTemplate: '{"current":"k1"}',
+      }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('poller'),
+      Environment: {
+        Variables: Match.objectLike({
+          STEPWAIT_CALLBACK_URL: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('ParksCallbackFunctionUrl'), 'FunctionUrl'],
+          },
+          STEPWAIT_CALLBACK_SECRET: { Ref: Match.stringLikeRegexp('ParksCallbackKeys') },
+        }),
+      },
+    });
+    // The output carries the URL (null for a waiter without callbacks, so Done can always read it).
+    expect(mainDefinition(stack).States.Done?.Parameters).toMatchObject({ 'callbackUrl.$': '$.callbackUrl' });
+
+    const iam = newStack();
+    new JobWaiter(iam, 'Waiter', {
+      wakeUp: 'events',
+      wakeUps: new WakeUps(iam, 'Parks', { callbacks: { authType: lambda.FunctionUrlAuthType.AWS_IAM } }),
+    });
+    Template.fromStack(iam).hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
   });
 
   it('changes nothing in poll mode, the default', () => {
