@@ -121,7 +121,8 @@ function fixedCostTable(result: BenchResult): string {
       ...WAITS_PER_MONTH.map((waits) => {
         const cost = costPerJobHourAt(strategy, waits);
         const times = costPerJobHourAt(base, waits) / cost;
-        return `$${cost.toFixed(6)} (${times >= 10 ? times.toFixed(0) : times.toFixed(1)}x cheaper)`;
+        const factor = (value: number) => (value >= 10 ? value.toFixed(0) : value.toFixed(1));
+        return `$${cost.toFixed(6)} (${times >= 1 ? `${factor(times)}x cheaper` : `${factor(1 / times)}x dearer`})`;
       }),
     ]);
   return markdownTable(

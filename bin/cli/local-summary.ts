@@ -96,9 +96,17 @@ export function summaryTable(report: LocalRunReport, realSeconds: number): strin
       : ([
           [
             'parks',
-            `${report.wakeUps.parks}: ${report.wakeUps.wokenByEvent} woken by events, ${report.wakeUps.wokenBySweeper} by the sweeper, ${report.wakeUps.wokenByRecheck} at once (the job had moved), ${report.wakeUps.timedOut} by their timeout`,
+            `${report.wakeUps.parks}: ${report.wakeUps.wokenByEvent} woken by events, ${report.wakeUps.wokenBySweeper} by the sweeper, ${report.wakeUps.wokenByCallback ? `${report.wakeUps.wokenByCallback} by callback, ` : ''}${report.wakeUps.wokenByRecheck} at once (the job had moved), ${report.wakeUps.timedOut} by their timeout`,
           ],
           ['state-change events', String(report.wakeUps.events)],
+          ...(typeof (report.output as { callbackUrl?: unknown } | null)?.callbackUrl === 'string'
+            ? [
+                ['callback URL', String((report.output as { callbackUrl: string }).callbackUrl)] as [
+                  string,
+                  string,
+                ],
+              ]
+            : []),
         ] as [string, string][])),
     ['estimated AWS cost', `$${report.estimatedCostUsd.toFixed(6)}`],
     ['real time', `${realSeconds.toFixed(2)} s`],

@@ -1,6 +1,7 @@
 import { batchIo } from '../../lambdas/batch/io';
 import { type JobSystemIOs, jobSystemIOs } from '../../lambdas/job-system-io';
-import { createPollerFunction } from '../../lambdas/poll';
+import { type CallbackSigning, createPollerFunction } from '../../lambdas/poll';
+import { CALLBACK_URL_ENV } from '../../lambdas/wake-up/callback-url';
 import { PARK_TABLE_ENV } from '../../lambdas/wake-up/park-store';
 import { batchIntegrations, localBatchClient } from './batch-integrations';
 import {
@@ -48,6 +49,8 @@ export interface LocalMachineOptions {
    */
   wakeUps?: LocalWakeUps;
   timers?: VirtualTimers;
+  /** Every poller result (a poll's next state, or a park's answer), for runs that act on the state. */
+  onPollResult?: (result: unknown) => void;
 }
 
 /** A wait's result: the main execution's, and each execution it started (segments, nested waits), in order. */
@@ -101,10 +104,17 @@ export class LocalMachine {
         options.machine.pollerEnvironments[pollerLogicalId]?.[PARK_TABLE_ENV] !== undefined
           ? { wakeUps: options.wakeUps.dependencies() }
           : {}),
+        // And mints callback URLs only when it names the callback function's.
+        ...(options.machine.pollerEnvironments[pollerLogicalId]?.[CALLBACK_URL_ENV] !== undefined &&
+        options.wakeUps?.callbackSigning() !== undefined
+          ? { callbacks: options.wakeUps.callbackSigning() as CallbackSigning }
+          : {}),
       });
       return async (payload, { stateName }) => {
         options.beforeInvoke?.(stateName);
-        return poll(payload);
+        const result = await poll(payload);
+        options.onPollResult?.(result);
+        return result;
       };
     };
     const { machine } = options;

@@ -58,6 +58,11 @@ export interface LocalRunOptions extends RequestOptions {
   latencies?: SimulatedLatencies;
   /** Event mode: faults of the wake-up path (throttled SendTaskSuccess and DynamoDB, waker crashes). */
   wakeUpFaults?: WakeUpFaults;
+  /**
+   * Event mode with callbacks: the job calls its wait's callback URL (POST, its status as JSON) this many
+   * seconds after it ends, as Tethys' jobs call their status callback.
+   */
+  jobCallsBack?: { delaySeconds: number };
 }
 
 /** What a live view shows when the waker handles an event. */
@@ -110,6 +115,7 @@ export interface LocalRunReport {
     parks: number;
     wokenByEvent: number;
     wokenBySweeper: number;
+    wokenByCallback: number;
     wokenByRecheck: number;
     timedOut: number;
     events: number;
@@ -240,6 +246,20 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
     }
 
     let polls = 0;
+    let callbackUrl: string | undefined;
+    if (options.jobCallsBack !== undefined && timers !== undefined) {
+      const endsAt =
+        startedAt +
+        (options.queueSeconds + options.jobDurationSeconds + options.jobCallsBack.delaySeconds) * 1000;
+      timers.at(endsAt, async () => {
+        if (callbackUrl === undefined) return;
+        await fetch(callbackUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ status: options.outcome }),
+        });
+      });
+    }
     const local = new LocalMachine({
       machine,
       batchEndpoint: emulator.endpoint,
@@ -248,6 +268,10 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       ...(others === undefined ? {} : { jobSystems: others.systemsFor }),
       ...(options.stubs === undefined ? {} : { stubs: options.stubs }),
       ...(wakeUps === undefined || timers === undefined ? {} : { wakeUps, timers }),
+      onPollResult: (result) => {
+        const url = (result as { callbackUrl?: unknown } | null)?.callbackUrl;
+        if (typeof url === 'string') callbackUrl = url;
+      },
       ...(options.latencies === undefined
         ? {}
         : {
@@ -365,6 +389,7 @@ function wakeUpFigures(wakeUps: LocalWakeUps): NonNullable<LocalRunReport['wakeU
     parks: endings.length,
     wokenByEvent: wokenBy('event'),
     wokenBySweeper: wokenBy('sweeper'),
+    wokenByCallback: wokenBy('callback'),
     wokenByRecheck: wokenBy('recheck'),
     timedOut: endings.filter(
       (ending) => ending !== undefined && 'error' in ending && ending.error === 'States.Timeout',

@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { batchIo } from '../../lambdas/batch/io';
+import { createCallbackHandler } from '../../lambdas/callback';
+import type { CallbackSigning } from '../../lambdas/poll';
+import { cachedSecret } from '../../lambdas/secrets';
 import { createSweeper } from '../../lambdas/sweeper';
 import type { WakeUpDependencies } from '../../lambdas/wake-up/park';
 import { ParkStore } from '../../lambdas/wake-up/park-store';
@@ -10,9 +14,11 @@ import type { BatchEmulator } from './batch-emulator';
 import { BatchStateChangeEvents } from './batch-emulator/state-change-events';
 import { localBatchClient } from './batch-integrations';
 import { DEFAULT_EVENT_DELIVERY, type EventDelivery, LocalEventBus } from './event-bus';
+import { LocalFunctionUrl } from './function-url-server';
 import type { SimulatedLatencies } from './latencies';
 import { LocalDynamoDb } from './local-dynamodb';
 import { LocalQueue } from './local-queue';
+import { SecretsEmulator } from './secrets-emulator';
 import { LocalStepFunctionsEndpoint } from './step-functions-endpoint';
 import { LocalTaskTokens } from './task-tokens';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
@@ -156,6 +162,55 @@ export class LocalWakeUps {
     });
   }
 
+  /** With callbacks: the signing-key secret, the function URL, and what pollers mint URLs with. */
+  private callbacks?: { secrets: SecretsEmulator; url: LocalFunctionUrl; signing: CallbackSigning };
+
+  /** What a poller whose environment names the callback URL mints URLs with. */
+  callbackSigning(): CallbackSigning | undefined {
+    return this.callbacks?.signing;
+  }
+
+  /**
+   * The callback function behind a URL on 127.0.0.1, its keys in a local Secrets Manager. A URL with
+   * AuthType AWS_IAM answers 403 to a request without a SigV4 Authorization header, as it would; the
+   * signature itself is not checked here.
+   */
+  private async startCallbacks(
+    callback: NonNullable<WakeUpRoutes['callback']>,
+    options: LocalWakeUpsOptions,
+  ) {
+    const secrets = await SecretsEmulator.start();
+    secrets.put(
+      callback.keysSecretArn,
+      JSON.stringify({ current: 'k1', k1: randomBytes(36).toString('base64url') }),
+    );
+    const now = () => options.timers.clock.now();
+    const handler = createCallbackHandler({
+      store: this.store,
+      sfn: this.sfn,
+      keys: cachedSecret(secrets.client(), callback.keysSecretArn, now),
+      now,
+      log: (line) => {
+        this.callbackCalls.push(line);
+        options.log?.(line);
+      },
+    });
+    const url = await LocalFunctionUrl.start(async (event) =>
+      callback.authType === 'AWS_IAM' &&
+      !String(event.headers?.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')
+        ? { statusCode: 403, body: JSON.stringify({ Message: 'Forbidden' }) }
+        : handler(event),
+    );
+    this.callbacks = {
+      secrets,
+      url,
+      signing: { baseUrl: url.url, keys: cachedSecret(secrets.client(), callback.keysSecretArn, now) },
+    };
+  }
+
+  /** What the callback function logged (`callback`, `callbackRefused`), oldest first. */
+  readonly callbackCalls: Record<string, unknown>[] = [];
+
   static async start(options: LocalWakeUpsOptions): Promise<LocalWakeUps> {
     const dynamo = await LocalDynamoDb.start();
     const tokens = new LocalTaskTokens(options.timers);
@@ -170,6 +225,8 @@ export class LocalWakeUps {
         return true;
       });
       wakeUps = new LocalWakeUps(tokens, dynamo, endpoint, dynamo.client(), endpoint.client(), options);
+      if (options.routes.callback !== undefined)
+        await wakeUps.startCallbacks(options.routes.callback, options);
       return wakeUps;
     } catch (error) {
       await endpoint?.stop();
@@ -210,6 +267,8 @@ export class LocalWakeUps {
   }
 
   async stop(): Promise<void> {
+    await this.callbacks?.url.stop();
+    await this.callbacks?.secrets.stop();
     this.dynamoClient.destroy();
     this.sfn.destroy();
     await this.endpoint.stop();

@@ -1,3 +1,4 @@
+import { CALLBACK_SECRET_ENV } from '../../lambdas/wake-up/callback-url';
 import { PARK_TABLE_ENV } from '../../lambdas/wake-up/park-store';
 import { LocalAppError } from './app-error';
 import type { EventPattern } from './event-pattern';
@@ -14,6 +15,12 @@ export interface WakeUpRoutes {
   readonly queues: readonly QueueRoute[];
   /** The function a schedule invokes with the park table (stepwait's sweeper), and how often. */
   readonly sweeper?: { readonly logicalId: string; readonly intervalSeconds: number };
+  /** A function URL over a function with the park table and signing keys (stepwait's callback function). */
+  readonly callback?: {
+    readonly logicalId: string;
+    readonly keysSecretArn: string;
+    readonly authType: string;
+  };
 }
 
 /** `rate(5 minutes)` in seconds (EventBridge schedule expressions: rate(value unit)). */
@@ -129,5 +136,28 @@ export function wakeUpRoutesIn(template: CfnTemplate): WakeUpRoutes {
       }
     }
   }
-  return { tableName, queues, ...(sweeper === undefined ? {} : { sweeper }) };
+  let callback: WakeUpRoutes['callback'];
+  for (const [, resource] of resources) {
+    if (resource.Type !== 'AWS::Lambda::Url') continue;
+    const logicalId = getAttId(resource.Properties?.TargetFunctionArn);
+    const variables = (
+      template.Resources[logicalId ?? '']?.Properties?.Environment as
+        | { Variables?: Record<string, CfnValue> }
+        | undefined
+    )?.Variables;
+    const keys = variables?.[CALLBACK_SECRET_ENV];
+    if (logicalId !== undefined && keys !== undefined && variables?.[PARK_TABLE_ENV] !== undefined) {
+      callback = {
+        logicalId,
+        keysSecretArn: resolveValue(template, keys),
+        authType: String(resource.Properties?.AuthType ?? 'NONE'),
+      };
+    }
+  }
+  return {
+    tableName,
+    queues,
+    ...(sweeper === undefined ? {} : { sweeper }),
+    ...(callback === undefined ? {} : { callback }),
+  };
 }

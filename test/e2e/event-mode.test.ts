@@ -132,3 +132,40 @@ describe('switching a waiter back to polling, with waits parked before the deplo
     expect(report.detectionLatencySeconds).toBeLessThan(180);
   });
 });
+
+describe('callback URLs, run locally', () => {
+  const withCallbacks = () =>
+    runnableWaiter(synthesizeWaiter({ examples: false, waiter: { wakeUp: 'events' }, callbacks: true }));
+
+  it('puts a signed URL in the output, and the job calling it wakes the wait when every event is lost', async () => {
+    const report = await runLocalWait({
+      machine: withCallbacks(),
+      jobDurationSeconds: 5_413,
+      queueSeconds: 83,
+      outcome: 'SUCCEEDED',
+      random: seededRandom(8),
+      eventDelivery: { delaySeconds: () => 1, lossProbability: 1 },
+      sweeperDown: true,
+      jobCallsBack: { delaySeconds: 2 },
+    });
+    expect(report.status).toBe('SUCCEEDED');
+    const url = new URL((report.output as { callbackUrl: string }).callbackUrl);
+    expect(url.hostname).toBe('127.0.0.1');
+    expect(url.pathname).toMatch(/^\/wake\/[0-9a-f-]{36}$/);
+    expect([...url.searchParams.keys()]).toEqual(['expires', 'keyId', 'signature']);
+    expect(report.wakeUps).toMatchObject({ wokenByCallback: 1, wokenByEvent: 0, wokenBySweeper: 0 });
+    // The job called 2 s after it ended; the wait noticed at once, hours before its park's backstop.
+    expect(report.detectionLatencySeconds).toBeLessThan(10);
+  });
+
+  it('has a null callbackUrl in the output of an event-mode waiter without callbacks', async () => {
+    const report = await runLocalWait({
+      machine: events(),
+      jobDurationSeconds: 600,
+      queueSeconds: 30,
+      outcome: 'SUCCEEDED',
+      random: seededRandom(9),
+    });
+    expect(report.output).toMatchObject({ status: 'SUCCEEDED', callbackUrl: null });
+  });
+});
