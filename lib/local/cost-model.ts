@@ -38,6 +38,12 @@ export const SWEEPER_MILLISECONDS_EACH = 300;
  */
 export const IDLE_QUEUE_REQUESTS_PER_MONTH = 5 * 3 * 60 * 24 * 30;
 
+/**
+ * With callback URLs, the secret of signing keys: $0.40 per secret per month (aws.amazon.com/secrets-manager/
+ * pricing; its GetSecretValue calls, cached for 15 minutes per container, are a rounding error).
+ */
+export const CALLBACK_SECRET_PER_MONTH_USD = 0.4;
+
 /** Seconds in the 30-day month the fixed costs are counted over. */
 export const MONTH_SECONDS = 30 * 86_400;
 
@@ -74,9 +80,10 @@ export function waitCostUsd(usage: WaitUsage): number {
  * invocations with one Scan of an empty table each (a read costs at least half a unit when eventually
  * consistent). The park table itself costs nothing on demand while empty.
  */
-export function eventModeFixedCostPerMonthUsd(sweepIntervalSeconds: number): number {
+export function eventModeFixedCostPerMonthUsd(sweepIntervalSeconds: number, callbacks = false): number {
   const sweeps = MONTH_SECONDS / sweepIntervalSeconds;
   return (
+    (callbacks ? CALLBACK_SECRET_PER_MONTH_USD : 0) +
     IDLE_QUEUE_REQUESTS_PER_MONTH * PRICE_PER_SQS_REQUEST_USD +
     sweeps *
       (PRICE_PER_LAMBDA_REQUEST_USD +

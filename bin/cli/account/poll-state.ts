@@ -19,6 +19,8 @@ export interface PollStateView extends Pick<WaitState, 'stageIndex' | 'attempt' 
   jobs: JobView[];
   waitedSeconds?: number;
   deadline?: string;
+  /** Event mode with callbacks: the URL that wakes the wait. */
+  callbackUrl?: string;
 }
 
 /** Stage records from a poll state or a finished wait's output. */
@@ -67,6 +69,7 @@ export function pollStateView(value: unknown): PollStateView | undefined {
   if (typeof value.waitedSeconds === 'number') view.waitedSeconds = value.waitedSeconds;
   if (typeof value.system === 'string') view.system = value.system;
   if (typeof value.deadline === 'string') view.deadline = value.deadline;
+  if (typeof value.callbackUrl === 'string') view.callbackUrl = value.callbackUrl;
   return view;
 }
 

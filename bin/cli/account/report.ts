@@ -44,6 +44,8 @@ export interface ExecutionReport {
   stateSource: 'output' | 'execution' | 'segment' | null;
   /** Why the newest segment's state is not shown although the wait handed over (then it is this one's). */
   segmentNotRead: string | null;
+  /** Event mode with callbacks: the URL that wakes the wait (its output's, or its newest poll's). */
+  callbackUrl: string | null;
 }
 
 /**
@@ -68,11 +70,13 @@ export async function buildReport(
   let segment: SegmentRef | null = null;
   let stateSource: ExecutionReport['stateSource'] = null;
   let segmentNotRead: string | null = null;
+  let callbackUrl: string | null = null;
 
   if (described.status === 'SUCCEEDED' && isRecord(output)) {
     stages = stageViews(output.stages);
     jobs = jobViews(output.jobs);
     stateSource = 'output';
+    if (typeof output.callbackUrl === 'string') callbackUrl = output.callbackUrl;
   } else {
     const wait = await readWaitLocation(sfn, executionArn);
     ({ handOvers, segment, segmentNotRead } = wait);
@@ -84,6 +88,7 @@ export async function buildReport(
       stage = poll.stages[poll.stageIndex]?.waiter ?? null;
       attempt = poll.attempt;
       deadline = poll.deadline ?? null;
+      callbackUrl = poll.callbackUrl ?? null;
     }
     if (jobs.length === 0) {
       const cause = parseJson(described.cause);
@@ -118,6 +123,7 @@ export async function buildReport(
     segment,
     stateSource,
     segmentNotRead,
+    callbackUrl,
   };
 }
 
@@ -171,6 +177,8 @@ export function formatReport(report: ExecutionReport): string {
   entries.push(['waited', formatDuration(report.waitedSeconds)]);
   entries.push(['started', isoSeconds(report.startDate)]);
   if (report.stopDate !== null) entries.push(['stopped', isoSeconds(report.stopDate)]);
+  if (report.callbackUrl !== null && report.status === 'RUNNING')
+    entries.push(['callback URL', report.callbackUrl]);
   if (report.deadline !== null && report.status === 'RUNNING') {
     entries.push(['deadline', isoSeconds(report.deadline)]);
   }

@@ -44,6 +44,19 @@ async function statusJson(args: string[] = [ARN]): Promise<Record<string, unknow
 }
 
 describe('stepwait status of a running wait', () => {
+  it('shows the callback URL of an event-mode wait that has one, while it runs', async () => {
+    const url = 'https://abc.lambda-url.us-east-1.on.aws/wake/w-1?expires=1&keyId=k1&signature=s';
+    execution({ status: 'RUNNING' });
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .resolves({ events: historyNewestFirst(pollState({ callbackUrl: url })) });
+    expect((await statusJson()).callbackUrl).toBe(url);
+    const { stdout } = await run('status', [ARN]);
+    expect(stdout.split('\n')).toContainEqual(
+      expect.stringMatching(/^callback URL +https:\/\/abc\.lambda-url/),
+    );
+  });
+
   it('reads stage, attempt, jobs and deadline from the newest Poll state in the history', async () => {
     execution({ status: 'RUNNING' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: historyNewestFirst(pollState()) });
@@ -81,6 +94,7 @@ describe('stepwait status of a running wait', () => {
       segment: null,
       stateSource: 'execution',
       segmentNotRead: null,
+      callbackUrl: null,
     });
     expect(sfn.commandCalls(GetExecutionHistoryCommand)[0]?.args[0].input).toMatchObject({
       executionArn: ARN,

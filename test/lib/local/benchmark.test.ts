@@ -142,6 +142,8 @@ describe('event mode in the benchmark', () => {
     // 648,000 SQS requests ($0.2592) plus 8,640 sweeps (a request, 300 ms at 256 MB, half a read unit each).
     expect(fiveMinutes).toBeCloseTo(0.2592 + 8_640 * (0.2e-6 + 0.075 * 0.0000133334 + 0.5 * 0.125e-6), 8);
     expect(eventModeFixedCostPerMonthUsd(60)).toBeGreaterThan(fiveMinutes);
+    // With callback URLs, the signing keys' secret: $0.40 a month.
+    expect(eventModeFixedCostPerMonthUsd(300, true) - fiveMinutes).toBeCloseTo(0.4, 10);
     // 100 transitions, 10 invocations, 4 writes, 2 reads, 6 SQS requests.
     expect(
       waitCostUsd({
