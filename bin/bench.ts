@@ -11,10 +11,13 @@ import {
   runBenchmark,
   type StrategyResult,
 } from '../lib/local/benchmark';
+import { type FleetResult, runFleet } from '../lib/local/fleet';
 import { frontierSvg } from '../lib/local/frontier-plot';
-import { synthesizeWaiter } from '../lib/local/local-waiter';
+import { runLocalWait } from '../lib/local/local-run';
+import { runnableWaiter, synthesizeWaiter } from '../lib/local/local-waiter';
+import { seededRandom } from '../lib/local/seeded-random';
 import { EXAMPLE_SYSTEMS, type ExampleSystem } from '../lib/stepwait-stack';
-import { DEFAULT_DELAYS } from '../lib/wait-fragment';
+import { DEFAULT_DELAYS, MAX_MAX_TIMEOUT } from '../lib/wait-fragment';
 import { UsageError } from './cli/usage-error';
 
 /**
@@ -34,6 +37,9 @@ Options:
   --concurrency <n>   waits run at once (default 8)
   --plot <path>       also write the cost/latency frontier as SVG there, e.g. docs/bench-frontier.svg
                       (without it nothing is written)
+  --fleet <n>         instead: n event-mode waits on one shared clock (one local Batch, park table, waker
+                      and sweeper), without and with half the DescribeJobs calls throttled, and one
+                      30-day event-mode wait
   --json              print the figures as one JSON object on stdout
   -h, --help          show this help
 
@@ -46,6 +52,8 @@ export interface BenchOptions {
   concurrency: number;
   /** Where to write the SVG plot; undefined: write nothing (the tracked plot changes only when asked). */
   plotPath?: string;
+  /** Run a fleet of this many event-mode waits instead of the strategy table. */
+  fleet?: number;
   json: boolean;
 }
 
@@ -63,6 +71,7 @@ export function parseBenchOptions(args: string[]): BenchOptions | 'help' {
         seed: { type: 'string' },
         concurrency: { type: 'string' },
         plot: { type: 'string' },
+        fleet: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -89,6 +98,11 @@ export function parseBenchOptions(args: string[]): BenchOptions | 'help' {
     concurrency: integer('concurrency', 8),
     json: values.json === true,
   };
+  if (values.fleet !== undefined) {
+    options.fleet = integer('fleet', 1);
+    if (system !== 'batch')
+      throw new UsageError('--fleet: event mode waits for AWS Batch jobs only (no --system)');
+  }
   const plot = values.plot as string | undefined;
   if (plot !== undefined) {
     if (plot.trim() === '') throw new UsageError('--plot: expected a file path');
@@ -179,6 +193,87 @@ function table(result: BenchResult): string {
   return markdownTable(header, rows);
 }
 
+/** `--fleet n`: the load a fleet of event-mode waits puts on DescribeJobs, and a 30-day wait's history. */
+async function fleetMain(waits: number, seed: number, json: boolean): Promise<number> {
+  const started = Date.now();
+  const machine = runnableWaiter(synthesizeWaiter({ waiter: { wakeUp: 'events' } }));
+  const progress = (label: string) => (done: number, total: number) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K  ${label}: ${done}/${total} waits`);
+  };
+  const rows: { label: string; result: FleetResult }[] = [];
+  for (const [label, throttleProbability] of [
+    ['no throttling', 0],
+    ['DescribeJobs 50% throttled', 0.5],
+  ] as const) {
+    rows.push({
+      label,
+      result: await runFleet({
+        machine,
+        jobs: jobMix(waits, seed),
+        random: seededRandom(seed),
+        throttleProbability,
+        onProgress: progress(label),
+      }),
+    });
+  }
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+  // One wait of 30 days, parked between its backstops and sweeps: its one execution's history.
+  const month = await runLocalWait({
+    // The example waiter allows deadlines up to the construct's limit, as `stepwait local` does.
+    machine: runnableWaiter(synthesizeWaiter({ waiter: { wakeUp: 'events', maxTimeout: MAX_MAX_TIMEOUT } })),
+    jobDurationSeconds: 30 * 86_400,
+    queueSeconds: 300,
+    outcome: 'SUCCEEDED',
+    timeoutSeconds: 31 * 86_400,
+    random: seededRandom(seed),
+  });
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ waits, seed, rows, thirtyDayWait: { status: month.status, executions: month.executions, historyEvents: month.historyEvents } })}\n`,
+    );
+    return 0;
+  }
+  const table = markdownTable(
+    [
+      'fleet',
+      'waits',
+      'wrong end',
+      'DescribeJobs calls',
+      'calls/s (mean)',
+      'calls/s (busiest minute)',
+      'throttled',
+      'sweeps',
+      'max history',
+      'p50 detect',
+      'p95 detect',
+      'virtual time',
+      'real time',
+    ],
+    rows.map(({ label, result }) => [
+      label,
+      String(result.waits),
+      String(result.wrongEndings),
+      String(result.describeJobsCalls),
+      fmt(result.describeJobsPerSecond, 3),
+      fmt(result.busiestMinutePerSecond, 2),
+      String(result.throttledCalls),
+      String(result.sweeps),
+      String(result.maxHistoryEvents),
+      `${fmt(result.p50DetectionSeconds)} s`,
+      `${fmt(result.p95DetectionSeconds)} s`,
+      `${fmt(result.virtualSeconds / 3600)} h`,
+      `${fmt(result.realSeconds)} s`,
+    ]),
+  );
+  process.stdout.write(
+    `${waits} event-mode Batch waits starting together (durations log-uniform 1 min to 24 h, seed ${seed}) on one shared ` +
+      `virtual clock: one local Batch, one park table, one waker, one sweeper every 5 minutes.\n\n${table}\n\n` +
+      `A 30-day event-mode wait: ${month.status}${month.error ? ` (${month.error})` : ''} in ${month.executions} execution(s), ${month.historyEvents} history events ` +
+      `(limit 25,000).   real time: ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+  return rows.every(({ result }) => result.wrongEndings === 0) ? 0 : 1;
+}
+
 async function main(args: string[]): Promise<number> {
   let options: BenchOptions | 'help';
   try {
@@ -193,6 +288,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const { jobs, seed, concurrency, plotPath, system } = options;
+  if (options.fleet !== undefined) return fleetMain(options.fleet, seed, options.json);
 
   const started = Date.now();
   const defaults = system === 'batch' ? DEFAULT_DELAYS : registeredJobSystem(system).model.defaultDelays;

@@ -4,6 +4,7 @@ import { type CallbackSigning, createPollerFunction } from '../../lambdas/poll';
 import { CALLBACK_URL_ENV } from '../../lambdas/wake-up/callback-url';
 import { PARK_TABLE_ENV } from '../../lambdas/wake-up/park-store';
 import { batchIntegrations, localBatchClient } from './batch-integrations';
+import type { FleetScheduler } from './fleet-scheduler';
 import {
   type AslDefinition,
   type LocalExecutionResult,
@@ -51,6 +52,8 @@ export interface LocalMachineOptions {
   timers?: VirtualTimers;
   /** Every poller result (a poll's next state, or a park's answer), for runs that act on the state. */
   onPollResult?: (result: unknown) => void;
+  /** Many waits on one clock (lib/local/fleet.ts): their Waits block on it instead of moving it. */
+  fleet?: FleetScheduler;
 }
 
 /** A wait's result: the main execution's, and each execution it started (segments, nested waits), in order. */
@@ -130,6 +133,7 @@ export class LocalMachine {
       random,
       ...(options.stubs === undefined ? {} : { stubs: options.stubs }),
       ...(options.timers === undefined ? {} : { timers: options.timers }),
+      ...(options.fleet === undefined ? {} : { fleet: options.fleet }),
       ...(options.wakeUps === undefined ? {} : { taskTokens: options.wakeUps.tokens }),
     };
     this.children = Object.fromEntries(

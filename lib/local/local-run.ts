@@ -418,7 +418,8 @@ function jobSystemOf(machine: RunnableMachine, label: string): string {
   return systems[0] as string;
 }
 
-function splitQueueTime(queueSeconds: number, runningSeconds: number) {
+/** A job's queue time split the way Batch jobs spend it (see runLocalWait), and its running time. */
+export function splitQueueTime(queueSeconds: number, runningSeconds: number) {
   const moment = Math.min(1, queueSeconds / 4);
   const starting = Math.min(10, queueSeconds / 4);
   return {

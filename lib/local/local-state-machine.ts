@@ -1,6 +1,7 @@
 import './promise-with-resolvers';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { JSONPath } from 'jsonpath-plus';
+import type { FleetScheduler } from './fleet-scheduler';
 import {
   HISTORY_EVENT_LIMIT,
   HISTORY_EVENTS_PER_EXECUTION,
@@ -55,6 +56,11 @@ export interface LocalRuntime {
   timers?: VirtualTimers;
   /** The task tokens `.waitForTaskToken` tasks wait on (the engine has none of its own). */
   taskTokens?: LocalTaskTokens;
+  /**
+   * Many executions on one clock (lib/local/fleet-scheduler.ts): Waits and retries then block the run
+   * until the shared clock gets there, instead of moving it. Needs `timers` on the same clock.
+   */
+  fleet?: FleetScheduler;
 }
 
 /** The outcome vocabulary of DESIGN.md. */
@@ -186,6 +192,8 @@ interface RunHooks {
   stopped(): boolean;
   /** A token this run's task waits on: closed if the run stops. */
   minted(token: string): void;
+  /** Before each task: what was due happened (own clock), or the fleet's clock reached this run's resume time. */
+  beforeTask(): Promise<void>;
 }
 
 class ExecutionLimitError extends Error {
@@ -230,7 +238,7 @@ export class LocalStateMachine {
       const handler = this.taskHandler(name, state, runtime, counts, run);
       // Whatever was due on the clock happened before the task: an event delivered, a timer fired.
       handlers[name] = async (input) => {
-        await runtime.timers?.runDue();
+        await run.beforeTask();
         return handler(input);
       };
     }
@@ -331,7 +339,8 @@ export class LocalStateMachine {
         taskTokens.close(token, 'The function failed.');
         throw error;
       }
-      await timers.runUntil(() => ending !== undefined || run.stopped());
+      if (runtime.fleet !== undefined) await runtime.fleet.blockOn(ended);
+      else await timers.runUntil(() => ending !== undefined || run.stopped());
       const result = ending ?? (await ended);
       if ('error' in result) throw namedError(result.error, result.cause);
       return result.output;
@@ -440,6 +449,22 @@ export class LocalStateMachine {
       },
       stopped: () => limitError !== undefined || runtime.signal?.aborted === true,
       minted: (token) => tokens.push(token),
+      beforeTask: async () => {
+        if (runtime.fleet === undefined) {
+          await runtime.timers?.runDue();
+          return;
+        }
+        const at = resumeAt;
+        resumeAt = undefined;
+        if (at !== undefined) await runtime.fleet.sleepUntil(at);
+      },
+    };
+    /** In a fleet: when this run may go on after its Wait or retry backoff (the clock is shared). */
+    let resumeAt: number | undefined;
+    // On its own clock a run moves the clock itself; in a fleet it only says when it may go on.
+    const pause = (seconds: number) => {
+      if (runtime.fleet === undefined) clock.advanceSeconds(seconds);
+      else resumeAt = Math.max(resumeAt ?? clock.now(), clock.now()) + seconds * 1000;
     };
     const tokens: string[] = [];
     const closeTokens = (why: string) => {
@@ -453,6 +478,7 @@ export class LocalStateMachine {
       if (state.Type === 'Wait') waitTimeOverrides[name] = REAL_MS_PER_PAUSE;
       if (state.Retry) retryIntervalOverrides[name] = REAL_MS_PER_PAUSE;
     }
+    runtime.fleet?.enter();
     const running = this.machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: taskResourceLocalHandlers as never,
@@ -481,7 +507,7 @@ export class LocalStateMachine {
         if (limitError !== undefined) continue;
         if (event.type === 'StateEntered') inputs.set(event.state.name, event.state.input);
         try {
-          this.observe(event, counts, entered, failuresInVisit, clock, random);
+          this.observe(event, counts, entered, failuresInVisit, clock, random, pause);
           this.checkTimeout(clock, startedAt);
         } catch (error) {
           if (!(error instanceof ExecutionLimitError)) throw error;
@@ -498,7 +524,11 @@ export class LocalStateMachine {
     } catch (error) {
       thrown = error;
     }
-    await watch;
+    try {
+      await watch;
+    } finally {
+      runtime.fleet?.leave();
+    }
     runtime.signal?.removeEventListener('abort', stop);
 
     const base = {
@@ -546,6 +576,7 @@ export class LocalStateMachine {
     failuresInVisit: Map<string, number>,
     clock: VirtualClock,
     random: () => number,
+    pause: (seconds: number) => void,
   ): void {
     if (event.type === 'StateEntered') {
       const { name, type, input } = event.state;
@@ -556,8 +587,7 @@ export class LocalStateMachine {
         historyEventsForState(type) + (state?.Resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN ? 1 : 0);
       failuresInVisit.set(name, 0);
       this.checkPayload(name, input);
-      if (type === 'Wait' && state !== undefined)
-        clock.advanceSeconds(this.waitSeconds(name, state, input, clock));
+      if (type === 'Wait' && state !== undefined) pause(this.waitSeconds(name, state, input, clock));
     } else if (event.type === 'StateExited') {
       this.checkPayload(event.state.name, event.state.output);
     } else if (event.type === 'StateFailed') {
@@ -567,7 +597,7 @@ export class LocalStateMachine {
       failuresInVisit.set(name, failures);
       const seconds =
         state === undefined ? undefined : this.retrySeconds(state, event.Error, failures, random);
-      if (seconds !== undefined) clock.advanceSeconds(seconds);
+      if (seconds !== undefined) pause(seconds);
     } else if (event.type === 'StateRetried') {
       counts.retries++;
       counts.stateTransitions++;

@@ -69,6 +69,17 @@ export class VirtualTimers {
     await entry.fire();
   }
 
+  /** When the earliest live timer is due, or undefined if none is. */
+  nextAt(): number | undefined {
+    return this.next()?.at;
+  }
+
+  /** Fires the earliest live timer, moving the clock to it (for a FleetScheduler). */
+  async runNext(): Promise<void> {
+    const entry = this.next();
+    if (entry !== undefined) await this.fire(entry);
+  }
+
   /** Fires every timer due by now, in time order (the clock stays where it is). */
   async runDue(): Promise<void> {
     for (let entry = this.next(); entry !== undefined && entry.at <= this.clock.now(); entry = this.next()) {
