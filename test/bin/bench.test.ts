@@ -28,6 +28,10 @@ describe('npm run bench: its command line (parsed, nothing run)', () => {
     });
   });
 
+  it('takes --fleet n for the fleet run', () => {
+    expect(parseBenchOptions(['--fleet', '10000'])).toMatchObject({ fleet: 10_000, system: 'batch' });
+  });
+
   it('answers --help and -h with the usage', () => {
     expect(parseBenchOptions(['--help'])).toBe('help');
     expect(parseBenchOptions(['-h', '--jobs', '5'])).toBe('help');
@@ -40,6 +44,8 @@ describe('npm run bench: its command line (parsed, nothing run)', () => {
     [['--plot'], /--plot/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
     [['--system', 'tethys'], /--system: expected batch, dqops, airbyte, got "tethys"/],
+    [['--fleet', '0'], /--fleet: expected a whole number >= 1, got "0"/],
+    [['--fleet', '10', '--system', 'dqops'], /--fleet: event mode waits for AWS Batch jobs only/],
     [['extra'], /extra/],
   ])('%j is a usage error', (args, message) => {
     expect(() => parseBenchOptions(args)).toThrowError(UsageError);
