@@ -62,7 +62,11 @@ function bodyProblem(event: LambdaFunctionURLEvent): CallbackRefusal | undefined
   return { status: 400, error: 'MalformedBody', message: 'a body, when given, is a JSON object' };
 }
 
+/** The least time between two reads of the key secret forced by an unknown key id. */
+export const KEY_REFRESH_INTERVAL_MS = 60_000;
+
 export function createCallbackHandler(deps: CallbackDependencies): CallbackHandler {
+  let lastRefreshAt = Number.NEGATIVE_INFINITY;
   return async (event) => {
     const method = event.requestContext?.http?.method ?? '';
     const path = event.rawPath ?? '';
@@ -81,7 +85,21 @@ export function createCallbackHandler(deps: CallbackDependencies): CallbackHandl
       return answer(503, { error: 'KeysUnavailable', message: 'the signing keys are not usable' });
     }
     const nowMs = deps.now();
-    const verdict = verifyCallback({ method, path, query: event.queryStringParameters ?? {} }, keys, nowMs);
+    const request = { method, path, query: event.queryStringParameters ?? {} };
+    let verdict = verifyCallback(request, keys, nowMs);
+    // A key id this container has not seen may be a key added since its copy of the secret was read (a
+    // rotation): read the secret again, at most once a minute, so random key ids cannot drive the reads.
+    if (
+      'status' in verdict &&
+      verdict.error === 'UnknownKeyId' &&
+      nowMs - lastRefreshAt >= KEY_REFRESH_INTERVAL_MS
+    ) {
+      lastRefreshAt = nowMs;
+      const fresh = await deps.keys.refresh();
+      const freshKeys = typeof fresh === 'string' ? parseSigningKeys(fresh) : undefined;
+      if (freshKeys !== undefined && !('invalid' in freshKeys))
+        verdict = verifyCallback(request, freshKeys, nowMs);
+    }
     if ('status' in verdict) {
       deps.log({ event: 'callbackRefused', error: verdict.error, path: path.slice(0, 100) });
       return refused(verdict);

@@ -186,6 +186,13 @@ export function checkPollerConfig(
       `expected whole seconds from 60 to ${MAX_PARK_SECONDS}, with wakeUp "events", got ${config.parkBackstopSeconds}`,
     );
   }
+  // Event mode: ~13 history events a poll and its park, ~24 when the park keeps failing (EVENT_MODE_POLL_BUDGET).
+  if (config.wakeUp === 'events' && config.pollBudget !== undefined && config.pollBudget > 1_000) {
+    fail(
+      'pollBudget',
+      `expected at most 1000 with wakeUp "events" (each park adds history), got ${config.pollBudget}`,
+    );
+  }
   // ~9 history events a poll: more than 2,500 polls would meet the 25,000-event limit before handing over.
   if (
     config.pollBudget !== undefined &&

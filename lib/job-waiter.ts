@@ -22,7 +22,7 @@ import {
 } from './segment-machine';
 import { StepWaitValidationError } from './validation-error';
 import { JobWaitFragment } from './wait-fragment';
-import { DEFAULT_POLL_BUDGET, pollerConfigFor, type WaitOptions } from './wait-options';
+import { defaultPollBudget, pollerConfigFor, type WaitOptions } from './wait-options';
 import { createWaiterAlarms, type WaiterAlarms } from './waiter-alarms';
 import {
   type CancelGrantOptions,
@@ -142,7 +142,7 @@ export class JobWaiter extends Construct {
     // Mistakes in the props are reported against this construct, before the fragments are built.
     pollerConfigFor(
       this,
-      { ...waitProps, pollBudget: props.pollBudget ?? DEFAULT_POLL_BUDGET },
+      { ...waitProps, pollBudget: props.pollBudget ?? defaultPollBudget(props) },
       this.waiterName,
     );
 

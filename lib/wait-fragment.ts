@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -25,7 +25,7 @@ import { BATCH_JOBS } from './job-system';
 import { type PollerFunction, stepwaitPoller } from './poller-function';
 import { type GrantedFinding, submitStates } from './submit-states';
 import { StepWaitValidationError } from './validation-error';
-import { DEFAULT_POLL_BUDGET, pollerConfigFor, submitTargetOf, type WaitOptions } from './wait-options';
+import { defaultPollBudget, pollerConfigFor, type WaitOptions } from './wait-options';
 import { WakeUps } from './wake-up/wake-ups';
 
 export {
@@ -137,7 +137,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       props.continueIn !== undefined || props.ownSegmentMachine === true || props.endsSegment === true;
     this.pollerConfig = pollerConfigFor(
       this,
-      { ...props, pollBudget: handsOver ? (props.pollBudget ?? DEFAULT_POLL_BUDGET) : undefined },
+      { ...props, pollBudget: handsOver ? (props.pollBudget ?? defaultPollBudget(props)) : undefined },
       this.node.path,
     );
     if (props.endsSegment) this.pollerConfig.acceptsHandOver = true;
@@ -159,7 +159,18 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       );
       this.wakeUps = props.wakeUps ?? WakeUps.of(this);
       this.wakeUps.bindPoller(this.parkingPoller);
-      this.wakeUps.wakeOn(this.pollerConfig, this.wakeUpQueues(props));
+      // Every queue: a waiter that submits still takes job ids in any queue, and the waker ignores jobs
+      // nobody parked on.
+      this.wakeUps.wakeOn(this.pollerConfig);
+      // Without grantTo nothing may send the host's task tokens back: every park would last its backstop.
+      this.node.addValidation({
+        validate: () =>
+          this.granted
+            ? []
+            : [
+                "wakeUp: the host state machine was never given the fragment's permissions: call fragment.grantTo(hostStateMachine) (the waker, the sweeper and the poller need states:SendTaskSuccess on it)",
+              ],
+      });
     }
     const inputPath = props.inputPath ?? '$';
     const start = new sfn.Pass(this, 'Start', {
@@ -169,14 +180,29 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       ...(inputPath.startsWith('$$.') ? { inputPath: sfn.JsonPath.DISCARD } : {}),
       parameters: { 'request.$': inputPath },
     });
-    const done = new sfn.Pass(this, 'Done', {
+    const outputFields = Object.fromEntries(
+      WAIT_OUTPUT_FIELDS.map((field) => [`${field}.$`, statePath(field)]),
+    );
+    const doneWithoutUrl = new sfn.Pass(this, 'Done', {
       comment: 'The output of the wait.',
-      parameters: {
-        ...Object.fromEntries(WAIT_OUTPUT_FIELDS.map((field) => [`${field}.$`, statePath(field)])),
-        // Every event-mode state has it: the URL, or null without callbacks (lambdas/poll.ts).
-        ...(this.pollerConfig.wakeUp === 'events' ? { 'callbackUrl.$': statePath('callbackUrl') } : {}),
-      },
+      parameters: outputFields,
     });
+    // Event mode's output has the callback URL, where the state has one: a state may come without it (a
+    // segment machine deployed in poll mode since, a poller without callbacks), and a Pass reading a
+    // missing path would fail the execution (States.Runtime).
+    const doneWithUrl =
+      this.pollerConfig.wakeUp === 'events'
+        ? new sfn.Pass(this, 'Done With Callback URL', {
+            comment: 'The output of the wait, with its callback URL.',
+            parameters: { ...outputFields, 'callbackUrl.$': statePath('callbackUrl') },
+          })
+        : undefined;
+    const done: sfn.State =
+      doneWithUrl === undefined
+        ? doneWithoutUrl
+        : new sfn.Choice(this, 'Has Callback URL?')
+            .when(sfn.Condition.isPresent(statePath('callbackUrl')), doneWithUrl)
+            .otherwise(doneWithoutUrl);
     const failed = new sfn.Fail(this, 'Failed', {
       comment:
         'StepWait.JobFailed, JobNotFound, JobForgotten, InvalidInput, MaxAttemptsExceeded, AmbiguousBusinessKey, UnknownStatus, PollFailed, SubmitFailed, HandOverFailed, SegmentFailed',
@@ -379,7 +405,8 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
 
     this.startState = start;
     this.endStates = [
-      done,
+      doneWithoutUrl,
+      ...(doneWithUrl ? [doneWithUrl] : []),
       ...(continuation instanceof sfn.Pass ? [continuation] : []),
       ...(endWithError ? [endWithError] : []),
       ...(relayFailure ? [relayFailure] : []),
@@ -426,17 +453,6 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     park.addCatch(wait, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
     park.next(poll);
     return park;
-  }
-
-  /** The job queues a wake-up rule may filter on: the queue this wait submits to, or none (all queues). */
-  private wakeUpQueues(props: JobWaitFragmentProps): string[] | undefined {
-    if (props.submit === undefined) return undefined;
-    const { jobQueue } = submitTargetOf(props.submit);
-    const arn =
-      jobQueue.startsWith('arn:') || Token.isUnresolved(jobQueue)
-        ? jobQueue
-        : Stack.of(this).formatArn({ service: 'batch', resource: 'job-queue', resourceName: jobQueue });
-    return [arn];
   }
 
   /**

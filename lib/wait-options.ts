@@ -89,7 +89,7 @@ export interface WaitOptions {
   readonly cancelJobOnTimeout?: boolean;
   /**
    * Polls per execution before the wait goes on in a fresh one (see `continueIn`), 10 or more.
-   * @default DEFAULT_POLL_BUDGET (1,800)
+   * @default DEFAULT_POLL_BUDGET (1,800), or EVENT_MODE_POLL_BUDGET (1,000) with `wakeUp: 'events'`
    */
   readonly pollBudget?: number;
   /**
@@ -152,6 +152,16 @@ export interface SubmitOptions {
 
 /** Polls per execution before a hand-over: ~9 history events each keeps a segment near 16,000 events. */
 export const DEFAULT_POLL_BUDGET = 1_800;
+
+/**
+ * In event mode a poll is followed by a park (a token task writes 6 events: ~13 a cycle), and a park that
+ * keeps failing retries before it falls back to the Wait (~24 a cycle): 1,000 keeps either below 25,000.
+ */
+export const EVENT_MODE_POLL_BUDGET = 1_000;
+
+/** The poll budget of a wait that hands over and sets none. */
+export const defaultPollBudget = (options: Pick<WaitOptions, 'wakeUp'>): number =>
+  options.wakeUp === 'events' ? EVENT_MODE_POLL_BUDGET : DEFAULT_POLL_BUDGET;
 
 export const DEFAULT_TIMEOUT = Duration.hours(24);
 export const MIN_MAX_TIMEOUT = Duration.days(7);

@@ -128,9 +128,8 @@ export interface JobSystemModel {
 export interface StateChangeEvents {
   readonly source: string;
   readonly detailType: string;
-  /** The EventBridge pattern field (under `detail`) that holds a job's status, and the one with its queue. */
+  /** The EventBridge pattern field (under `detail`) that holds a job's status. */
   readonly statusField: string;
-  readonly queueField?: string;
   /** The job and status an event reports, or why it is not such an event. */
   read(event: unknown): { jobId: string; status: string } | { invalid: string };
 }

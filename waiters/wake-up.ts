@@ -96,16 +96,27 @@ export function keysLeft(before: readonly ParkKey[], after: readonly ParkKey[]):
 }
 
 /**
- * The system statuses a wake-up rule needs: those the stages' acceptors name. A status no acceptor names
- * cannot change a decision, so its events would only cost a poll. Undefined when the acceptors name none of
- * the system's statuses (then every state change matters).
+ * The system statuses that can change what `stages` decide, for a wake-up rule's filter and a park's
+ * `wakeOn`: those their acceptors name, when every acceptor can only be satisfied by a named status (plain
+ * equality). Undefined, meaning any status change matters, when an acceptor compares otherwise (`!=`,
+ * `contains`, an order) or a stage decides on something but statuses. A stage that only waits for its jobs
+ * to be visible (every acceptor reads `missingJobIds`) never parks (a park needs every job seen) and is
+ * left out.
  */
 export function statusesNamedBy(
   model: WaiterModel,
   stages: readonly string[],
   statuses: readonly string[],
 ): string[] | undefined {
-  const text = stages.map((stage) => JSON.stringify(model.getWaiter(stage).acceptors)).join('\n');
-  const named = statuses.filter((status) => new RegExp(`\\b${status}\\b`).test(text));
-  return named.length === 0 ? undefined : named;
+  const named = new Set<string>();
+  for (const stage of stages) {
+    const acceptors = model.getWaiter(stage).acceptors;
+    if (acceptors.every((acceptor) => String(acceptor.argument ?? '').includes('missingJobIds'))) continue;
+    const text = JSON.stringify(acceptors);
+    if (/!=|contains\(|starts_with\(|ends_with\(|[<>]/.test(text)) return undefined;
+    const inStage = statuses.filter((status) => new RegExp(`\\b${status}\\b`).test(text));
+    if (inStage.length === 0) return undefined;
+    for (const status of inStage) named.add(status);
+  }
+  return named.size === 0 ? undefined : statuses.filter((status) => named.has(status));
 }

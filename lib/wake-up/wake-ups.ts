@@ -47,6 +47,14 @@ export interface WakeUpsProps {
 export interface CallbackOptions {
   /** @default lambda.FunctionUrlAuthType.NONE: the signature in the URL is the credential */
   readonly authType?: lambda.FunctionUrlAuthType;
+  /**
+   * Reserved concurrency of the callback function, so a flood of calls at a public URL cannot take the
+   * account's Lambda concurrency from the pollers (a few are plenty: each call is a Query and a
+   * SendTaskSuccess). Left unset by default because reserving fails to deploy in an account whose
+   * concurrency limit leaves less than 100 unreserved (new accounts may have 10).
+   * @default - none reserved
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** The sweeper's default interval: with every event lost, a wait notices its job within about this long. */
@@ -207,6 +215,17 @@ export class WakeUps extends Construct {
         'stepwait callback: read the signing keys, read and write park records, wake parked waits',
     });
     fn.addEnvironment(CALLBACK_SECRET_ENV, keys.secretArn);
+    if (options.reservedConcurrency !== undefined) {
+      if (!Number.isInteger(options.reservedConcurrency) || options.reservedConcurrency < 1) {
+        throw StepWaitValidationError.expected(
+          this,
+          'callbacks.reservedConcurrency',
+          'a whole number >= 1',
+          options.reservedConcurrency,
+        );
+      }
+      (fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = options.reservedConcurrency;
+    }
     keys.grantRead(fn);
     this.table.grant(fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
     const url = fn.addFunctionUrl({ authType: options.authType ?? lambda.FunctionUrlAuthType.NONE });
@@ -270,9 +289,10 @@ export class WakeUps extends Construct {
 
   /**
    * Routes the state-change events a waiter's stages wait on to the queue: one rule per distinct pattern
-   * (the main and segment machines of a JobWaiter share one), filtered by job queue where they are known.
+   * (the main and segment machines of a JobWaiter, and waiters with the same stages, share one). Not
+   * filtered by job queue: a waiter that submits still waits for job ids in any queue.
    */
-  wakeOn(config: PollerConfig, jobQueueArns?: readonly string[]): events.Rule {
+  wakeOn(config: PollerConfig): events.Rule {
     const system = registeredJobSystem(config.system ?? DEFAULT_JOB_SYSTEM).model;
     const stateChanges = system.stateChangeEvents;
     if (stateChanges === undefined) throw new RangeError(`${system.title} has no state-change events`);
@@ -283,9 +303,6 @@ export class WakeUps extends Construct {
     );
     const detail: Record<string, string[]> = {};
     if (statuses !== undefined) detail[stateChanges.statusField] = statuses;
-    if (jobQueueArns !== undefined && stateChanges.queueField !== undefined) {
-      detail[stateChanges.queueField] = [...jobQueueArns];
-    }
     const pattern: events.EventPattern = {
       source: [stateChanges.source],
       detailType: [stateChanges.detailType],

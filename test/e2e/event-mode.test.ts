@@ -115,6 +115,30 @@ describe('switching a waiter back to polling, with waits parked before the deplo
     expect(report.detectionLatencySeconds).toBeLessThan(30);
   });
 
+  it('ends a wait that hands over to a segment machine redeployed in poll mode (its output has no callback URL)', async () => {
+    const budget = { pollBudget: 10, parkBackstop: Duration.minutes(1) };
+    const before = runnableWaiter(
+      synthesizeWaiter({ examples: false, waiter: { ...budget, wakeUp: 'events' }, callbacks: true }),
+    );
+    const after = runnableWaiter(
+      synthesizeWaiter({ examples: false, waiter: { pollBudget: 10, wakeUp: 'poll' }, drainWakeUps: true }),
+    );
+    const report = await runLocalWait({
+      // The main execution runs its old definition; the segment machine it starts is the new one.
+      machine: { ...before, children: after.children },
+      jobDurationSeconds: 3_600,
+      queueSeconds: 60,
+      outcome: 'SUCCEEDED',
+      random: seededRandom(7),
+      // Every event lost and no sweeper: the parks end at their 1-minute backstop, so the budget runs out.
+      eventDelivery: { delaySeconds: () => 1, lossProbability: 1 },
+      sweeperDown: true,
+    });
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.executions).toBeGreaterThan(1);
+    expect(report.output).not.toHaveProperty('callbackUrl');
+  });
+
   it('still ends a wait started before a deploy that drops the wake-ups: the new poller parks it no more', async () => {
     const before = runnableWaiter(synthesizeWaiter({ examples: false, waiter }));
     const after = runnableWaiter(synthesizeWaiter({ examples: false }));

@@ -167,6 +167,35 @@ describe('the callback function', () => {
     });
   });
 
+  it('reads the keys again (at most once a minute) when a URL names a key this container has not seen', async () => {
+    const clock = { now: T0 };
+    const store = new ParkStore(client, `callbacks-${++tables}`, () => clock.now);
+    await dynamo.createTable(store.tableName, 'pk', 'sk');
+    // What a cached source does: read() keeps the old value, refresh() reads the rotated one.
+    let stored = JSON.stringify({ current: 'k1', k1: K1 });
+    const cached = JSON.parse(JSON.stringify(stored)) as string;
+    let refreshes = 0;
+    const keys: SecretSource = {
+      read: async () => cached,
+      refresh: async () => {
+        refreshes++;
+        return stored;
+      },
+    };
+    const handler = createCallbackHandler({ store, sfn, keys, now: () => clock.now, log: () => {} });
+    stored = JSON.stringify({ current: 'k2', k1: K1, k2: K2 });
+    const signedWithK2 = urlFor('wait-r', { current: 'k2', keys: { k2: K2 } });
+    expect((await handler(request(signedWithK2))) as { statusCode: number }).toMatchObject({
+      statusCode: 202,
+    });
+    expect(refreshes).toBe(1);
+    // A made-up key id within the minute is refused without another read.
+    clock.now += CALLBACK_MIN_INTERVAL_MS;
+    const madeUp = urlFor('wait-r', { current: 'k7', keys: { k7: 'k7-secret-0123456789abcd' } });
+    expect((await handler(request(madeUp))) as { statusCode: number }).toMatchObject({ statusCode: 403 });
+    expect(refreshes).toBe(1);
+  });
+
   it('answers 1,000 random requests with 4xx and a named reason unless valid, waking only for valid ones', async () => {
     const { clock, store, call } = await setUp({ current: 'k2', k1: K1, k2: K2 });
     const waits = ['wait-0', 'wait-1', 'wait-2'];

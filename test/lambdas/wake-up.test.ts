@@ -13,6 +13,7 @@ import { verifyCallback } from '../../lambdas/wake-up/callback-url';
 import { type ParkRecord, ParkStore } from '../../lambdas/wake-up/park-store';
 import { createWaker } from '../../lambdas/waker';
 import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
+import { seededRandom } from '../../lib/local/seeded-random';
 import { LOCAL_CLIENT_SETTINGS } from '../../lib/local/template';
 import {
   BATCH_EVENT_SOURCE,
@@ -435,6 +436,57 @@ describe('the sweeper', () => {
     expect(report).toMatchObject({ parks: 250, statusCalls: 3, woken: 25, dropped: 0 });
     expect(await store.parksOn('batch', 'job-10')).toEqual([]);
     expect(await store.parksOn('batch', 'job-7')).toHaveLength(1);
+  });
+
+  it('wakes a job in a status nobody documented, and nothing for an answer that shows no jobs', async () => {
+    const store = await freshStore();
+    await store.put([record('a'), record('b'), record('c')]);
+    const harness = createHarness();
+    harness.batchMock
+      .on(DescribeJobsCommand)
+      .resolvesOnce(describeOutput(job('a', 'RUNNABLE'), job('b', 'PAUSED'), job('c', 'RUNNABLE')))
+      .rejects(serviceError('AccessDeniedException', 403));
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    const sweep = createSweeper({
+      store,
+      sfn,
+      systems: [{ model: batchJobSystem, io: batchIo(harness.batch) }],
+      now: () => T0,
+      log: () => {},
+    });
+    await sweep();
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand).map((call) => call.args[0].input.taskToken)).toEqual([
+      'token-b',
+    ]);
+    // Access denied: an error says nothing of the jobs, so nothing is woken.
+    await sweep();
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
+  it('checks other parks at each sweep cut short by throttling, so every park is reached', async () => {
+    const store = await freshStore();
+    const ids = Array.from({ length: 500 }, (_, index) => `job-${index}`);
+    await store.put(ids.map((id) => record(id)));
+    const harness = createHarness();
+    const asked = new Set<string>();
+    let calls = 0;
+    harness.batchMock.on(DescribeJobsCommand).callsFake((input: { jobs: string[] }) => {
+      // Every other call throttled: a sweep gets one batch of 100 through, then stops.
+      if (calls++ % 2 === 1) throw serviceError('TooManyRequestsException', 429);
+      for (const id of input.jobs) asked.add(id);
+      return describeOutput(...input.jobs.map((id) => job(id, 'RUNNABLE')));
+    });
+    const sweep = createSweeper({
+      store,
+      sfn,
+      systems: [{ model: batchJobSystem, io: batchIo(harness.batch) }],
+      now: () => T0,
+      log: () => {},
+      random: seededRandom(3),
+    });
+    // A random 100 of 500 a sweep: after 50 sweeps each park is left unchecked with odds of 0.8^50.
+    for (let n = 0; n < 50; n++) await sweep();
+    expect(asked.size).toBe(500);
   });
 
   it('stops at a throttled DescribeJobs and loses no park: the next sweep goes on', async () => {

@@ -1,10 +1,12 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { DqopsJobs } from '../../lib/dqops/dqops-jobs';
 import { JobWaiter } from '../../lib/job-waiter';
 import { stateMachinesIn } from '../../lib/local/template';
+import { PollerFunction } from '../../lib/poller-function';
 import { JobWaitFragment } from '../../lib/wait-fragment';
 import { WakeUps } from '../../lib/wake-up/wake-ups';
 import { parkStateName } from '../../waiters';
@@ -95,35 +97,19 @@ describe("wakeUp: 'events'", () => {
       Timeout: 30,
       Architectures: ['arm64'],
     });
-    // Main and segment machines of a waiter share a rule; two waiters with the same stages share one too.
+    // Main and segment machines of a waiter share a rule, and so do waiters with the same stages, whatever
+    // their queue: a waiter that submits still takes job ids in any queue.
     const rules = Object.values(template.findResources('AWS::Events::Rule')) as {
-      Properties: {
-        EventPattern: { source: string[]; 'detail-type': string[]; detail: Record<string, unknown> };
-      };
+      Properties: { EventPattern?: unknown };
     }[];
     const patterns = rules
       .map((rule) => rule.Properties.EventPattern)
       .filter((pattern) => pattern !== undefined);
-    expect(patterns).toHaveLength(2);
-    expect(patterns[0]).toEqual({
-      source: ['aws.batch'],
-      'detail-type': ['Batch Job State Change'],
-      detail: { status: ['RUNNING', 'SUCCEEDED', 'FAILED'] },
-    });
-    expect(patterns[1]?.detail.jobQueue).toEqual([
+    expect(patterns).toEqual([
       {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':batch:',
-            { Ref: 'AWS::Region' },
-            ':',
-            { Ref: 'AWS::AccountId' },
-            ':job-queue/etl-queue',
-          ],
-        ],
+        source: ['aws.batch'],
+        'detail-type': ['Batch Job State Change'],
+        detail: { status: ['RUNNING', 'SUCCEEDED', 'FAILED'] },
       },
     ]);
   });
@@ -172,7 +158,9 @@ describe("wakeUp: 'events'", () => {
       },
     });
     // The output carries the URL (null for a waiter without callbacks, so Done can always read it).
-    expect(mainDefinition(stack).States.Done?.Parameters).toMatchObject({ 'callbackUrl.$': '$.callbackUrl' });
+    expect(mainDefinition(stack).States['Done With Callback URL']?.Parameters).toMatchObject({
+      'callbackUrl.$': '$.callbackUrl',
+    });
 
     const iam = newStack();
     new JobWaiter(iam, 'Waiter', {
@@ -180,6 +168,50 @@ describe("wakeUp: 'events'", () => {
       wakeUps: new WakeUps(iam, 'Parks', { callbacks: { authType: lambda.FunctionUrlAuthType.AWS_IAM } }),
     });
     Template.fromStack(iam).hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+
+    const capped = newStack();
+    new WakeUps(capped, 'Parks', { callbacks: { reservedConcurrency: 5 } });
+    Template.fromStack(capped).hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('callback'),
+      ReservedConcurrentExecutions: 5,
+    });
+    expect(() => new WakeUps(newStack(), 'Parks', { callbacks: { reservedConcurrency: 0 } })).toThrow(
+      /Test\/Parks.*callbacks\.reservedConcurrency.*a whole number >= 1/,
+    );
+  });
+
+  it('ends through a Choice on the callback URL, so a state without one (a segment deployed in poll mode since) still ends', () => {
+    const stack = newStack();
+    new JobWaiter(stack, 'Waiter', { wakeUp: 'events' });
+    const { States } = mainDefinition(stack);
+    expect(States['Has Callback URL?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.callbackUrl', IsPresent: true, Next: 'Done With Callback URL' }],
+      Default: 'Done',
+    });
+    expect(States.Done?.Parameters).not.toHaveProperty('callbackUrl.$');
+    expect(States['JobComplete Decide']?.Choices?.find((choice) => choice.Next === 'Done')).toBeUndefined();
+  });
+
+  it('refuses, at synth, a fragment in event mode whose host machine was never granted (nothing could wake it)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Host');
+    const poller = new PollerFunction(stack, 'Poller');
+    const fragment = new JobWaitFragment(stack, 'Wait', { poller, wakeUp: 'events' });
+    new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(fragment) });
+    expect(() => app.synth()).toThrow(
+      /Host\/Wait.*fragment\.grantTo\(hostStateMachine\).*states:SendTaskSuccess/s,
+    );
+  });
+
+  it('caps the poll budget at 1,000 in event mode (a park adds history) and defaults to it', () => {
+    expect(() => new JobWaiter(newStack(), 'W', { wakeUp: 'events', pollBudget: 1_800 })).toThrow(
+      /Test\/W.*pollBudget.*at most 1000 with wakeUp "events"/,
+    );
+    const stack = newStack();
+    const waiter = new JobWaiter(stack, 'W', { wakeUp: 'events' });
+    expect(waiter.fragment.pollerConfig.pollBudget).toBe(1_000);
+    expect(new JobWaiter(newStack(), 'P', {}).fragment.pollerConfig.pollBudget).toBe(1_800);
   });
 
   it('changes nothing in poll mode, the default', () => {

@@ -36,7 +36,6 @@ export const batchJobSystem: JobSystemModel = {
     source: BATCH_EVENT_SOURCE,
     detailType: BATCH_JOB_STATE_CHANGE,
     statusField: 'status',
-    queueField: 'jobQueue',
     read: batchStateChange,
   },
 };
