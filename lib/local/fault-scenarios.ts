@@ -6,6 +6,7 @@ import { BATCH_STAGES } from '../../waiters';
 import { HAND_OVER_FAILURE_REASONS } from '../hand-over-states';
 import type { StepWaitStackProps } from '../stepwait-stack';
 import { BatchEmulator, type BatchFaults, type CallRecord } from './batch-emulator';
+import { runCallbackFaults } from './callback-faults';
 import { EVENT_FAULT_SCENARIOS, runEventFaultScenario } from './event-faults';
 import { inPool } from './in-pool';
 import type { LocalJobSite } from './local-job-site';
@@ -2004,11 +2005,18 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultRo
       }),
     );
   }
+  // Callback URLs: random requests at the callback function.
+  if (!options.only || options.only.includes(CALLBACK_FAULTS_ID)) {
+    rows.push(await runCallbackFaults(options.scale === 'full' ? 1_000 : 100, options.seed));
+  }
   return rows;
 }
+
+const CALLBACK_FAULTS_ID = 'callback-requests';
 
 /** Every scenario id `--only` may name. */
 export const FAULT_SCENARIO_IDS: readonly string[] = [
   ...FAULT_SCENARIOS.map((scenario) => scenario.id),
   ...EVENT_FAULT_SCENARIOS.map((scenario) => scenario.id),
+  CALLBACK_FAULTS_ID,
 ];

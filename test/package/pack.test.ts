@@ -141,7 +141,14 @@ describe('the npm package', () => {
     expect(packedFiles.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(packedFiles.filter((file) => /(^|\/)test\/|\.test\.|\.slow\./.test(file))).toEqual([]);
     // `npm run bench` and `npm run faults` are the repo's tools: their modules need dev packages (fast-check).
-    for (const module of ['fault-scenarios', 'event-faults', 'benchmark', 'frontier-plot', 'in-pool']) {
+    for (const module of [
+      'fault-scenarios',
+      'event-faults',
+      'callback-faults',
+      'benchmark',
+      'frontier-plot',
+      'in-pool',
+    ]) {
       expect(packedFiles).not.toContain(`dist/lib/local/${module}.js`);
     }
     expect(packedFiles).not.toContain('dist/bin/bench.js');

@@ -38,6 +38,7 @@ describe('fault injection, small scale', () => {
     expect(rows.map((row) => row.scenario)).toEqual([
       ...FAULT_SCENARIOS.map((scenario) => scenario.id),
       ...EVENT_FAULT_SCENARIOS.map((scenario) => scenario.id),
+      'callback-requests',
     ]);
     for (const scenario of [...FAULT_SCENARIOS, ...EVENT_FAULT_SCENARIOS])
       expect(rowOf(scenario.id).waitsRun).toBe(scenario.waits.small);
@@ -52,6 +53,15 @@ describe('fault injection, small scale', () => {
       expect(row.waitsCorrect).toBe(row.waitsRun);
     },
   );
+
+  it('callbacks: 100 random requests, each valid one accepted and each bad one refused by name, none waking wrongly', () => {
+    const row = rowOf('callback-requests');
+    expect(row.failures).toEqual([]);
+    expect(row).toMatchObject({ waitsRun: 100, waitsCorrect: 100, dataLost: 0, passed: true });
+    expect(row.stats.woken).toBeGreaterThan(0);
+    expect(row.stats.refused).toBeGreaterThan(row.stats.valid ?? Number.POSITIVE_INFINITY);
+    expect(row.stats.rateLimited).toBeGreaterThan(0);
+  });
 
   it('event faults really happened, and the wake-up path answered each the way it should', () => {
     expect(rowOf('events-duplicated').stats.eventsDuplicated).toBeGreaterThan(0);
