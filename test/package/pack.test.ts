@@ -145,6 +145,7 @@ describe('the npm package', () => {
       'fault-scenarios',
       'event-faults',
       'callback-faults',
+      'fleet',
       'benchmark',
       'frontier-plot',
       'in-pool',
