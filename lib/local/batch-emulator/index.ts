@@ -242,14 +242,19 @@ export class BatchEmulator {
   }
 
   /**
-   * Every job, array children included, as DescribeJobs would show it at `at` (default now): what
-   * state-change events report. Jobs created after `at` are left out.
+   * Changes whenever a job's course may have: a job added, a TerminateJob or CancelJob, a job removed. A
+   * reader that worked something out from every job need not work it out again while it stays the same.
    */
-  allJobDetails(at: number = this.options.clock.now()): EmulatedJobDetail[] {
+  get revision(): string {
+    return `${this.store.added}:${this.scheduler.invalidations}`;
+  }
+
+  /** The jobs (array children included) whose status may change at `at`, as DescribeJobs would show them then. */
+  jobDetailsChangingAt(at: number): EmulatedJobDetail[] {
     return this.store
       .all()
-      .map((job) => describeJob(job, this.scheduler, at))
-      .filter((job) => job.createdAt <= at);
+      .filter((job) => this.scheduler.changesAt(job, at))
+      .map((job) => describeJob(job, this.scheduler, at));
   }
 
   /** The first instant after `afterMs` at which any job's status may change (undefined: none will). */

@@ -113,6 +113,11 @@ export class JobStore {
 
   constructor(readonly arns: BatchArns) {}
 
+  /** Jobs added so far (removed ones included): it changes whenever a job is added. */
+  get added(): number {
+    return this.nextSeq;
+  }
+
   add(job: NewJob): JobRecord {
     const jobId = job.jobId ?? randomUUID();
     if (this.byId.has(jobId)) throw new RangeError(`a job with id ${jobId} already exists`);

@@ -26,9 +26,13 @@ export class Scheduler {
 
   constructor(private readonly store: JobStore) {}
 
+  /** How often the timelines were dropped: any course may have changed since a reader last looked. */
+  invalidations = 0;
+
   /** Drops every worked-out timeline: an interruption changes the course of the job and of those after it. */
   invalidate(): void {
     this.timelines.clear();
+    this.invalidations++;
   }
 
   /** Remembers how a job about to be removed (and its array children) ended, for the jobs waiting for it. */
@@ -53,6 +57,11 @@ export class Scheduler {
       status: job.forced.status,
       statusReason: job.forced.statusReason ?? state.statusReason,
     };
+  }
+
+  /** Whether the job's status may change at exactly `at`. */
+  changesAt(job: JobRecord, at: number): boolean {
+    return changeTimes(this.timeline(job)).includes(at);
   }
 
   /** The first instant after `afterMs` at which the job's status may change, or undefined if it never does. */

@@ -44,8 +44,15 @@ export class BatchStateChangeEvents {
     timers.addSource(() => this.schedule());
   }
 
+  /** The emulator's revision the pending timer was set for: while it stands, the timer is right. */
+  private revision: string | undefined;
+
   /** Keeps one timer at the next instant a job's status may change. */
   private schedule(): void {
+    // Working the next change out reads every job: only when something changed since (a fleet asks often).
+    const revision = this.emulator.revision;
+    if (this.timer !== undefined && revision === this.revision) return;
+    this.revision = revision;
     const next = this.emulator.nextStatusChangeAfter(this.checkedUntil);
     if (next === this.timer?.at) return;
     this.timer?.cancel();
@@ -65,7 +72,7 @@ export class BatchStateChangeEvents {
   }
 
   private publishChangesAt(at: number): void {
-    for (const job of this.emulator.allJobDetails(at)) {
+    for (const job of this.emulator.jobDetailsChangingAt(at)) {
       const before = this.reported.get(job.jobId) ?? 'SUBMITTED';
       if (job.status === before) continue;
       this.reported.set(job.jobId, job.status);
