@@ -85,10 +85,16 @@ const airbyteResources: Resources = (stack) => {
   return { airbyteClient: new secretsmanager.Secret(stack, 'AirbyteClient') };
 };
 
+const eventModeResources: Resources = (stack) => {
+  new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 });
+  return {};
+};
+
 const examples: [heading: string, file: string, resources: Resources, waiterPath: string][] = [
   ['### In your own CDK code', 'in-your-own-cdk-code.ts', batchResources, 'Consumer/NightlyEtlWaiter'],
   ['### DQOps jobs', 'dqops-jobs.ts', dqopsResources, 'Consumer/DataQualityWaiter'],
   ['### Airbyte syncs', 'airbyte-syncs.ts', airbyteResources, 'Consumer/SyncWaiter'],
+  ["### Event mode: `wakeUp: 'events'`", 'event-mode.ts', eventModeResources, 'Consumer/NightlyWaiter'],
 ];
 
 for (const [heading, fileName, resourcesIn, waiterPath] of examples) {
