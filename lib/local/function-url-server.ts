@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { closeServer, listenOnLoopback, loopbackOrigin } from './loopback-server';
+import { closeServer, listenOnLoopback, loopbackOrigin, readBody } from './loopback-server';
 
 /**
  * A Lambda function URL on 127.0.0.1: each HTTP request becomes the function's event in payload format 2.0
@@ -39,23 +39,17 @@ async function serve(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      response.writeHead(413, { 'content-type': 'application/json' });
-      response.end(
-        JSON.stringify({
-          Message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
-        }),
-      );
-      return;
-    }
-    chunks.push(chunk as Buffer);
+  const body = await readBody(request, MAX_BODY_BYTES);
+  if (body === undefined) {
+    response.writeHead(413, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify({
+        Message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+      }),
+    );
+    return;
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
-  const body = Buffer.concat(chunks);
   const event = {
     version: '2.0',
     routeKey: '$default',

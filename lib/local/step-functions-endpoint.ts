@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { closeServer, listenOnLoopback, loopbackOrigin } from './loopback-server';
+import { closeServer, listenOnLoopback, loopbackOrigin, readBody } from './loopback-server';
 import { type LocalTaskTokens, TaskTokenError } from './task-tokens';
 import { LOCAL_CLIENT_SETTINGS } from './template';
 
@@ -65,15 +65,10 @@ async function handle(
   response: ServerResponse,
   throttled: () => boolean,
 ): Promise<void> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      send(response, 413, { __type: 'ValidationException', message: 'request too large' });
-      return;
-    }
-    chunks.push(chunk as Buffer);
+  const raw = await readBody(request, MAX_BODY_BYTES);
+  if (raw === undefined) {
+    send(response, 413, { __type: 'ValidationException', message: 'request too large' });
+    return;
   }
   const target = String(request.headers['x-amz-target'] ?? '');
   if (request.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) {
@@ -86,7 +81,7 @@ async function handle(
   }
   let body: Record<string, unknown>;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    body = JSON.parse(raw.toString('utf8') || '{}');
   } catch {
     send(response, 400, { __type: 'SerializationException', message: 'body is not JSON' });
     return;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../loopback-server';
 import type { Clock } from '../virtual-clock';
 import { BatchArns } from './arns';
 import { BatchApiError, clientError, serverError, throttlingError, unknownOperationError } from './errors';
@@ -365,7 +366,7 @@ export class BatchEmulator {
     const method = request.method ?? 'GET';
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
     const operation = operationAt(method, path);
-    const body = await readBody(request).catch((error) => error as Error);
+    const body = await readRequestBody(request).catch((error) => error as Error);
     const answer = this.answer(operation, method, path, body);
     this.options.onExchange?.({
       operation: operation ?? 'Unknown',
@@ -458,16 +459,10 @@ function parsedOrUndefined(body: string): unknown {
   }
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw clientError(`the request body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+async function readRequestBody(request: IncomingMessage): Promise<string> {
+  const body = await readBody(request, MAX_BODY_BYTES);
+  if (body === undefined) throw clientError(`the request body is larger than ${MAX_BODY_BYTES} bytes`);
+  return body.toString('utf8');
 }
 
 /** Anything but a BatchApiError is an emulator bug (or a bad job spec), reported as Batch's ServerException. */
