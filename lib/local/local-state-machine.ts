@@ -245,6 +245,17 @@ export class LocalStateMachine {
     return handlers;
   }
 
+  /** The in-process handler of the function a task invokes. @throws Error if it has none (it would reach AWS) */
+  private localLambda(stateName: string, logicalId: string | undefined, runtime: LocalRuntime): LocalLambda {
+    const lambda = logicalId === undefined ? undefined : runtime.lambdas[logicalId];
+    if (lambda === undefined) {
+      throw new Error(
+        `state "${stateName}" invokes Lambda ${logicalId ?? '(unknown)'}, which has no local handler`,
+      );
+    }
+    return lambda;
+  }
+
   private taskHandler(
     stateName: string,
     state: StateDefinition,
@@ -269,12 +280,7 @@ export class LocalStateMachine {
       const logicalId = envelope
         ? functionLogicalId(state.Parameters?.FunctionName)
         : functionLogicalId(resource);
-      const lambda = logicalId === undefined ? undefined : runtime.lambdas[logicalId];
-      if (lambda === undefined) {
-        throw new Error(
-          `state "${stateName}" invokes Lambda ${logicalId ?? '(unknown)'}, which has no local handler`,
-        );
-      }
+      const lambda = this.localLambda(stateName, logicalId, runtime);
       return async (input) => {
         counts.lambdaInvocations++;
         const payload = envelope ? (input as { Payload?: unknown }).Payload : input;
@@ -304,13 +310,7 @@ export class LocalStateMachine {
     counts: { lambdaInvocations: number },
     run: RunHooks,
   ): (input: unknown) => Promise<unknown> {
-    const logicalId = functionLogicalId(state.Parameters?.FunctionName);
-    const lambda = logicalId === undefined ? undefined : runtime.lambdas[logicalId];
-    if (lambda === undefined) {
-      throw new Error(
-        `state "${stateName}" invokes Lambda ${logicalId ?? '(unknown)'}, which has no local handler`,
-      );
-    }
+    const lambda = this.localLambda(stateName, functionLogicalId(state.Parameters?.FunctionName), runtime);
     const { timers, taskTokens } = runtime;
     if (timers === undefined || taskTokens === undefined) {
       throw new Error(

@@ -6,8 +6,8 @@ import { DESCRIBE_EXECUTION, START_EXECUTION_SYNC_2 } from './nested-executions'
 import { type SubmitTarget, submitTargetsOf } from './submit-targets';
 import {
   type CfnTemplate,
-  type CfnValue,
   functionLogicalId,
+  functionVariables,
   placeholderArn,
   resolveValue,
   stateMachineDefinition,
@@ -70,12 +70,8 @@ export interface RunnableMachine {
 
 /** The STEPWAIT_* variables of a Lambda function in the template. */
 function pollerEnvironment(template: CfnTemplate, logicalId: string): Record<string, string> {
-  const properties = template.Resources[logicalId]?.Properties as
-    | { Environment?: { Variables?: Record<string, CfnValue> } }
-    | undefined;
-  const variables = properties?.Environment?.Variables ?? {};
   return Object.fromEntries(
-    Object.entries(variables)
+    Object.entries(functionVariables(template, logicalId))
       .filter(([name]) => name.startsWith('STEPWAIT_'))
       .map(([name, value]) => [name, resolveValue(template, value)]),
   );

@@ -67,6 +67,17 @@ export function stateMachineLogicalId(arn: unknown): string | undefined {
   return arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
 }
 
+/** The environment variables a Lambda function of the template sets (none for any other resource), unresolved. */
+export function functionVariables(
+  template: CfnTemplate,
+  logicalId: string | undefined,
+): Record<string, CfnValue> {
+  const properties = template.Resources[logicalId ?? '']?.Properties as
+    | { Environment?: { Variables?: Record<string, CfnValue> } }
+    | undefined;
+  return properties?.Environment?.Variables ?? {};
+}
+
 /** A template value as a string, with placeholder ARNs for resources. @throws Error for what has no local value */
 export function resolveValue(template: CfnTemplate, value: CfnValue): string {
   return resolve(template, value);

@@ -2,7 +2,7 @@ import { CALLBACK_SECRET_ENV } from '../../lambdas/wake-up/callback-url';
 import { PARK_TABLE_ENV } from '../../lambdas/wake-up/park-store';
 import { LocalAppError } from './app-error';
 import type { EventPattern } from './event-pattern';
-import { type CfnTemplate, type CfnValue, resolveValue } from './template';
+import { type CfnTemplate, type CfnValue, functionVariables, resolveValue } from './template';
 
 /**
  * How a synthesized template routes wake-ups, read from its resources as CloudFormation would create
@@ -74,11 +74,7 @@ export function wakeUpRoutesIn(template: CfnTemplate): WakeUpRoutes {
     const properties = resource.Properties ?? {};
     const queue = getAttId(properties.EventSourceArn);
     const consumer = (properties.FunctionName as { Ref?: string } | undefined)?.Ref;
-    const environment = (
-      template.Resources[consumer ?? '']?.Properties?.Environment as
-        | { Variables?: Record<string, CfnValue> }
-        | undefined
-    )?.Variables;
+    const environment = functionVariables(template, consumer);
     const table = environment?.[PARK_TABLE_ENV];
     if (queue === undefined || consumer === undefined || table === undefined) continue;
     tableName = resolveValue(template, table);
@@ -122,11 +118,7 @@ export function wakeUpRoutesIn(template: CfnTemplate): WakeUpRoutes {
     if (intervalSeconds === undefined) continue;
     for (const target of (resource.Properties?.Targets as { Arn?: CfnValue }[] | undefined) ?? []) {
       const logicalId = getAttId(target.Arn);
-      const variables = (
-        template.Resources[logicalId ?? '']?.Properties?.Environment as
-          | { Variables?: Record<string, CfnValue> }
-          | undefined
-      )?.Variables;
+      const variables = functionVariables(template, logicalId);
       if (
         logicalId !== undefined &&
         variables?.[PARK_TABLE_ENV] !== undefined &&
@@ -140,11 +132,7 @@ export function wakeUpRoutesIn(template: CfnTemplate): WakeUpRoutes {
   for (const [, resource] of resources) {
     if (resource.Type !== 'AWS::Lambda::Url') continue;
     const logicalId = getAttId(resource.Properties?.TargetFunctionArn);
-    const variables = (
-      template.Resources[logicalId ?? '']?.Properties?.Environment as
-        | { Variables?: Record<string, CfnValue> }
-        | undefined
-    )?.Variables;
+    const variables = functionVariables(template, logicalId);
     const keys = variables?.[CALLBACK_SECRET_ENV];
     if (logicalId !== undefined && keys !== undefined && variables?.[PARK_TABLE_ENV] !== undefined) {
       callback = {
