@@ -1,13 +1,12 @@
 import { BatchClient, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import type { LocalIntegration } from './local-state-machine';
-import { LOCAL_REGION } from './template';
+import { LOCAL_CLIENT_SETTINGS } from './template';
 
 /** A Batch client for local runs: the emulator's loopback endpoint, a static region and dummy credentials. */
 export function localBatchClient(endpoint: string): BatchClient {
   return new BatchClient({
-    region: LOCAL_REGION,
+    ...LOCAL_CLIENT_SETTINGS,
     endpoint,
-    credentials: { accessKeyId: 'AKIDLOCALONLY', secretAccessKey: 'local-only-secret' },
     maxAttempts: 1,
   });
 }

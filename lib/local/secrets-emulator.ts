@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { closeServer, listenOnLoopback, loopbackOrigin } from './loopback-server';
-import { LOCAL_REGION } from './template';
+import { LOCAL_CLIENT_SETTINGS } from './template';
 
 /**
  * AWS Secrets Manager's GetSecretValue on 127.0.0.1, over its real protocol (JSON 1.1: POST / with
@@ -32,9 +32,8 @@ export class SecretsEmulator {
   /** A client for the poller: static region, dummy credentials, this endpoint, no retries of its own. */
   client(): SecretsManagerClient {
     return new SecretsManagerClient({
-      region: LOCAL_REGION,
+      ...LOCAL_CLIENT_SETTINGS,
       endpoint: this.endpoint,
-      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
       maxAttempts: 1,
     });
   }
