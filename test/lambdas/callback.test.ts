@@ -1,16 +1,15 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CALLBACK_MIN_INTERVAL_MS, createCallbackHandler } from '../../lambdas/callback';
 import type { SecretSource } from '../../lambdas/secrets';
 import { type SigningKeys, signCallbackUrl } from '../../lambdas/wake-up/callback-url';
-import { type ParkRecord, ParkStore } from '../../lambdas/wake-up/park-store';
-import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
+import type { ParkRecord } from '../../lambdas/wake-up/park-store';
 import { LOCAL_CLIENT_SETTINGS } from '../../lib/local/template';
 import { CALLBACK_SYSTEM, parkPartitionKey } from '../../waiters';
+import { parkTables } from './park-tables';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const BASE = 'https://abc123.lambda-url.us-east-1.on.aws';
@@ -18,17 +17,7 @@ const K1 = 'k1-secret-0123456789abcdef';
 const K2 = 'k2-secret-fedcba9876543210';
 const expires = T0 / 1000 + 3600;
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
-let tables = 0;
-beforeAll(async () => {
-  dynamo = await LocalDynamoDb.start();
-  client = dynamo.client();
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.stop();
-});
+const newStore = parkTables();
 
 const sfn = new SFNClient({ ...LOCAL_CLIENT_SETTINGS, maxAttempts: 1 });
 const sfnMock = mockClient(sfn);
@@ -79,8 +68,7 @@ function request(url: string, method = 'POST', body?: string): LambdaFunctionURL
 
 async function setUp(secret: object = { current: 'k1', k1: K1 }) {
   const clock = { now: T0 };
-  const store = new ParkStore(client, `callbacks-${++tables}`, () => clock.now);
-  await dynamo.createTable(store.tableName, 'pk', 'sk');
+  const store = await newStore(() => clock.now);
   const keys = keysSource(secret);
   const handler = createCallbackHandler({ store, sfn, keys, now: () => clock.now, log: () => {} });
   const call = async (event: LambdaFunctionURLEvent) => {
@@ -169,8 +157,7 @@ describe('the callback function', () => {
 
   it('reads the keys again (at most once a minute) when a URL names a key this container has not seen', async () => {
     const clock = { now: T0 };
-    const store = new ParkStore(client, `callbacks-${++tables}`, () => clock.now);
-    await dynamo.createTable(store.tableName, 'pk', 'sk');
+    const store = await newStore(() => clock.now);
     // What a cached source does: read() keeps the old value, refresh() reads the rotated one.
     let stored = JSON.stringify({ current: 'k1', k1: K1 });
     const cached = JSON.parse(JSON.stringify(stored)) as string;

@@ -1,18 +1,16 @@
 import { DescribeJobsCommand } from '@aws-sdk/client-batch';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { batchIo } from '../../lambdas/batch/io';
 import { jobSystemIOs } from '../../lambdas/job-system-io';
 import { createPollerFunction } from '../../lambdas/poll';
 import { checkPollerConfig } from '../../lambdas/poller-config';
 import { createSweeper } from '../../lambdas/sweeper';
 import { verifyCallback } from '../../lambdas/wake-up/callback-url';
-import { type ParkRecord, ParkStore } from '../../lambdas/wake-up/park-store';
+import type { ParkRecord, ParkStore } from '../../lambdas/wake-up/park-store';
 import { createWaker } from '../../lambdas/waker';
-import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
 import { seededRandom } from '../../lib/local/seeded-random';
 import { LOCAL_CLIENT_SETTINGS } from '../../lib/local/template';
 import {
@@ -24,25 +22,10 @@ import {
 } from '../../waiters';
 import { DQOPS_DEFAULT_DELAYS, dqopsWaiterModel } from '../../waiters/dqops/jobs';
 import { createHarness, describeOutput, job, pollerConfig, serviceError, T0 } from './fixtures';
+import { parkTables } from './park-tables';
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
-let tables = 0;
-
-beforeAll(async () => {
-  dynamo = await LocalDynamoDb.start();
-  client = dynamo.client();
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.stop();
-});
-
-async function freshStore(now: () => number = () => T0): Promise<ParkStore> {
-  const name = `parks-${++tables}`;
-  await dynamo.createTable(name, 'pk', 'sk');
-  return new ParkStore(client, name, now);
-}
+const newStore = parkTables();
+const freshStore = (now: () => number = () => T0): Promise<ParkStore> => newStore(now);
 
 function record(jobId: string, changes: Partial<ParkRecord> = {}): ParkRecord {
   return {
