@@ -67,6 +67,31 @@ export function stepwaitPoller(scope: IConstruct, poller: lambda.IFunction, why:
 }
 
 /**
+ * A stepwait function's log group and role: its own role rather than AWSLambdaBasicExecutionRole (logs:* on
+ * every log group), which may write to this log group only. Named `<id>Logs` and `<id>Role` beside it.
+ */
+export function ownLogsAndRole(
+  scope: Construct,
+  id: string,
+  description: string,
+  retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+): { logGroup: logs.LogGroup; role: iam.Role } {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention });
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description,
+  });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  return { logGroup, role };
+}
+
+/**
  * A Lambda handler's source (the poller's, the waker's): TypeScript in this repo (lib/ -> lambdas/poll.ts), compiled JavaScript when installed
  * from npm (dist/lib/ -> dist/lambdas/poll.js, with the sources not shipped).
  *
@@ -91,21 +116,11 @@ export class PollerFunction extends nodejs.NodejsFunction {
   private readonly endpoints: (AllowedEndpoint & { secret?: secretsmanager.ISecret })[] = [];
 
   constructor(scope: Construct, id: string, props: PollerFunctionProps = {}) {
-    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
-    // Its own role rather than AWSLambdaBasicExecutionRole (logs:* on every log group): it may write to its
-    // own log group only.
-    const role = new iam.Role(scope, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'stepwait poller: read Batch job status, write its own logs',
-    });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
+    const { logGroup, role } = ownLogsAndRole(
+      scope,
+      id,
+      'stepwait poller: read Batch job status, write its own logs',
+      props.logRetention,
     );
     super(scope, id, {
       role,

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -17,7 +17,7 @@ import { CALLBACK_SECRET_ENV, CALLBACK_URL_ENV } from '../../lambdas/wake-up/cal
 import { PARK_TABLE_ENV, PARK_TABLE_SCHEMA } from '../../lambdas/wake-up/park-store';
 import { statusesNamedBy, WaiterModel } from '../../waiters';
 import { acknowledge } from '../acknowledgements';
-import { lambdaEntry, type PollerFunction } from '../poller-function';
+import { lambdaEntry, ownLogsAndRole, type PollerFunction } from '../poller-function';
 import { StepWaitValidationError } from '../validation-error';
 
 /**
@@ -239,20 +239,7 @@ export class WakeUps extends Construct {
     props: WakeUpsProps,
     options: { timeout: Duration; description: string; roleDescription: string },
   ): nodejs.NodejsFunction {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: options.roleDescription,
-    });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
+    const { logGroup, role } = ownLogsAndRole(this, id, options.roleDescription, props.logRetention);
     const fn = new nodejs.NodejsFunction(this, id, {
       role,
       entry: lambdaEntry(handler),
