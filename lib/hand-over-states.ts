@@ -41,6 +41,11 @@ export const HAND_OVER_FAILURE_REASONS = {
 interface HandOverTargets {
   /** The fragment's output state, for a segment that ended with the wait's output. */
   readonly done: sfn.State;
+  /**
+   * Event mode: where a segment's output without `callbackUrl` ends (a segment machine redeployed in poll mode
+   * while the wait ran); `done` reads it.
+   */
+  readonly doneWithoutUrl?: sfn.State;
   /** The fragment's Fail state raising `$.error` with `$.cause`. */
   readonly failed: sfn.State;
 }
@@ -105,8 +110,13 @@ export function handOverStates(
       ),
       pause,
     )
-    .when(sfn.Condition.isPresent(statePath('error')), targets.failed)
-    .otherwise(targets.done);
+    .when(sfn.Condition.isPresent(statePath('error')), targets.failed);
+  if (targets.doneWithoutUrl === undefined) ended.otherwise(targets.done);
+  else {
+    ended
+      .when(sfn.Condition.isPresent(statePath('callbackUrl')), targets.done)
+      .otherwise(targets.doneWithoutUrl);
+  }
   handOver.addCatch(whyHandOverFailed(scope, segment, ended, targets.failed), {
     errors: ['States.ALL'],
     resultPath: '$.handOverError',

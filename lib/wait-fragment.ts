@@ -183,26 +183,22 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
     const outputFields = Object.fromEntries(
       WAIT_OUTPUT_FIELDS.map((field) => [`${field}.$`, statePath(field)]),
     );
-    const doneWithoutUrl = new sfn.Pass(this, 'Done', {
+    // Event mode's output has the callback URL: every event-mode poll writes it (null without callbacks). A
+    // state handed back by a segment machine may lack it (one redeployed in poll mode since a wait started),
+    // and a Pass reading a missing path fails the execution (States.Runtime): the segment's return is
+    // checked for it on the way (hand-over-states.ts), with no transition of its own.
+    const events = this.pollerConfig.wakeUp === 'events';
+    const done = new sfn.Pass(this, 'Done', {
       comment: 'The output of the wait.',
-      parameters: outputFields,
+      parameters: events ? { ...outputFields, 'callbackUrl.$': statePath('callbackUrl') } : outputFields,
     });
-    // Event mode's output has the callback URL, where the state has one: a state may come without it (a
-    // segment machine deployed in poll mode since, a poller without callbacks), and a Pass reading a
-    // missing path would fail the execution (States.Runtime).
-    const doneWithUrl =
-      this.pollerConfig.wakeUp === 'events'
-        ? new sfn.Pass(this, 'Done With Callback URL', {
-            comment: 'The output of the wait, with its callback URL.',
-            parameters: { ...outputFields, 'callbackUrl.$': statePath('callbackUrl') },
+    const doneWithoutUrl =
+      events && segment !== undefined
+        ? new sfn.Pass(this, 'Done Without Callback URL', {
+            comment: 'The output of a wait a segment machine without callback URLs ended.',
+            parameters: outputFields,
           })
         : undefined;
-    const done: sfn.State =
-      doneWithUrl === undefined
-        ? doneWithoutUrl
-        : new sfn.Choice(this, 'Has Callback URL?')
-            .when(sfn.Condition.isPresent(statePath('callbackUrl')), doneWithUrl)
-            .otherwise(doneWithoutUrl);
     const failed = new sfn.Fail(this, 'Failed', {
       comment:
         'StepWait.JobFailed, JobNotFound, JobForgotten, InvalidInput, MaxAttemptsExceeded, AmbiguousBusinessKey, UnknownStatus, PollFailed, SubmitFailed, HandOverFailed, SegmentFailed',
@@ -286,7 +282,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       });
     }
     const continuation = segment
-      ? handOverStates(this, segment, { done, failed })
+      ? handOverStates(this, segment, { done, doneWithoutUrl, failed })
       : props.endsSegment
         ? new sfn.Pass(this, 'Continue In Next Segment', {
             comment: 'Poll budget spent: end with the state to continue from (continued: true).',
@@ -405,8 +401,8 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
 
     this.startState = start;
     this.endStates = [
-      doneWithoutUrl,
-      ...(doneWithUrl ? [doneWithUrl] : []),
+      done,
+      ...(doneWithoutUrl ? [doneWithoutUrl] : []),
       ...(continuation instanceof sfn.Pass ? [continuation] : []),
       ...(endWithError ? [endWithError] : []),
       ...(relayFailure ? [relayFailure] : []),

@@ -158,9 +158,7 @@ describe("wakeUp: 'events'", () => {
       },
     });
     // The output carries the URL (null for a waiter without callbacks, so Done can always read it).
-    expect(mainDefinition(stack).States['Done With Callback URL']?.Parameters).toMatchObject({
-      'callbackUrl.$': '$.callbackUrl',
-    });
+    expect(mainDefinition(stack).States.Done?.Parameters).toMatchObject({ 'callbackUrl.$': '$.callbackUrl' });
 
     const iam = newStack();
     new JobWaiter(iam, 'Waiter', {
@@ -180,17 +178,25 @@ describe("wakeUp: 'events'", () => {
     );
   });
 
-  it('ends through a Choice on the callback URL, so a state without one (a segment deployed in poll mode since) still ends', () => {
+  it('ends in one Done that reads the callback URL; a segment’s output without one (its machine redeployed in poll mode since) ends without it', () => {
     const stack = newStack();
     new JobWaiter(stack, 'Waiter', { wakeUp: 'events' });
     const { States } = mainDefinition(stack);
-    expect(States['Has Callback URL?']).toMatchObject({
-      Type: 'Choice',
-      Choices: [{ Variable: '$.callbackUrl', IsPresent: true, Next: 'Done With Callback URL' }],
-      Default: 'Done',
+    expect(States.Done?.Parameters).toMatchObject({ 'callbackUrl.$': '$.callbackUrl' });
+    expect(States['JobComplete Decide']?.Choices?.find((choice) => choice.Next === 'Done')).toBeDefined();
+    expect(States['Segment Ended How?']?.Choices?.at(-1)).toMatchObject({
+      Variable: '$.callbackUrl',
+      IsPresent: true,
+      Next: 'Done',
     });
-    expect(States.Done?.Parameters).not.toHaveProperty('callbackUrl.$');
-    expect(States['JobComplete Decide']?.Choices?.find((choice) => choice.Next === 'Done')).toBeUndefined();
+    expect(States['Segment Ended How?']).toMatchObject({ Default: 'Done Without Callback URL' });
+    expect(States['Done Without Callback URL']?.Parameters).not.toHaveProperty('callbackUrl.$');
+
+    const polling = newStack();
+    new JobWaiter(polling, 'Waiter');
+    const pollMode = mainDefinition(polling).States;
+    expect(pollMode.Done?.Parameters).not.toHaveProperty('callbackUrl.$');
+    expect(pollMode['Segment Ended How?']).toMatchObject({ Default: 'Done' });
   });
 
   it('refuses, at synth, a fragment in event mode whose host machine was never granted (nothing could wake it)', () => {
