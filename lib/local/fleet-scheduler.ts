@@ -1,3 +1,4 @@
+import { Heap } from 'heap-js';
 import type { VirtualTimers } from './virtual-timers';
 
 /**
@@ -8,10 +9,18 @@ import type { VirtualTimers } from './virtual-timers';
  * execution's resume time), as a discrete-event simulation does. Executions that are busy (a poll's HTTP
  * call to the local Batch, DynamoDB) hold the clock where it is.
  */
+interface Sleeper {
+  at: number;
+  seq: number;
+  wake: () => void;
+}
+
 export class FleetScheduler {
   private running = 0;
   private blocked = 0;
-  private sleepers: { at: number; wake: () => void }[] = [];
+  /** Blocked executions by when they go on, earliest first (ties in the order they blocked). */
+  private readonly sleepers = new Heap<Sleeper>((a, b) => a.at - b.at || a.seq - b.seq);
+  private seq = 0;
   private driving: Promise<void> | undefined;
 
   constructor(readonly timers: VirtualTimers) {}
@@ -31,7 +40,7 @@ export class FleetScheduler {
   /** Blocks the calling execution until the clock reaches `at` (now, if it has). */
   async sleepUntil(at: number): Promise<void> {
     if (at <= this.timers.clock.now()) return;
-    await this.blockOn(new Promise<void>((wake) => this.sleepers.push({ at, wake })));
+    await this.blockOn(new Promise<void>((wake) => this.sleepers.push({ at, seq: ++this.seq, wake })));
   }
 
   /** Blocks the calling execution until `promise` settles (a parked task's token). */
@@ -73,10 +82,7 @@ export class FleetScheduler {
   /** Moves to the earliest instant anything happens, and makes it happen. */
   private async step(): Promise<void> {
     const timer = this.timers.nextAt();
-    const sleeper = this.sleepers.reduce<number | undefined>(
-      (a, b) => (a === undefined || b.at < a ? b.at : a),
-      undefined,
-    );
+    const sleeper = this.sleepers.peek()?.at;
     const at = [timer, sleeper]
       .filter((value): value is number => value !== undefined)
       .reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
@@ -88,8 +94,9 @@ export class FleetScheduler {
     }
     const now = this.timers.clock.now();
     if (at > now) this.timers.clock.advanceSeconds((at - now) / 1000);
-    const due = this.sleepers.filter((entry) => entry.at <= at);
-    this.sleepers = this.sleepers.filter((entry) => entry.at > at);
+    const due: Sleeper[] = [];
+    while ((this.sleepers.peek()?.at ?? Number.POSITIVE_INFINITY) <= at)
+      due.push(this.sleepers.pop() as Sleeper);
     for (const entry of due) entry.wake();
   }
 }

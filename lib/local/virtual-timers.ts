@@ -1,3 +1,4 @@
+import { Heap } from 'heap-js';
 import type { VirtualClock } from './virtual-clock';
 
 /**
@@ -19,7 +20,9 @@ interface Entry {
 }
 
 export class VirtualTimers {
-  private entries: Entry[] = [];
+  /** Earliest first (ties in the order set); cancelled entries leave lazily, when they reach the top. */
+  private readonly entries = new Heap<Entry>((a, b) => a.at - b.at || a.seq - b.seq);
+  private live = 0;
   private seq = 0;
   /** Sources asked for their next time whenever the timers run (a job's next status change, say). */
   private readonly sources: (() => void)[] = [];
@@ -30,12 +33,14 @@ export class VirtualTimers {
   at(at: number, fire: () => Promise<void> | void): VirtualTimer {
     const entry: Entry = { at: Math.max(at, this.clock.now()), seq: ++this.seq, fire, cancelled: false };
     this.entries.push(entry);
-    return {
-      at: entry.at,
-      cancel: () => {
-        entry.cancelled = true;
-      },
-    };
+    this.live++;
+    return { at: entry.at, cancel: () => this.retire(entry) };
+  }
+
+  private retire(entry: Entry): void {
+    if (entry.cancelled) return;
+    entry.cancelled = true;
+    this.live--;
   }
 
   after(seconds: number, fire: () => Promise<void> | void): VirtualTimer {
@@ -50,21 +55,12 @@ export class VirtualTimers {
   /** The earliest live timer, or undefined. */
   private next(): Entry | undefined {
     for (const refresh of this.sources) refresh();
-    this.entries = this.entries.filter((entry) => !entry.cancelled);
-    let earliest: Entry | undefined;
-    for (const entry of this.entries) {
-      if (
-        earliest === undefined ||
-        entry.at < earliest.at ||
-        (entry.at === earliest.at && entry.seq < earliest.seq)
-      )
-        earliest = entry;
-    }
-    return earliest;
+    while (this.entries.peek()?.cancelled) this.entries.pop();
+    return this.entries.peek();
   }
 
   private async fire(entry: Entry): Promise<void> {
-    entry.cancelled = true;
+    this.retire(entry);
     if (entry.at > this.clock.now()) this.clock.advanceSeconds((entry.at - this.clock.now()) / 1000);
     await entry.fire();
   }
@@ -101,6 +97,6 @@ export class VirtualTimers {
 
   /** Live timers, for tests. */
   get pending(): number {
-    return this.entries.filter((entry) => !entry.cancelled).length;
+    return this.live;
   }
 }

@@ -250,22 +250,24 @@ export class BatchEmulator {
     return `${this.store.added}:${this.scheduler.invalidations}`;
   }
 
-  /** The jobs (array children included) whose status may change at `at`, as DescribeJobs would show them then. */
-  jobDetailsChangingAt(at: number): EmulatedJobDetail[] {
+  /** Every job (array children included), in creation order, with the first instant after `afterMs` at which its
+   * status may change (undefined: it never will). */
+  statusChangesAfter(afterMs: number): { jobId: string; at: number | undefined }[] {
     return this.store
       .all()
-      .filter((job) => this.scheduler.changesAt(job, at))
-      .map((job) => describeJob(job, this.scheduler, at));
+      .map((job) => ({ jobId: job.jobId, at: this.scheduler.nextChangeAfter(job, afterMs) }));
   }
 
-  /** The first instant after `afterMs` at which any job's status may change (undefined: none will). */
-  nextStatusChangeAfter(afterMs: number): number | undefined {
-    let next: number | undefined;
-    for (const job of this.store.all()) {
-      const at = this.scheduler.nextChangeAfter(job, afterMs);
-      if (at !== undefined && (next === undefined || at < next)) next = at;
-    }
-    return next;
+  /** The first instant after `afterMs` at which one job's status may change (undefined: never, or no such job). */
+  nextStatusChangeOf(jobId: string, afterMs: number): number | undefined {
+    const job = this.store.get(jobId);
+    return job && this.scheduler.nextChangeAfter(job, afterMs);
+  }
+
+  /** One job (an array child too) as DescribeJobs would show it at `at`, or undefined. */
+  jobAt(jobId: string, at: number): EmulatedJobDetail | undefined {
+    const job = this.store.get(jobId);
+    return job && describeJob(job, this.scheduler, at);
   }
 
   /** One job (an array child too: `<parent id>:<index>`) as DescribeJobs would show it now, or undefined. */

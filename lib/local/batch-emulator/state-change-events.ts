@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Heap } from 'heap-js';
 import { BATCH_EVENT_SOURCE, BATCH_JOB_STATE_CHANGE } from '../../../waiters';
 import type { VirtualTimer, VirtualTimers } from '../virtual-timers';
 import type { BatchEmulator } from './index';
@@ -24,6 +25,13 @@ export interface BatchStateChangeEvent {
   detail: EmulatedJobDetail;
 }
 
+/** A job's next possible status change; `order` keeps changes at one instant in the jobs' creation order. */
+interface UpcomingChange {
+  at: number;
+  order: number;
+  jobId: string;
+}
+
 export class BatchStateChangeEvents {
   /** The last status each job was reported in (a job not here is in its initial SUBMITTED). */
   private readonly reported = new Map<string, string>();
@@ -32,6 +40,13 @@ export class BatchStateChangeEvents {
   private timer: VirtualTimer | undefined;
   /** Everything published, oldest first. */
   readonly published: BatchStateChangeEvent[] = [];
+  /**
+   * Each job's next possible change after `checkedUntil`, earliest first: a fleet of 10,000 jobs publishes a
+   * change without reading every job again. Rebuilt when the emulator's revision moves (a job added, a
+   * course changed by TerminateJob or CancelJob).
+   */
+  private upcoming = new Heap<UpcomingChange>(byTimeThenOrder);
+  private upcomingRevision: string | undefined;
 
   constructor(
     private readonly emulator: BatchEmulator,
@@ -44,16 +59,21 @@ export class BatchStateChangeEvents {
     timers.addSource(() => this.schedule());
   }
 
-  /** The emulator's revision the pending timer was set for: while it stands, the timer is right. */
-  private revision: string | undefined;
+  private refreshUpcoming(): void {
+    const revision = this.emulator.revision;
+    if (revision === this.upcomingRevision) return;
+    this.upcomingRevision = revision;
+    const changes = this.emulator.statusChangesAfter(this.checkedUntil);
+    this.upcoming = new Heap<UpcomingChange>(byTimeThenOrder);
+    this.upcoming.init(
+      changes.flatMap(({ jobId, at }, order) => (at === undefined ? [] : [{ at, order, jobId }])),
+    );
+  }
 
   /** Keeps one timer at the next instant a job's status may change. */
   private schedule(): void {
-    // Working the next change out reads every job: only when something changed since (a fleet asks often).
-    const revision = this.emulator.revision;
-    if (this.timer !== undefined && revision === this.revision) return;
-    this.revision = revision;
-    const next = this.emulator.nextStatusChangeAfter(this.checkedUntil);
+    this.refreshUpcoming();
+    const next = this.upcoming.peek()?.at;
     if (next === this.timer?.at) return;
     this.timer?.cancel();
     this.timer = next === undefined ? undefined : this.timers.at(next, () => this.catchUp());
@@ -62,33 +82,41 @@ export class BatchStateChangeEvents {
   /** Publishes every change up to now, each at its own instant (the clock may have jumped past several). */
   private catchUp(): void {
     this.timer = undefined;
+    this.refreshUpcoming();
     const now = this.timers.clock.now();
-    for (let at = this.emulator.nextStatusChangeAfter(this.checkedUntil); at !== undefined && at <= now; ) {
-      this.publishChangesAt(at);
+    for (let next = this.upcoming.peek(); next !== undefined && next.at <= now; next = this.upcoming.peek()) {
+      const { at } = next;
+      while (this.upcoming.peek()?.at === at) {
+        const { jobId, order } = this.upcoming.pop() as UpcomingChange;
+        this.publishChange(jobId, at);
+        const after = this.emulator.nextStatusChangeOf(jobId, at);
+        if (after !== undefined) this.upcoming.push({ at: after, order, jobId });
+      }
       this.checkedUntil = at;
-      at = this.emulator.nextStatusChangeAfter(at);
     }
     this.checkedUntil = now;
   }
 
-  private publishChangesAt(at: number): void {
-    for (const job of this.emulator.jobDetailsChangingAt(at)) {
-      const before = this.reported.get(job.jobId) ?? 'SUBMITTED';
-      if (job.status === before) continue;
-      this.reported.set(job.jobId, job.status);
-      const event: BatchStateChangeEvent = {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': BATCH_JOB_STATE_CHANGE,
-        source: BATCH_EVENT_SOURCE,
-        account: this.where.account,
-        time: `${new Date(at).toISOString().slice(0, 19)}Z`,
-        region: this.where.region,
-        resources: [job.jobArn],
-        detail: job,
-      };
-      this.published.push(event);
-      this.publish(event, at);
-    }
+  private publishChange(jobId: string, at: number): void {
+    const job = this.emulator.jobAt(jobId, at);
+    if (job === undefined) return;
+    const before = this.reported.get(job.jobId) ?? 'SUBMITTED';
+    if (job.status === before) return;
+    this.reported.set(job.jobId, job.status);
+    const event: BatchStateChangeEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': BATCH_JOB_STATE_CHANGE,
+      source: BATCH_EVENT_SOURCE,
+      account: this.where.account,
+      time: `${new Date(at).toISOString().slice(0, 19)}Z`,
+      region: this.where.region,
+      resources: [job.jobArn],
+      detail: job,
+    };
+    this.published.push(event);
+    this.publish(event, at);
   }
 }
+
+const byTimeThenOrder = (a: UpcomingChange, b: UpcomingChange) => a.at - b.at || a.order - b.order;
