@@ -4,12 +4,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import {
   advanceProgress,
-  DEFAULT_PARK_BACKSTOP_SECONDS,
-  keysLeft,
   type PollEvent,
   type PollObservation,
-  parkingFor,
-  parkKeys,
   phaseOf,
   StepWaitError,
   SUPPORTED_SCHEMA_VERSIONS,
@@ -29,16 +25,12 @@ import { InvalidInputError } from './invalid-input';
 import { FIRST_POLL_LAG_MS, type JobSystemIO, type JobSystemIOs, type KeyedJob } from './job-system-io';
 import { registeredJobSystem } from './job-systems';
 import { type ParsedPollerConfig, parsePollerConfig, planFor } from './poller-config';
-import { cachedSecret, type SecretSource } from './secrets';
+import { cachedSecret } from './secrets';
 import { pollMetricsLine } from './wait-metrics';
 import { parseWaitRequest, type WaitRequest } from './wait-request';
 import { checkCarriedState } from './wait-state';
-import {
-  CALLBACK_SECRET_ENV,
-  CALLBACK_URL_ENV,
-  parseSigningKeys,
-  signCallbackUrl,
-} from './wake-up/callback-url';
+import { CALLBACK_SECRET_ENV, CALLBACK_URL_ENV } from './wake-up/callback-url';
+import { type CallbackSigning, withCallbackUrl, withParking } from './wake-up/event-mode-poll';
 import { type ParkResult, park, type WakeUpDependencies } from './wake-up/park';
 import { PARK_TABLE_ENV, ParkStore } from './wake-up/park-store';
 
@@ -82,40 +74,9 @@ export interface PollDependencies {
   callbacks?: CallbackSigning;
 }
 
-/** What a poller needs to mint callback URLs (lambdas/wake-up/callback-url.ts). */
-export interface CallbackSigning {
-  /** The callback function's URL. */
-  baseUrl: string;
-  keys: SecretSource;
-}
-
-/**
- * The wait's callback URL, minted once (at the first poll that can read the keys) and valid until the
- * deadline. A key secret that cannot be read now is tried again at the next poll; one that is not usable
- * is logged, and the wait goes on without a URL.
- */
-async function withCallbackUrl(state: WaitState, deps: PollDependencies, name: string): Promise<void> {
-  state.callbackUrl ??= null;
-  if (deps.callbacks === undefined || state.callbackUrl !== null || state.waitId === undefined) return;
-  const secret = await deps.callbacks.keys.read();
-  if (typeof secret !== 'string') {
-    deps.log({
-      waiter: name,
-      event: 'callbackKeysUnread',
-      error: 'kind' in secret ? secret.errorName : 'error' in secret ? secret.error.name : 'unknown',
-    });
-    return;
-  }
-  const keys = parseSigningKeys(secret);
-  if ('invalid' in keys) {
-    deps.log({ waiter: name, event: 'callbackKeysInvalid', reason: keys.invalid });
-    return;
-  }
-  const expires = Math.floor(Date.parse(state.deadline) / 1000);
-  state.callbackUrl = signCallbackUrl(deps.callbacks.baseUrl, state.waitId, expires, keys);
-}
-
 /** What one poll returns: the next state, or a wait that cannot begin (refused) or only relays a failure. */
+export type { CallbackSigning } from './wake-up/event-mode-poll';
+
 export type PollResult = WaitState | InvalidInputResult | RelayedFailure;
 
 export type PollHandler = (event: unknown) => Promise<PollResult>;
@@ -386,7 +347,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     // Every state names its system (but Batch's, as before), so tools reading any poll know it.
     if (config.system !== undefined) state.system ??= config.system;
 
-    if (config.wakeUp === 'events') await withCallbackUrl(state, deps, config.name);
+    if (config.wakeUp === 'events') await withCallbackUrl(state, deps.callbacks, deps.log, config.name);
     const io = deps.systems(parsed.system.model.id, config.endpoint);
     const { observation, jobIds } = await observe(io, state, parsed);
     const nowMs = deps.now();
@@ -400,7 +361,9 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     );
     let result: WaitState = { ...carried, ...next };
     if (result.state === 'timeout' && config.cancelJobOnTimeout) result = await withTermination(result, io);
-    if (config.wakeUp === 'events') result = await withParking(result, observation, parsed, deps, nowMs);
+    if (config.wakeUp === 'events') {
+      result = await withParking(result, observation, parsed, deps.wakeUps, deps.log, nowMs);
+    }
     if (result.state === 'continue') {
       result.segmentExecutionName = segmentExecutionName(result.waitId as string, result.segments + 1);
     }
@@ -447,46 +410,6 @@ async function parkEvent(
     now: deps.now,
     log: deps.log,
   });
-}
-
-/**
- * Event mode: a poll that decided `retry` parks instead of waiting (waiters/wake-up.ts says when), and the
- * records of the park before that this one does not renew are deleted. A failed delete only leaves records
- * that the waker and the sweeper find stale (their token's task is gone) and drop, and TTL removes.
- */
-async function withParking(
-  result: WaitState,
-  observation: PollObservation,
-  parsed: ParsedPollerConfig,
-  deps: PollDependencies,
-  nowMs: number,
-): Promise<WaitState> {
-  const { parkSeconds: _previousPark, parkedOn: previous, ...next } = result;
-  const { config, system } = parsed;
-  let parked: WaitState = next;
-  if (deps.wakeUps !== undefined && observation.kind === 'described') {
-    const parking = parkingFor(next, nowMs, config.parkBackstopSeconds ?? DEFAULT_PARK_BACKSTOP_SECONDS);
-    if (parking !== undefined) parked = { ...next, ...parking };
-  }
-  if (previous !== undefined && deps.wakeUps !== undefined && next.waitId !== undefined) {
-    const id = system.model.id;
-    const callback = typeof next.callbackUrl === 'string';
-    const left = keysLeft(
-      parkKeys(id, next.waitId, previous, callback),
-      parked.parkedOn === undefined ? [] : parkKeys(id, next.waitId, parked.parkedOn, callback),
-    );
-    try {
-      if (left.length > 0) await deps.wakeUps.store.delete(left);
-    } catch (error) {
-      deps.log({
-        waiter: config.name,
-        event: 'parkCleanupFailed',
-        error: (error as Error).name,
-        records: left.length,
-      });
-    }
-  }
-  return parked;
 }
 
 /** What the poller function answers: a `<Stage> Poll` task's event, or a `<Stage> Park` task's. */
