@@ -77,6 +77,7 @@ export {
   TRANSIENT_BACKOFF,
   type WaitPlan,
 } from './progress';
+export { TETHYS_STATUSES, type TethysStatus, tethysStatus, type WaitStanding } from './registry-status';
 export { MAX_CAUSE_LENGTH, StepWaitError, type StepWaitErrorName } from './stepwait-errors';
 export type { Acceptor, AcceptorState, Matcher, PollOutcome, WaiterConfig, WaiterModelConfig } from './types';
 export { isErrorOutcome } from './types';
