@@ -78,6 +78,7 @@ export {
   type WaitPlan,
 } from './progress';
 export { TETHYS_STATUSES, type TethysStatus, tethysStatus, type WaitStanding } from './registry-status';
+export { type RegistryView, registryViewChanged, registryViewOf } from './registry-view';
 export { MAX_CAUSE_LENGTH, StepWaitError, type StepWaitErrorName } from './stepwait-errors';
 export type { Acceptor, AcceptorState, Matcher, PollOutcome, WaiterConfig, WaiterModelConfig } from './types';
 export { isErrorOutcome } from './types';
