@@ -26,20 +26,43 @@ export class LocalDynamoDb {
     return new DynamoDBClient({ ...LOCAL_CLIENT_SETTINGS, endpoint: this.endpoint, maxAttempts });
   }
 
-  /** Creates an on-demand table with a string partition key and, optionally, a string sort key. */
-  async createTable(name: string, partitionKey: string, sortKey?: string): Promise<void> {
-    const keys = sortKey === undefined ? [partitionKey] : [partitionKey, sortKey];
+  /**
+   * Creates an on-demand table with a string partition key and, optionally, a string sort key, and global
+   * secondary indexes (string keys, every attribute projected).
+   */
+  async createTable(
+    name: string,
+    partitionKey: string,
+    sortKey?: string,
+    indexes: readonly { indexName: string; partitionKey: string; sortKey: string }[] = [],
+  ): Promise<void> {
+    const keySchema = (hash: string, range?: string) =>
+      [hash, ...(range === undefined ? [] : [range])].map((key, index) => ({
+        AttributeName: key,
+        KeyType: index === 0 ? ('HASH' as const) : ('RANGE' as const),
+      }));
+    const attributes = new Set([
+      partitionKey,
+      ...(sortKey === undefined ? [] : [sortKey]),
+      ...indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+    ]);
     const client = this.client();
     try {
       await client.send(
         new CreateTableCommand({
           TableName: name,
           BillingMode: 'PAY_PER_REQUEST',
-          KeySchema: keys.map((key, index) => ({
-            AttributeName: key,
-            KeyType: index === 0 ? 'HASH' : 'RANGE',
-          })),
-          AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: 'S' })),
+          KeySchema: keySchema(partitionKey, sortKey),
+          AttributeDefinitions: [...attributes].map((key) => ({ AttributeName: key, AttributeType: 'S' })),
+          ...(indexes.length === 0
+            ? {}
+            : {
+                GlobalSecondaryIndexes: indexes.map((index) => ({
+                  IndexName: index.indexName,
+                  KeySchema: keySchema(index.partitionKey, index.sortKey),
+                  Projection: { ProjectionType: 'ALL' },
+                })),
+              }),
         }),
       );
     } finally {
