@@ -338,7 +338,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
         }
         throw error;
       }
-      state = firstState(parsedRequest, parsed, deps.now(), newWaitId());
+      state = firstState(parsedRequest, parsed, deps.now(), parsedRequest.waitId ?? newWaitId());
     } else {
       state = checkCarriedState(event.state, parsed);
     }

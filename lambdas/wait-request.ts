@@ -76,7 +76,12 @@ export const REQUEST_FIELDS: readonly string[] = [
   'parameters',
   // Step Functions adds it to the input of a child started with associateWithParent (startExecution.sync).
   'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
+  // The registry API names the wait it starts after its record (lambdas/registry).
+  'waitId',
 ];
+
+/** A wait id: a UUID, as the poller mints them (crypto.randomUUID) and the registry API gives them. */
+export const WAIT_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** `YYYY-MM-DD` is appended to a prefix, so a prefix leaves it room within the 128-character name. */
 const JOB_NAME_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,116}$/;
 const MAX_PARAMETERS = 100;
@@ -282,7 +287,13 @@ export function parseWaitRequest(
   };
   const submitParameters = parameters(request.parameters, submit);
   if (submitParameters !== undefined) parsed.parameters = submitParameters;
-  const { timeoutSeconds, failOnTimeout } = request;
+  const { timeoutSeconds, failOnTimeout, waitId } = request;
+  if (waitId !== undefined) {
+    if (typeof waitId !== 'string' || !WAIT_ID_PATTERN.test(waitId)) {
+      throw InvalidInputError.expected('waitId', 'a lowercase UUID (the registry API sets it)', waitId);
+    }
+    parsed.waitId = waitId;
+  }
   if (timeoutSeconds !== undefined) {
     const max = Math.min(maxTimeoutSeconds, MAX_TIMEOUT_SECONDS);
     if (

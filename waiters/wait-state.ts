@@ -117,6 +117,8 @@ export interface WaitRequest {
   timeoutSeconds?: number;
   failOnTimeout?: boolean;
   overrides: Record<string, StageOverride>;
+  /** The wait's id, when whoever started it chose one (the registry API: the id of its record). */
+  waitId?: string;
 }
 
 /** The state a wait carries between polls: what a poll returns and the next poll receives. */

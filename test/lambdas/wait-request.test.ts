@@ -53,6 +53,8 @@ describe('malformed wait requests are refused with StepWait.InvalidInput naming 
     ['a job name with a wildcard', { jobName: 'nightly*', jobQueue: QUEUE }, 'jobName'],
     ['an empty job name', { jobName: '', jobQueue: QUEUE }, 'jobName'],
     ['a job name without a queue', { jobName: 'nightly' }, 'jobQueue'],
+    ['a waitId that is not a UUID', { jobId: JOB, waitId: 'mine' }, 'waitId'],
+    ['an uppercase waitId', { jobId: JOB, waitId: 'C0000000-0000-4000-8000-00000000000A' }, 'waitId'],
     ['a queue with a slash', { jobName: 'nightly', jobQueue: 'queue/x' }, 'jobQueue'],
     [
       'a queue ARN of another service',
@@ -184,6 +186,15 @@ describe('valid requests at the edges are accepted', () => {
     if (!isWaitState(result)) throw new Error(`refused: ${result.cause}`);
     expect(result.state).toBe('retry');
     expect(h.batchMock.calls()).toHaveLength(1);
+  });
+
+  it('a waitId (the registry API’s) names the wait instead of a minted one', async () => {
+    const h = createHarness();
+    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput());
+    const waitId = 'c0000000-0000-4000-8000-0000000000aa';
+    const result = await h.start({ jobId: JOB, waitId });
+    if (!isWaitState(result)) throw new Error(`refused: ${result.cause}`);
+    expect(result.waitId).toBe(waitId);
   });
 
   it('a 128-character job name really is 128 characters', () => {
