@@ -15,6 +15,8 @@ export interface RegistryView {
   /** The system, where a state names one (absent: AWS Batch, as in the state). */
   system?: string;
   jobIds: string[];
+  /** The jobs this wait submitted itself (submit-and-wait): the only ones a cancel may terminate. */
+  submittedJobIds: string[];
   /** Each job as the jobs page's detail view shows it: status, reason, exit code, log stream. */
   jobs: JobSummary[];
   stages: StageRecord[];
@@ -43,6 +45,7 @@ export function registryViewOf(state: WaitState, stages: readonly string[], nowI
     stage: stages[state.stageIndex] ?? String(state.stageIndex),
     ...(state.system === undefined ? {} : { system: state.system }),
     jobIds: state.jobIds,
+    submittedJobIds: state.submitted === undefined ? [] : [state.submitted.jobId],
     jobs: state.jobs,
     stages: state.stages,
     startedAt: state.startedAt,

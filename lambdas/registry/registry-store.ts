@@ -24,6 +24,8 @@ export interface RegistryOwner {
   verified: boolean;
   /** For an unverified owner: whatever hints at who started it (the machine that did, a schedule). */
   hint?: string;
+  /** For people to read: the user or role name the API saw (never used to decide access). */
+  display?: string;
 }
 
 /** The owner id of every wait not started through the registry API: visible to admins only. */
@@ -59,6 +61,8 @@ export interface RegistryRecord extends Partial<Omit<RegistryView, 'status' | 't
   request?: Record<string, unknown>;
   submitsJobs?: boolean;
   createdAt: string;
+  /** Why the wait ended, where no poll said it: a cancel, a start that failed. */
+  endReason?: string;
   /** The execution ended (its status-change event was recorded): no poll writes after it. */
   final?: boolean;
   deletedAt?: string;
@@ -203,8 +207,14 @@ export class RegistryStore {
    * Aborted; any other end keeps what the last poll wrote and adds the end time. Idempotent (events come at
    * least once); a wait deleted meanwhile stays deleted. False: no such wait.
    */
-  async recordEnd(waitId: string, standing: WaitStanding, endedAt: string): Promise<boolean> {
-    const aborted = standing === 'ABORTED';
+  async recordEnd(
+    waitId: string,
+    standing: WaitStanding,
+    endedAt: string,
+    reason?: string,
+  ): Promise<boolean> {
+    // Stopped, or never started (StartExecution refused): no poll said how it ended, so this says it.
+    const aborted = standing === 'ABORTED' || reason !== undefined;
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -212,18 +222,20 @@ export class RegistryStore {
           Key: marshall({ waitId }),
           UpdateExpression: `SET #final = :true, #completedAt = if_not_exists(#completedAt, :at)${
             aborted ? ', #status = :status, #tethys = :tethys' : ''
-          }`,
+          }${reason === undefined ? '' : ', #reason = :reason'}`,
           ConditionExpression: 'attribute_exists(waitId) AND attribute_not_exists(#deleted)',
           ExpressionAttributeNames: {
             '#final': 'final',
             '#completedAt': 'completedAt',
             '#deleted': 'deletedAt',
             ...(aborted ? { '#status': 'status', '#tethys': 'tethysStatus' } : {}),
+            ...(reason === undefined ? {} : { '#reason': 'endReason' }),
           },
           ExpressionAttributeValues: marshall({
             ':true': true,
             ':at': endedAt,
-            ...(aborted ? { ':status': standing, ':tethys': tethysStatus('ABORTED', []) } : {}),
+            ...(aborted ? { ':status': standing, ':tethys': tethysStatus(standing, []) } : {}),
+            ...(reason === undefined ? {} : { ':reason': reason }),
           }),
         }),
       );

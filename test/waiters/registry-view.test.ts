@@ -40,6 +40,10 @@ describe('registryViewOf / registryViewChanged: the registry is written on chang
       sequence: 100_007,
     });
     expect(view).not.toHaveProperty('completedAt');
+    expect(view.submittedJobIds).toEqual([]);
+    expect(
+      registryViewOf(state({ submitted: { jobId: 'job-1' } }), BATCH_STAGES, NOW).submittedJobIds,
+    ).toEqual(['job-1']);
     const later = registryViewOf(state({ segments: 2, segmentPolls: 1 }), BATCH_STAGES, NOW);
     expect(later.sequence).toBeGreaterThan(
       registryViewOf(state({ segmentPolls: 2_500 }), BATCH_STAGES, NOW).sequence,

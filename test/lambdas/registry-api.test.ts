@@ -1,0 +1,378 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ExecutionDoesNotExist,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parsePollerConfig } from '../../lambdas/poller-config';
+import { createRegistryApi, resubmitKey } from '../../lambdas/registry/api';
+import { REGISTRY_TABLE_SCHEMA, RegistryStore } from '../../lambdas/registry/registry-store';
+import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
+import { BATCH_STAGES, registryViewOf, type WaitState } from '../../waiters';
+import { pollerConfig } from './fixtures';
+
+const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Waiter';
+const SUBMITTING = 'arn:aws:states:us-east-1:123456789012:stateMachine:Loader';
+const ALICE = {
+  userId: 'AROAALICEROLEID00001:alice',
+  userArn: 'arn:aws:sts::123456789012:assumed-role/alice/alice',
+};
+const BOB = { userId: 'AIDABOBUSERID0000001', userArn: 'arn:aws:iam::123456789012:user/bob' };
+const ADMIN = {
+  userId: 'AROAADMINROLEID00001:ops',
+  userArn: 'arn:aws:sts::123456789012:assumed-role/ops/ops',
+};
+
+let dynamo: LocalDynamoDb;
+let client: DynamoDBClient;
+let tables = 0;
+beforeAll(async () => {
+  dynamo = await LocalDynamoDb.start();
+  client = dynamo.client();
+});
+afterAll(async () => {
+  client.destroy();
+  await dynamo.stop();
+});
+
+const sfnMock = mockClient(SFNClient);
+beforeEach(() => {
+  sfnMock.reset();
+  sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
+  sfnMock.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+});
+
+function request(
+  who: { userId: string; userArn: string } | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  query?: Record<string, string>,
+): LambdaFunctionURLEvent {
+  return {
+    rawPath: path,
+    requestContext: {
+      http: { method },
+      ...(who ? { authorizer: { iam: { ...who, accountId: '123456789012' } } } : {}),
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    ...(query ? { queryStringParameters: query } : {}),
+    isBase64Encoded: false,
+  } as never;
+}
+
+async function api() {
+  const name = `registry-${++tables}`;
+  const { partitionKey, byOwner, byCreated } = REGISTRY_TABLE_SCHEMA;
+  await dynamo.createTable(name, partitionKey, undefined, [byOwner, byCreated]);
+  let clock = Date.parse('2026-12-02T06:00:00Z');
+  const store = new RegistryStore(client, name, () => (clock += 1000));
+  let ids = 0;
+  const terminated: string[][] = [];
+  const logs: Record<string, unknown>[] = [];
+  const handler = createRegistryApi({
+    store,
+    sfn: new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+    waiters: [
+      { name: 'waiter', stateMachineArn: MACHINE, parsed: parsePollerConfig(JSON.stringify(pollerConfig())) },
+      {
+        name: 'loader',
+        stateMachineArn: SUBMITTING,
+        parsed: parsePollerConfig(
+          JSON.stringify(
+            pollerConfig({
+              name: 'loader',
+              submit: { jobQueue: 'etl', resubmitFailed: false, parameters: {} },
+            }),
+          ),
+        ),
+      },
+    ],
+    adminIds: new Set(['AROAADMINROLEID00001']),
+    terminate: async (_system, jobIds) => {
+      terminated.push([...jobIds]);
+      return [];
+    },
+    newWaitId: () => `c0000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+    now: () => clock,
+    log: (line) => logs.push(line),
+  });
+  const call = async (...args: Parameters<typeof request>) => {
+    const result = (await handler(request(...args))) as { statusCode: number; body: string };
+    return { status: result.statusCode, body: JSON.parse(result.body) };
+  };
+  return { call, store, terminated, logs };
+}
+
+const state = (overrides: Partial<WaitState>): WaitState =>
+  ({
+    state: 'retry',
+    status: 'RUNNING',
+    stageIndex: 2,
+    attempt: 1,
+    delaySeconds: 5,
+    startedAt: '2026-12-02T06:00:00.000Z',
+    deadline: '2026-12-03T06:00:00.000Z',
+    jobIds: ['job-1'],
+    seenJobIds: ['job-1'],
+    stages: [],
+    jobs: [{ jobId: 'job-1', status: 'RUNNING', phase: 'running' }],
+    timedOut: false,
+    waitedSeconds: 1,
+    throttledCalls: 0,
+    transientErrors: 0,
+    consecutiveTransientErrors: 0,
+    segmentPolls: 2,
+    segments: 1,
+    target: { jobIds: ['job-1'] },
+    failOnTimeout: true,
+    overrides: {},
+    ...overrides,
+  }) as WaitState;
+
+describe('the registry API: each caller’s own waits, by IAM identity', () => {
+  it('starts a wait under the caller, named after its record, and lists it for that caller only', async () => {
+    const { call } = await api();
+    const started = await call(ALICE, 'POST', '/waits', {
+      name: 'nightly load',
+      description: 'the warehouse load',
+      properties: { team: 'data' },
+      waiter: 'waiter',
+      input: { jobId: 'job-1' },
+    });
+    expect(started.status).toBe(201);
+    const { wait } = started.body;
+    expect(wait).toMatchObject({
+      name: 'nightly load',
+      status: 'PENDING',
+      tethysStatus: 'Pending',
+      owner: { display: 'role/alice', verified: true },
+      actions: ['cancel'],
+    });
+    expect(wait.owner).not.toHaveProperty('id');
+    const startCall = sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(startCall).toMatchObject({ stateMachineArn: MACHINE, name: wait.waitId });
+    expect(JSON.parse(startCall?.input as string)).toEqual({ jobId: 'job-1', waitId: wait.waitId });
+
+    expect((await call(ALICE, 'GET', '/waits')).body.waits.map((w: { waitId: string }) => w.waitId)).toEqual([
+      wait.waitId,
+    ]);
+    expect((await call(BOB, 'GET', '/waits')).body.waits).toEqual([]);
+    expect((await call(BOB, 'GET', `/waits/${wait.waitId}`)).status).toBe(404);
+    expect((await call(ALICE, 'GET', `/waits/${wait.waitId}`)).body.wait.waitId).toBe(wait.waitId);
+    const adminView = await call(ADMIN, 'GET', `/waits/${wait.waitId}`);
+    expect(adminView.body.wait.owner).toMatchObject({ id: 'AROAALICEROLEID00001' });
+    expect((await call(ADMIN, 'GET', '/waits', undefined, { all: 'true' })).body.waits).toHaveLength(1);
+    expect((await call(ALICE, 'GET', '/waits', undefined, { all: 'true' })).body.error).toBe('NotAdmin');
+  });
+
+  it('answers 404 for another owner’s wait whatever the action, and changes nothing', async () => {
+    const { call, store } = await api();
+    const { wait } = (
+      await call(ALICE, 'POST', '/waits', { name: 'x', waiter: 'waiter', input: { jobId: 'job-1' } })
+    ).body;
+    for (const [method, path] of [
+      ['GET', `/waits/${wait.waitId}`],
+      ['POST', `/waits/${wait.waitId}/cancel`],
+      ['POST', `/waits/${wait.waitId}/resubmit`],
+      ['DELETE', `/waits/${wait.waitId}`],
+    ] as const) {
+      const answer = await call(BOB, method, path);
+      expect(answer).toEqual({
+        status: 404,
+        body: { error: 'NoSuchWait', message: `no wait ${wait.waitId} of yours` },
+      });
+    }
+    expect(sfnMock.commandCalls(StopExecutionCommand)).toHaveLength(0);
+    expect((await store.get(wait.waitId))?.status).toBe('PENDING');
+  });
+
+  it('cancels an active wait once, terminating only the jobs it submitted itself', async () => {
+    const { call, store, terminated } = await api();
+    const own = (
+      await call(ALICE, 'POST', '/waits', { name: 'load', waiter: 'loader', input: { jobName: 'load-1' } })
+    ).body.wait;
+    await store.recordProgress(
+      own.waitId,
+      registryViewOf(state({ submitted: { jobId: 'job-1' } }), BATCH_STAGES, '2026-12-02T06:01:00Z'),
+      {},
+    );
+    const cancelled = await call(ALICE, 'POST', `/waits/${own.waitId}/cancel`);
+    expect(cancelled.status).toBe(202);
+    expect(cancelled.body).toMatchObject({
+      wait: { status: 'ABORTED', tethysStatus: 'Aborted', actions: ['resubmit', 'delete'] },
+      terminatedJobIds: ['job-1'],
+    });
+    expect(terminated).toEqual([['job-1']]);
+    expect(sfnMock.commandCalls(StopExecutionCommand)[0]?.args[0].input).toMatchObject({
+      executionArn: `${SUBMITTING.replace(':stateMachine:', ':execution:')}:${own.waitId}`,
+      error: 'StepWait.Cancelled',
+    });
+    expect((await call(ALICE, 'POST', `/waits/${own.waitId}/cancel`)).body.error).toBe('NotActive');
+
+    // A wait on a job it did not submit stops the wait, never the job.
+    sfnMock.on(StopExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'gone', $metadata: {} }));
+    const other = (
+      await call(ALICE, 'POST', '/waits', { name: 'watch', waiter: 'waiter', input: { jobId: 'job-9' } })
+    ).body.wait;
+    await store.recordProgress(
+      other.waitId,
+      registryViewOf(state({ jobIds: ['job-9'] }), BATCH_STAGES, '2026-12-02T06:01:00Z'),
+      {},
+    );
+    expect((await call(ALICE, 'POST', `/waits/${other.waitId}/cancel`)).body).toMatchObject({
+      terminatedJobIds: [],
+    });
+    expect(terminated).toEqual([['job-1']]);
+  });
+
+  it('resubmits a finished submit-and-wait under a new business key, and deletes finished waits only', async () => {
+    const { call, store } = await api();
+    const first = (
+      await call(ALICE, 'POST', '/waits', { name: 'load', waiter: 'loader', input: { jobName: 'load-1' } })
+    ).body.wait;
+    expect((await call(ALICE, 'POST', `/waits/${first.waitId}/resubmit`)).body.error).toBe('StillActive');
+    expect((await call(ALICE, 'DELETE', `/waits/${first.waitId}`)).body.error).toBe('StillActive');
+    await store.recordProgress(
+      first.waitId,
+      registryViewOf(state({ status: 'SUCCEEDED', state: 'success' }), BATCH_STAGES, '2026-12-02T07:00:00Z'),
+      {},
+    );
+
+    const again = await call(ALICE, 'POST', `/waits/${first.waitId}/resubmit`);
+    expect(again.status).toBe(201);
+    const key = resubmitKey('load-1', again.body.wait.waitId);
+    expect(key).toBe(`load-1-rs-${again.body.wait.waitId.slice(0, 8)}`);
+    expect(
+      JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[1]?.args[0].input.input as string),
+    ).toMatchObject({ jobName: key });
+    expect(again.body.wait.properties).toEqual({ resubmittedFrom: first.waitId });
+    expect(resubmitKey(key, 'd1111111-0000-4000-8000-000000000000')).toBe('load-1-rs-d1111111');
+    expect(resubmitKey('x'.repeat(128), 'd1111111-0000-4000-8000-000000000000')).toHaveLength(128);
+
+    const watch = (
+      await call(ALICE, 'POST', '/waits', { name: 'w', waiter: 'waiter', input: { jobId: 'job-2' } })
+    ).body.wait;
+    await store.recordProgress(
+      watch.waitId,
+      registryViewOf(state({ status: 'FAILED', state: 'failure' }), BATCH_STAGES, '2026-12-02T07:00:00Z'),
+      {},
+    );
+    expect((await call(ALICE, 'POST', `/waits/${watch.waitId}/resubmit`)).body.error).toBe(
+      'NotResubmittable',
+    );
+    expect(await call(ALICE, 'DELETE', `/waits/${watch.waitId}`)).toEqual({
+      status: 200,
+      body: { deleted: watch.waitId },
+    });
+    expect((await call(ALICE, 'GET', `/waits/${watch.waitId}`)).status).toBe(404);
+  });
+
+  it('refuses bad requests with a named reason, before anything is written', async () => {
+    const { call, store } = await api();
+    const cases: [Parameters<typeof request>, number, string, RegExp][] = [
+      [[undefined, 'GET', '/waits'], 403, 'CallerNotAllowed', /no IAM identity/],
+      [[ALICE, 'GET', '/jobs'], 404, 'NoSuchRoute', /under \/waits/],
+      [[ALICE, 'PUT', '/waits'], 405, 'MethodNotAllowed', /GET or POST/],
+      [[ALICE, 'GET', '/waits/not-an-id'], 400, 'InvalidRequest', /^waitId: expected a wait id/],
+      [[ALICE, 'POST', '/waits', 'not json'], 400, 'InvalidRequest', /^\(body\): expected a JSON object/],
+      [
+        [ALICE, 'POST', '/waits', { name: 'x', waiter: 'waiter' }],
+        400,
+        'InvalidRequest',
+        /^input: expected the wait request/,
+      ],
+      [
+        [ALICE, 'POST', '/waits', { name: '', waiter: 'waiter', input: { jobId: 'j' } }],
+        400,
+        'InvalidRequest',
+        /^name: expected text of 1 to 128/,
+      ],
+      [
+        [ALICE, 'POST', '/waits', { name: 'x', input: { jobId: 'j' } }],
+        400,
+        'InvalidRequest',
+        /^waiter: expected one of waiter, loader/,
+      ],
+      [
+        [ALICE, 'POST', '/waits', { name: 'x', waiter: 'waiter', input: { jobId: 'a b' } }],
+        400,
+        'InvalidRequest',
+        /^input\.jobId: /,
+      ],
+      [
+        [
+          ALICE,
+          'POST',
+          '/waits',
+          {
+            name: 'x',
+            waiter: 'waiter',
+            input: { jobId: 'j', waitId: 'c0000000-0000-4000-8000-000000000001' },
+          },
+        ],
+        400,
+        'InvalidRequest',
+        /^input\.waitId: expected none/,
+      ],
+      [
+        [ALICE, 'POST', '/waits', { name: 'x', waiter: 'waiter', input: { jobId: 'j' }, owner: 'bob' }],
+        400,
+        'InvalidRequest',
+        /^owner: expected no such field/,
+      ],
+      [[ALICE, 'POST', '/waits', { name: 'x'.repeat(70_000) }], 413, 'BodyTooLarge', /at most 65536 bytes/],
+      [
+        [ALICE, 'GET', '/waits', undefined, { limit: '1000' }],
+        400,
+        'InvalidRequest',
+        /^limit: expected a whole number from 1 to 100/,
+      ],
+      [
+        [ALICE, 'GET', '/waits', undefined, { status: 'Done' }],
+        400,
+        'InvalidRequest',
+        /^status: expected one of Pending/,
+      ],
+      [
+        [ALICE, 'GET', '/waits', undefined, { cursor: 'garbage' }],
+        400,
+        'InvalidRequest',
+        /^cursor: expected a cursor/,
+      ],
+    ];
+    for (const [args, status, error, message] of cases) {
+      const answer = await call(...args);
+      expect({ status: answer.status, error: answer.body.error }).toEqual({ status, error });
+      expect(answer.body.message).toMatch(message);
+    }
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect((await store.list({ all: true }, { limit: 10 })).records).toEqual([]);
+  });
+
+  it('records a start that Step Functions refused as an Error, and says so', async () => {
+    const { call, store } = await api();
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    const answer = await call(ALICE, 'POST', '/waits', {
+      name: 'x',
+      waiter: 'waiter',
+      input: { jobId: 'j' },
+    });
+    expect(answer).toMatchObject({
+      status: 503,
+      body: { error: 'StartFailed', message: /ThrottlingException; try again/ },
+    });
+    const [record] = (await store.list({ ownerId: 'AROAALICEROLEID00001' }, { limit: 5 })).records;
+    expect(record).toMatchObject({
+      status: 'FAILED',
+      tethysStatus: 'Error',
+      endReason: 'StartExecution failed: ThrottlingException',
+    });
+  });
+});
