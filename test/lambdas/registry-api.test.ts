@@ -293,6 +293,12 @@ describe('the registry API: each caller’s own waits, by IAM identity', () => {
         /^name: expected text of 1 to 128/,
       ],
       [
+        [ALICE, 'POST', '/waits', { name: 'a\nb', waiter: 'waiter', input: { jobId: 'j' } }],
+        400,
+        'InvalidRequest',
+        /no control characters/,
+      ],
+      [
         [ALICE, 'POST', '/waits', { name: 'x', input: { jobId: 'j' } }],
         400,
         'InvalidRequest',
