@@ -25,6 +25,7 @@ import { InvalidInputError } from './invalid-input';
 import { FIRST_POLL_LAG_MS, type JobSystemIO, type JobSystemIOs, type KeyedJob } from './job-system-io';
 import { registeredJobSystem } from './job-systems';
 import { type ParsedPollerConfig, parsePollerConfig, planFor } from './poller-config';
+import { type RegistryRecording, withRegistryRecord } from './registry/poll-record';
 import { cachedSecret } from './secrets';
 import { pollMetricsLine } from './wait-metrics';
 import { parseWaitRequest, type WaitRequest } from './wait-request';
@@ -72,6 +73,8 @@ export interface PollDependencies {
   wakeUps?: WakeUpDependencies;
   /** Event mode's callback URLs: where the callback function is, and the keys URLs are signed with. */
   callbacks?: CallbackSigning;
+  /** The registry of waits: each poll that changes what it shows writes it. */
+  registry?: RegistryRecording;
 }
 
 /** What one poll returns: the next state, or a wait that cannot begin (refused) or only relays a failure. */
@@ -297,6 +300,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     }
 
     let state: WaitState;
+    let startsWait = false;
     const request = isFirstPoll(event.state) ? event.state.request : undefined;
     if (config.acceptsHandOver && isRecord(request) && request.handOver !== undefined) {
       // Only a segment machine takes a handed-over state; anywhere else `handOver` is an unknown field.
@@ -339,9 +343,12 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
         throw error;
       }
       state = firstState(parsedRequest, parsed, deps.now(), parsedRequest.waitId ?? newWaitId());
+      startsWait = true;
     } else {
       state = checkCarriedState(event.state, parsed);
     }
+    // What the registry showed before this poll: nothing at a wait's first poll, else the state it carried.
+    const before = startsWait ? undefined : { ...state };
     // A wait started by a poller before wait ids existed gets one now; it keeps it from here on.
     state.waitId ??= newWaitId();
     // Every state names its system (but Batch's, as before), so tools reading any poll know it.
@@ -366,6 +373,13 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     }
     if (result.state === 'continue') {
       result.segmentExecutionName = segmentExecutionName(result.waitId as string, result.segments + 1);
+    }
+    if (deps.registry !== undefined) {
+      result = await withRegistryRecord(before, result, config.stages, deps.registry, {
+        waiter: config.name,
+        nowMs,
+        log: deps.log,
+      });
     }
     // A contract-1 segment relays its failure through a small segment's input (see the fragment's Relay Failure).
     if (config.acceptsHandOver && result.handOverVersion === undefined && result.cause !== undefined) {

@@ -163,6 +163,8 @@ export interface WaitState extends WaitProgress {
    * fragment's `Done` can always read it.
    */
   callbackUrl?: string | null;
+  /** The registry's last write for this wait failed: the next poll writes whatever it sees. */
+  registryBehind?: boolean;
 }
 
 /** What every `<Stage> Poll` task sends the poller. */
@@ -245,6 +247,7 @@ const WAIT_STATE_FIELD_SET = {
   parkSeconds: true,
   parkedOn: true,
   callbackUrl: true,
+  registryBehind: true,
 } as const satisfies Record<keyof WaitState, true>;
 
 export const WAIT_STATE_FIELDS = Object.keys(WAIT_STATE_FIELD_SET) as readonly (keyof WaitState)[];

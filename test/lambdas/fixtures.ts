@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { batchIo } from '../../lambdas/batch/io';
 import { jobSystemIOs } from '../../lambdas/job-system-io';
-import { createPollHandler, type PollResult } from '../../lambdas/poll';
+import { createPollHandler, type PollDependencies, type PollResult } from '../../lambdas/poll';
 import type { PollerConfig } from '../../lambdas/poller-config';
 import { batchWaiterModel, POLL_EVENT_SCHEMA_VERSION, type WaitState } from '../../waiters';
 
@@ -80,7 +80,11 @@ export function isWaitState(result: PollResult): result is WaitState {
  * A poller wired to a mocked BatchClient (maxAttempts: 1, static dummy credentials), a mutable virtual clock,
  * a controllable `random` and a log that keeps every line.
  */
-export function createHarness(changes: Partial<PollerConfig> = {}) {
+/** `extra`: dependencies beyond Batch, the clock, chance and the log (the registry, say). */
+export function createHarness(
+  changes: Partial<PollerConfig> = {},
+  extra: Pick<PollDependencies, 'registry'> = {},
+) {
   const batch = new BatchClient({
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
@@ -108,6 +112,7 @@ export function createHarness(changes: Partial<PollerConfig> = {}) {
         logs.push(line);
       },
       newWaitId: () => `wait-${++waits}`,
+      ...extra,
     }),
     /** The raw result of a first poll for `request`. */
     start(request: unknown): Promise<PollResult> {

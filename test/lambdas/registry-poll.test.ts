@@ -1,0 +1,99 @@
+import { DescribeJobsCommand } from '@aws-sdk/client-batch';
+import { type DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRY_TABLE_SCHEMA, RegistryStore } from '../../lambdas/registry/registry-store';
+import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
+import { createHarness, describeOutput, job } from './fixtures';
+
+const JOB = 'c0000000-0000-4000-8000-000000000001';
+
+let dynamo: LocalDynamoDb;
+let tables = 0;
+const clients: DynamoDBClient[] = [];
+beforeAll(async () => {
+  dynamo = await LocalDynamoDb.start();
+});
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  await dynamo.stop();
+});
+
+/** A registry on dynalite whose UpdateItem calls are answered as throttled while `throttled()` holds. */
+async function registry(throttled: () => boolean = () => false) {
+  const name = `registry-${++tables}`;
+  const { partitionKey, byOwner, byCreated } = REGISTRY_TABLE_SCHEMA;
+  await dynamo.createTable(name, partitionKey, undefined, [byOwner, byCreated]);
+  const client = dynamo.client();
+  clients.push(client);
+  let writes = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'UpdateItemCommand') {
+        writes++;
+        if (throttled()) {
+          throw new ProvisionedThroughputExceededException({
+            message: 'throttled',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+      }
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  return { store: new RegistryStore(client, name), writes: () => writes };
+}
+
+describe('the poller keeps the registry: a write per change, never per poll', () => {
+  it('records a wait nobody registered at its first poll, then only the polls that changed something', async () => {
+    const { store, writes } = await registry();
+    const h = createHarness({}, { registry: { store } });
+    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(JOB, 'RUNNABLE')));
+    let state = await h.first({ jobId: JOB });
+    expect(writes()).toBe(1);
+    expect(await store.get(state.waitId as string)).toMatchObject({
+      name: JOB,
+      owner: { id: 'unverified', verified: false, hint: 'started outside the registry (waiter test)' },
+      tethysStatus: 'Submitted',
+      stage: 'JobRunning',
+    });
+    for (let poll = 0; poll < 5; poll++) state = await h.next(state);
+    expect(writes()).toBe(1);
+
+    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(JOB, 'RUNNING')));
+    state = await h.next(state);
+    state = await h.next(state);
+    expect(writes()).toBe(2);
+    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(JOB, 'SUCCEEDED')));
+    state = await h.next(state);
+    expect(state.status).toBe('SUCCEEDED');
+    expect(writes()).toBe(3);
+    expect(await store.get(state.waitId as string)).toMatchObject({
+      status: 'SUCCEEDED',
+      tethysStatus: 'Complete',
+    });
+  });
+
+  it('goes on when a write is throttled, and the next poll makes it good: no status change is lost', async () => {
+    let throttle = true;
+    const { store } = await registry(() => throttle);
+    const h = createHarness({}, { registry: { store } });
+    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(JOB, 'RUNNING')));
+    let state = await h.first({ jobId: JOB });
+    expect(state).toMatchObject({ state: 'retry', registryBehind: true });
+    expect(h.logs).toContainEqual({
+      waiter: 'test',
+      event: 'registryWriteFailed',
+      error: 'ProvisionedThroughputExceededException',
+    });
+    expect(await store.get(state.waitId as string)).toBeUndefined();
+
+    throttle = false;
+    state = await h.next(state);
+    expect(state).not.toHaveProperty('registryBehind');
+    expect(await store.get(state.waitId as string)).toMatchObject({
+      tethysStatus: 'Running',
+      stage: 'JobComplete',
+    });
+  });
+});
