@@ -54,16 +54,24 @@ export function frontierSvg(strategies: readonly StrategyResult[], title: string
     `<text x="${margin.left + plotWidth / 2}" y="${height - 16}" text-anchor="middle">median detection latency (log scale; lower is better)</text>`,
     `<text transform="translate(22 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">cost per waited job-hour, USD (log scale; lower is better)</text>`,
   );
+  // Where labels were put: one that would sit on an earlier one moves a line down, below its point.
+  const placed: { x: number; y: number }[] = [];
+  const LINE = 14;
   points.forEach((strategy, index) => {
     const px = x(xs[index] as number);
     const py = y(ys[index] as number);
     const isDefault = strategy.name === 'stepwait-default';
+    // The default's label goes below its point, so it never sits on a neighbour's.
+    let labelY = isDefault ? py + 20 : py - 8;
+    while (placed.some((label) => Math.abs(label.x - (px + 10)) < 120 && Math.abs(label.y - labelY) < LINE)) {
+      labelY += LINE;
+    }
+    placed.push({ x: px + 10, y: labelY });
     parts.push(
       `<circle cx="${px}" cy="${py}" r="${isDefault ? 7 : 5}" fill="${isDefault ? '#d62728' : '#1f77b4'}"/>`,
-      // The default's label goes below its point, so it never sits on a neighbour's.
       isDefault
-        ? `<text x="${px + 10}" y="${py + 20}" font-weight="bold">${escapeXml(strategy.name)}</text>`
-        : `<text x="${px + 10}" y="${py - 8}">${escapeXml(strategy.name)}</text>`,
+        ? `<text x="${px + 10}" y="${labelY}" font-weight="bold">${escapeXml(strategy.name)}</text>`
+        : `<text x="${px + 10}" y="${labelY}">${escapeXml(strategy.name)}</text>`,
     );
   });
   parts.push('</svg>');
