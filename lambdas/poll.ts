@@ -300,7 +300,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     }
 
     let state: WaitState;
-    let startsWait = false;
+    let startsExecution = false;
     const request = isFirstPoll(event.state) ? event.state.request : undefined;
     if (config.acceptsHandOver && isRecord(request) && request.handOver !== undefined) {
       // Only a segment machine takes a handed-over state; anywhere else `handOver` is an unknown field.
@@ -308,6 +308,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
         const relayed = relayedFailureOf(request);
         if (relayed !== undefined) return relayed;
         state = continuedState(request, parsed);
+        startsExecution = true;
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;
         deps.log({
@@ -343,12 +344,13 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
         throw error;
       }
       state = firstState(parsedRequest, parsed, deps.now(), parsedRequest.waitId ?? newWaitId());
-      startsWait = true;
+      startsExecution = true;
     } else {
       state = checkCarriedState(event.state, parsed);
     }
-    // What the registry showed before this poll: nothing at a wait's first poll, else the state it carried.
-    const before = startsWait ? undefined : { ...state };
+    // What the registry showed before this poll; nothing at an execution's first poll (a wait's, a segment's), so
+    // that poll writes and the registry learns of the execution.
+    const before = startsExecution ? undefined : { ...state };
     // A wait started by a poller before wait ids existed gets one now; it keeps it from here on.
     state.waitId ??= newWaitId();
     // Every state names its system (but Batch's, as before), so tools reading any poll know it.
@@ -377,6 +379,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     if (deps.registry !== undefined) {
       result = await withRegistryRecord(before, result, config.stages, deps.registry, {
         waiter: config.name,
+        ...(typeof event.execution === 'string' ? { execution: event.execution } : {}),
         nowMs,
         log: deps.log,
       });

@@ -298,6 +298,8 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
             schemaVersion: POLL_EVENT_SCHEMA_VERSION,
             config: configJson,
             'state.$': '$',
+            // The registry records every execution of a wait (a segment's too), so a cancel stops them all.
+            execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
           }),
           // The poller returns the whole next state; keep it, drop the lambda:invoke envelope.
           outputPath: '$.Payload',

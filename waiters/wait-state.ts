@@ -173,6 +173,11 @@ export interface PollEvent {
   /** The PollerConfig as a JSON string, fixed at synth, so no key or value is ever read as a JSONPath. */
   config: string;
   state: { request: unknown } | WaitState;
+  /**
+   * The ARN of the execution polling (`$$.Execution.Id`), sent by `<Stage> Poll` tasks since the registry: it
+   * records every execution of a wait. Absent from events of definitions synthesized before.
+   */
+  execution?: string;
   /** Set by a `<Stage> Park` task: store this task token for the state's jobs, then check them once more. */
   park?: { taskToken: string };
 }

@@ -17,7 +17,13 @@ export async function withRegistryRecord(
   after: WaitState,
   stages: readonly string[],
   registry: RegistryRecording,
-  context: { waiter: string; nowMs: number; log: (line: Record<string, unknown>) => void },
+  context: {
+    waiter: string;
+    /** The polling execution's ARN, where the poll event has it. */
+    execution?: string;
+    nowMs: number;
+    log: (line: Record<string, unknown>) => void;
+  },
 ): Promise<WaitState> {
   if (after.waitId === undefined) return after;
   const { registryBehind, ...state } = after;
@@ -29,7 +35,10 @@ export async function withRegistryRecord(
   try {
     await registry.store.recordProgress(after.waitId, view, {
       name: nameOf(state),
-      ownerHint: `started outside the registry (waiter ${context.waiter})`,
+      ownerHint: `started outside the registry (waiter ${context.waiter}${
+        context.execution ? `, execution ${context.execution.split(':').at(-1)}` : ''
+      })`,
+      ...(context.execution === undefined ? {} : { executionArn: context.execution }),
     });
     return state;
   } catch (error) {

@@ -116,7 +116,7 @@ export class RegistryStore {
       ownerId: owner.id,
       status: 'PENDING' satisfies WaitStanding,
       tethysStatus: tethysStatus('PENDING', []),
-      executionArns: [executionArn],
+      executionArns: new Set([executionArn]),
       createdAt,
       listKey: listKeyOf(createdAt, wait.waitId),
       listPartition: LIST_PARTITION,
@@ -168,19 +168,24 @@ export class RegistryStore {
       createdAt,
       listKey: listKeyOf(createdAt, waitId),
       listPartition: LIST_PARTITION,
-      executionArns: context.executionArn === undefined ? [] : [context.executionArn],
     };
     Object.entries(ifAbsent).forEach(([field, value], index) => {
       names[`#a${index}`] = field;
       values[`:a${index}`] = value;
       sets.push(`#a${index} = if_not_exists(#a${index}, :a${index})`);
     });
+    // Every execution the wait ran in (a string set: each is added once), for a cancel to stop them all.
+    const addExecution = context.executionArn === undefined ? '' : ' ADD #executions :execution';
+    if (context.executionArn !== undefined) {
+      names['#executions'] = 'executionArns';
+      values[':execution'] = new Set([context.executionArn]);
+    }
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ waitId }),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${addExecution}`,
           ConditionExpression:
             '(attribute_not_exists(#seq) OR #seq < :seq) AND attribute_not_exists(#final) AND attribute_not_exists(#deleted)',
           ExpressionAttributeNames: {
@@ -332,9 +337,11 @@ function recordOf(item: Record<string, unknown>): RegistryRecord {
     listKey: _listKey,
     listPartition: _listPartition,
     expiresAt: _expiresAt,
+    executionArns,
     ...record
   } = item;
-  return record as unknown as RegistryRecord;
+  const executions = executionArns instanceof Set ? [...(executionArns as Set<string>)].sort() : [];
+  return { ...record, executionArns: executions } as unknown as RegistryRecord;
 }
 
 function encodeCursor(key: Record<string, unknown>): string {

@@ -3,7 +3,8 @@ import { type DynamoDBClient, ProvisionedThroughputExceededException } from '@aw
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY_TABLE_SCHEMA, RegistryStore } from '../../lambdas/registry/registry-store';
 import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
-import { createHarness, describeOutput, job } from './fixtures';
+import { POLL_EVENT_SCHEMA_VERSION } from '../../waiters';
+import { createHarness, describeOutput, isWaitState, job } from './fixtures';
 
 const JOB = 'c0000000-0000-4000-8000-000000000001';
 
@@ -49,11 +50,23 @@ describe('the poller keeps the registry: a write per change, never per poll', ()
     const { store, writes } = await registry();
     const h = createHarness({}, { registry: { store } });
     h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(JOB, 'RUNNABLE')));
-    let state = await h.first({ jobId: JOB });
+    const execution = 'arn:aws:states:us-east-1:123456789012:execution:Waiter:nightly-run';
+    const first = await h.handler({
+      schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+      config: h.config,
+      state: { request: { jobId: JOB } },
+      execution,
+    });
+    if (!isWaitState(first)) throw new Error('refused');
+    let state = first;
     expect(writes()).toBe(1);
     expect(await store.get(state.waitId as string)).toMatchObject({
+      executionArns: [execution],
+      owner: { hint: 'started outside the registry (waiter test, execution nightly-run)' },
+    });
+    expect(await store.get(state.waitId as string)).toMatchObject({
       name: JOB,
-      owner: { id: 'unverified', verified: false, hint: 'started outside the registry (waiter test)' },
+      owner: { id: 'unverified', verified: false },
       tethysStatus: 'Submitted',
       stage: 'JobRunning',
     });

@@ -97,6 +97,14 @@ describe('RegistryStore on DynamoDB (dynalite)', () => {
     expect(await store.get('w1')).toMatchObject({ owner: ALICE, status: 'RUNNING', sequence: 100_005 });
     expect((await store.get('w1'))?.jobs?.[0]?.status).toBe('RUNNABLE');
 
+    // Each execution of the wait is recorded once (a segment's beside the main one).
+    const segment = 'arn:aws:states:us-east-1:123456789012:execution:WaiterSegment:w1-2';
+    await store.recordProgress('w1', view({ segments: 2, segmentPolls: 1 }), { executionArn: segment });
+    await store.recordProgress('w1', view({ segments: 2, segmentPolls: 2, stageIndex: 2 }), {
+      executionArn: segment,
+    });
+    expect((await store.get('w1'))?.executionArns).toEqual([newWait('w1').executionArn, segment].sort());
+
     expect(await store.recordProgress('w2', view(), { ownerHint: 'schedule nightly', name: 'nightly' })).toBe(
       'written',
     );
