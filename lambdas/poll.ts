@@ -28,7 +28,7 @@ import { type ParsedPollerConfig, parsePollerConfig, planFor } from './poller-co
 import { type RegistryRecording, withRegistryRecord } from './registry/poll-record';
 import { cachedSecret } from './secrets';
 import { pollMetricsLine } from './wait-metrics';
-import { parseWaitRequest, type WaitRequest } from './wait-request';
+import { parseWaitRequest, WAIT_ID_PATTERN, type WaitRequest } from './wait-request';
 import { checkCarriedState } from './wait-state';
 import { CALLBACK_SECRET_ENV, CALLBACK_URL_ENV } from './wake-up/callback-url';
 import { type CallbackSigning, withCallbackUrl, withParking } from './wake-up/event-mode-poll';
@@ -109,6 +109,18 @@ function parseEvent(event: unknown): PollEvent {
   }
   if (!isRecord(event.state)) throw InvalidInputError.expected('state', 'an object', event.state);
   return event as unknown as PollEvent;
+}
+
+/**
+ * A wait's id from its execution's name, when that name is a lowercase UUID: Step Functions names an execution
+ * so when its starter gives no name (StartExecution, a schedule, a nested start), and names are unique per
+ * machine. So the registry's recorder of execution ends finds the wait by the execution's name, and a retried
+ * first poll keeps its id. Any other name: the poller mints one.
+ */
+function waitIdOfExecution(executionArn: unknown): string | undefined {
+  if (typeof executionArn !== 'string') return undefined;
+  const name = executionArn.split(':').at(-1) ?? '';
+  return WAIT_ID_PATTERN.test(name) ? name : undefined;
 }
 
 function isFirstPoll(state: PollEvent['state']): state is { request: unknown } {
@@ -343,7 +355,12 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
         }
         throw error;
       }
-      state = firstState(parsedRequest, parsed, deps.now(), parsedRequest.waitId ?? newWaitId());
+      state = firstState(
+        parsedRequest,
+        parsed,
+        deps.now(),
+        parsedRequest.waitId ?? waitIdOfExecution(event.execution) ?? newWaitId(),
+      );
       startsExecution = true;
     } else {
       state = checkCarriedState(event.state, parsed);

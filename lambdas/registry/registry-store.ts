@@ -208,9 +208,11 @@ export class RegistryStore {
   }
 
   /**
-   * Records that the wait's execution ended (its status-change event): ABORTED (stopped) names the wait
-   * Aborted; any other end keeps what the last poll wrote and adds the end time. Idempotent (events come at
-   * least once); a wait deleted meanwhile stays deleted. False: no such wait.
+   * Records that the wait's execution ended (its status-change event, a cancel, a start that failed): final,
+   * with its end time and reason. The status becomes `standing` when the wait was stopped (ABORTED), or when no
+   * poll wrote how it ended (the record still says PENDING or RUNNING: a failed last write, a machine timeout,
+   * a start refused); otherwise the last poll's finer status stays. Idempotent (events come at least once); a
+   * wait deleted meanwhile stays deleted. False: no such wait.
    */
   async recordEnd(
     waitId: string,
@@ -218,37 +220,60 @@ export class RegistryStore {
     endedAt: string,
     reason?: string,
   ): Promise<boolean> {
-    // Stopped, or never started (StartExecution refused): no poll said how it ended, so this says it.
-    const aborted = standing === 'ABORTED' || reason !== undefined;
+    const key = marshall({ waitId });
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: marshall({ waitId }),
+          Key: key,
           UpdateExpression: `SET #final = :true, #completedAt = if_not_exists(#completedAt, :at)${
-            aborted ? ', #status = :status, #tethys = :tethys' : ''
-          }${reason === undefined ? '' : ', #reason = :reason'}`,
+            reason === undefined ? '' : ', #reason = if_not_exists(#reason, :reason)'
+          }`,
           ConditionExpression: 'attribute_exists(waitId) AND attribute_not_exists(#deleted)',
           ExpressionAttributeNames: {
             '#final': 'final',
             '#completedAt': 'completedAt',
             '#deleted': 'deletedAt',
-            ...(aborted ? { '#status': 'status', '#tethys': 'tethysStatus' } : {}),
             ...(reason === undefined ? {} : { '#reason': 'endReason' }),
           },
           ExpressionAttributeValues: marshall({
             ':true': true,
             ':at': endedAt,
-            ...(aborted ? { ':status': standing, ':tethys': tethysStatus(standing, []) } : {}),
             ...(reason === undefined ? {} : { ':reason': reason }),
           }),
         }),
       );
-      return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #status = :status, #tethys = :tethys',
+          ConditionExpression:
+            standing === 'ABORTED'
+              ? 'attribute_not_exists(#deleted) AND #status <> :status'
+              : 'attribute_not_exists(#deleted) AND (#status = :running OR #status = :pending)',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#tethys': 'tethysStatus',
+            '#deleted': 'deletedAt',
+          },
+          ExpressionAttributeValues: marshall({
+            ':status': standing,
+            ':tethys': tethysStatus(standing, []),
+            ...(standing === 'ABORTED' ? {} : { ':running': 'RUNNING', ':pending': 'PENDING' }),
+          }),
+        }),
+      );
+    } catch (error) {
+      // The last poll said how the wait ended, or it was stopped already: that stays.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    return true;
   }
 
   /** One wait, strongly consistent; undefined if there is none or it was deleted. */

@@ -1,0 +1,88 @@
+import type { WaitStanding } from '../../waiters';
+import { WAIT_ID_PATTERN } from '../wait-request';
+import type { RegistryStore } from './registry-store';
+
+/**
+ * The registry's recorder of execution ends: an EventBridge rule sends the waiter machines' "Step Functions
+ * Execution Status Change" events (Step Functions User Guide, "Automating Step Functions event delivery with
+ * EventBridge": `detail` has `executionArn`, `name`, `status`, `stopDate` in epoch ms, `input`, `output`,
+ * `error`, `cause`). An end the polls cannot see (a stopped execution, one past the machine's own timeout)
+ * or one whose last write failed is recorded here. Events come at least once and in any order: recordEnd
+ * is idempotent and never revives a deleted wait.
+ */
+export interface ExecutionStatusChange {
+  'detail-type'?: string;
+  detail?: {
+    executionArn?: string;
+    name?: string;
+    status?: string;
+    stopDate?: number | null;
+    input?: string | null;
+    output?: string | null;
+    error?: string | null;
+    cause?: string | null;
+  };
+}
+
+export type EndRecorded =
+  | { recorded: true; waitId: string; standing: WaitStanding }
+  | { recorded: false; why: string };
+
+/** The wait an execution ran: the request's `waitId` (the registry API's), else a UUID execution name. */
+function waitIdOf(detail: NonNullable<ExecutionStatusChange['detail']>): string | undefined {
+  try {
+    const input: unknown = JSON.parse(detail.input ?? 'null');
+    const fromInput = (input as { waitId?: unknown } | null)?.waitId;
+    if (typeof fromInput === 'string' && WAIT_ID_PATTERN.test(fromInput)) return fromInput;
+  } catch {
+    // An input cut by EventBridge's size limit, or none: the name may still say.
+  }
+  return typeof detail.name === 'string' && WAIT_ID_PATTERN.test(detail.name) ? detail.name : undefined;
+}
+
+/** How the wait stands after its execution ended with `status`, reading a success's output for a timed-out wait. */
+function standingOf(detail: NonNullable<ExecutionStatusChange['detail']>): WaitStanding | undefined {
+  switch (detail.status) {
+    case 'SUCCEEDED': {
+      try {
+        const output = JSON.parse(detail.output ?? 'null') as { status?: unknown } | null;
+        return output?.status === 'TIMED_OUT' ? 'TIMED_OUT' : 'SUCCEEDED';
+      } catch {
+        return 'SUCCEEDED';
+      }
+    }
+    case 'FAILED':
+    case 'TIMED_OUT':
+      return 'FAILED';
+    case 'ABORTED':
+      return 'ABORTED';
+    default:
+      return undefined;
+  }
+}
+
+export async function recordExecutionEnd(
+  store: RegistryStore,
+  event: ExecutionStatusChange,
+): Promise<EndRecorded> {
+  const detail = event.detail;
+  if (detail === undefined) return { recorded: false, why: 'no detail' };
+  const standing = standingOf(detail);
+  if (standing === undefined)
+    return { recorded: false, why: `status ${String(detail.status)} is not an end` };
+  const waitId = waitIdOf(detail);
+  if (waitId === undefined) {
+    return { recorded: false, why: `execution ${String(detail.name)} names no wait (not a UUID, no waitId)` };
+  }
+  const endedAt = new Date(typeof detail.stopDate === 'number' ? detail.stopDate : Date.now()).toISOString();
+  const reason =
+    detail.status === 'TIMED_OUT'
+      ? 'the execution passed its state machine timeout'
+      : detail.status === 'FAILED' && detail.error
+        ? `the execution failed: ${detail.error}`
+        : undefined;
+  const found = await store.recordEnd(waitId, standing, endedAt, reason);
+  return found
+    ? { recorded: true, waitId, standing }
+    : { recorded: false, why: `no wait ${waitId} in the registry` };
+}

@@ -1,0 +1,176 @@
+import { DescribeJobsCommand } from '@aws-sdk/client-batch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ExecutionStatusChange, recordExecutionEnd } from '../../lambdas/registry/end-recorder';
+import { REGISTRY_TABLE_SCHEMA, RegistryStore } from '../../lambdas/registry/registry-store';
+import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
+import { BATCH_STAGES, POLL_EVENT_SCHEMA_VERSION, registryViewOf, type WaitState } from '../../waiters';
+import { createHarness, describeOutput, isWaitState, job } from './fixtures';
+
+const MACHINE = 'arn:aws:states:us-east-1:123456789012:execution:Waiter';
+const ID = 'c0000000-0000-4000-8000-0000000000e1';
+
+let dynamo: LocalDynamoDb;
+let client: DynamoDBClient;
+let tables = 0;
+beforeAll(async () => {
+  dynamo = await LocalDynamoDb.start();
+  client = dynamo.client();
+});
+afterAll(async () => {
+  client.destroy();
+  await dynamo.stop();
+});
+
+async function registry(): Promise<RegistryStore> {
+  const name = `registry-${++tables}`;
+  const { partitionKey, byOwner, byCreated } = REGISTRY_TABLE_SCHEMA;
+  await dynamo.createTable(name, partitionKey, undefined, [byOwner, byCreated]);
+  return new RegistryStore(client, name);
+}
+
+const ended = (detail: NonNullable<ExecutionStatusChange['detail']>): ExecutionStatusChange => ({
+  'detail-type': 'Step Functions Execution Status Change',
+  detail: {
+    executionArn: `${MACHINE}:${detail.name}`,
+    stopDate: Date.parse('2026-12-02T08:00:00Z'),
+    ...detail,
+  },
+});
+
+function state(overrides: Partial<WaitState>): WaitState {
+  return {
+    state: 'retry',
+    status: 'RUNNING',
+    stageIndex: 2,
+    attempt: 1,
+    delaySeconds: 5,
+    startedAt: '2026-12-02T06:00:00.000Z',
+    deadline: '2026-12-03T06:00:00.000Z',
+    jobIds: ['a', 'b'],
+    seenJobIds: ['a', 'b'],
+    stages: [],
+    jobs: [
+      { jobId: 'a', status: 'RUNNING', phase: 'running' },
+      { jobId: 'b', status: 'RUNNING', phase: 'running' },
+    ],
+    timedOut: false,
+    waitedSeconds: 1,
+    throttledCalls: 0,
+    transientErrors: 0,
+    consecutiveTransientErrors: 0,
+    segmentPolls: 3,
+    segments: 1,
+    target: { jobIds: ['a', 'b'] },
+    failOnTimeout: true,
+    overrides: {},
+    ...overrides,
+  };
+}
+
+describe('the recorder of execution ends', () => {
+  it('records an end no poll wrote, finds the wait by its UUID name, and keeps a poll’s finer status', async () => {
+    const store = await registry();
+    await store.recordProgress(ID, registryViewOf(state({}), BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
+    expect(
+      await recordExecutionEnd(store, ended({ name: ID, status: 'FAILED', error: 'States.Timeout' })),
+    ).toEqual({
+      recorded: true,
+      waitId: ID,
+      standing: 'FAILED',
+    });
+    expect(await store.get(ID)).toMatchObject({
+      status: 'FAILED',
+      tethysStatus: 'Error',
+      final: true,
+      completedAt: '2026-12-02T08:00:00.000Z',
+      endReason: 'the execution failed: States.Timeout',
+    });
+
+    const other = 'c0000000-0000-4000-8000-0000000000e2';
+    const mixed = state({
+      status: 'FAILED',
+      state: 'failure',
+      jobs: [
+        { jobId: 'a', status: 'SUCCEEDED', phase: 'succeeded' },
+        { jobId: 'b', status: 'FAILED', phase: 'failed' },
+      ],
+    });
+    await store.recordProgress(other, registryViewOf(mixed, BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
+    await recordExecutionEnd(store, ended({ name: other, status: 'FAILED', error: 'StepWait.JobFailed' }));
+    expect(await store.get(other)).toMatchObject({
+      status: 'FAILED',
+      tethysStatus: 'Various-Complete',
+      final: true,
+    });
+  });
+
+  it('stops a registry wait as Aborted, by the waitId of its input, once however often the event comes', async () => {
+    const store = await registry();
+    await store.recordProgress(ID, registryViewOf(state({}), BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
+    const event = ended({
+      name: 'my-named-run',
+      status: 'ABORTED',
+      input: JSON.stringify({ jobId: 'a', waitId: ID }),
+    });
+    await recordExecutionEnd(store, event);
+    await recordExecutionEnd(store, event);
+    expect(await store.get(ID)).toMatchObject({ status: 'ABORTED', tethysStatus: 'Aborted', final: true });
+  });
+
+  it('reads a succeeded execution’s output for a timeout without failing, and ignores what is no end or no wait', async () => {
+    const store = await registry();
+    await store.recordProgress(ID, registryViewOf(state({}), BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
+    await recordExecutionEnd(
+      store,
+      ended({ name: ID, status: 'SUCCEEDED', output: '{"status":"TIMED_OUT","timedOut":true}' }),
+    );
+    expect(await store.get(ID)).toMatchObject({ status: 'TIMED_OUT', tethysStatus: 'Other' });
+
+    expect(await recordExecutionEnd(store, ended({ name: ID, status: 'RUNNING' }))).toEqual({
+      recorded: false,
+      why: 'status RUNNING is not an end',
+    });
+    expect(await recordExecutionEnd(store, ended({ name: `${ID}-2`, status: 'FAILED' }))).toMatchObject({
+      recorded: false,
+      why: expect.stringMatching(/names no wait/),
+    });
+    const unknown = 'c0000000-0000-4000-8000-0000000000ff';
+    expect(await recordExecutionEnd(store, ended({ name: unknown, status: 'ABORTED' }))).toEqual({
+      recorded: false,
+      why: `no wait ${unknown} in the registry`,
+    });
+    expect(await store.get(unknown)).toBeUndefined();
+  });
+
+  it('leaves a deleted wait deleted', async () => {
+    const store = await registry();
+    await store.recordProgress(
+      ID,
+      registryViewOf(state({ status: 'SUCCEEDED', state: 'success' }), BATCH_STAGES, '2026-12-02T07:00:00Z'),
+      {},
+    );
+    await store.markDeleted(ID);
+    expect(await recordExecutionEnd(store, ended({ name: ID, status: 'SUCCEEDED' }))).toMatchObject({
+      recorded: false,
+    });
+    expect(await store.get(ID)).toBeUndefined();
+  });
+
+  it('names a wait after its execution when that name is a UUID, so its end is found', async () => {
+    const h = createHarness();
+    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job('a', 'RUNNING')));
+    const poll = (name: string) =>
+      h.handler({
+        schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+        config: h.config,
+        state: { request: { jobId: 'a' } },
+        execution: `${MACHINE}:${name}`,
+      });
+    const named = await poll(ID);
+    const custom = await poll('nightly-run');
+    if (!isWaitState(named) || !isWaitState(custom)) throw new Error('refused');
+    expect(named.waitId).toBe(ID);
+    expect(custom.waitId).toMatch(/^wait-/);
+  });
+});
