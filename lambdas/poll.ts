@@ -26,6 +26,7 @@ import { FIRST_POLL_LAG_MS, type JobSystemIO, type JobSystemIOs, type KeyedJob }
 import { registeredJobSystem } from './job-systems';
 import { type ParsedPollerConfig, parsePollerConfig, planFor } from './poller-config';
 import { type RegistryRecording, withRegistryRecord } from './registry/poll-record';
+import { REGISTRY_TABLE_ENV, RegistryStore } from './registry/registry-store';
 import { cachedSecret } from './secrets';
 import { pollMetricsLine } from './wait-metrics';
 import { parseWaitRequest, WAIT_ID_PATTERN, type WaitRequest } from './wait-request';
@@ -491,6 +492,13 @@ export const handler: PollerFunction = (event) => {
               new SecretsManagerClient({ maxAttempts: 1 }),
               process.env[CALLBACK_SECRET_ENV],
             ),
+          },
+        }
+      : {}),
+    ...(process.env[REGISTRY_TABLE_ENV]
+      ? {
+          registry: {
+            store: new RegistryStore(new DynamoDBClient({ maxAttempts: 3 }), process.env[REGISTRY_TABLE_ENV]),
           },
         }
       : {}),

@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExecutionStatusChange, recordExecutionEnd } from '../../lambdas/registry/end-recorder';
 import { REGISTRY_TABLE_SCHEMA, RegistryStore } from '../../lambdas/registry/registry-store';
+import { handler as recordEnd } from '../../lambdas/registry-ends';
 import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
 import { BATCH_STAGES, POLL_EVENT_SCHEMA_VERSION, registryViewOf, type WaitState } from '../../waiters';
 import { createHarness, describeOutput, isWaitState, job } from './fixtures';
@@ -172,5 +173,35 @@ describe('the recorder of execution ends', () => {
     if (!isWaitState(named) || !isWaitState(custom)) throw new Error('refused');
     expect(named.waitId).toBe(ID);
     expect(custom.waitId).toMatch(/^wait-/);
+  });
+});
+
+describe('the deployed recorder (lambdas/registry-ends.ts)', () => {
+  it('records an end from its environment: the table, and the SDK’s own endpoint setting', async () => {
+    const store = await registry();
+    await store.recordProgress(ID, registryViewOf(state({}), BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      STEPWAIT_REGISTRY_TABLE: store.tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    const logs: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => logs.push(line);
+    try {
+      await recordEnd(ended({ name: ID, status: 'ABORTED' }));
+    } finally {
+      console.log = log;
+      process.env = saved;
+    }
+    expect(await store.get(ID)).toMatchObject({ status: 'ABORTED', tethysStatus: 'Aborted' });
+    expect(JSON.parse(logs[0] as string)).toMatchObject({
+      event: 'executionEnd',
+      recorded: true,
+      waitId: ID,
+    });
   });
 });
