@@ -29,7 +29,7 @@ import { type RegistryRecording, withRegistryRecord } from './registry/poll-reco
 import { REGISTRY_TABLE_ENV, RegistryStore } from './registry/registry-store';
 import { cachedSecret } from './secrets';
 import { pollMetricsLine } from './wait-metrics';
-import { parseWaitRequest, WAIT_ID_PATTERN, type WaitRequest } from './wait-request';
+import { parseWaitRequest, type WaitRequest } from './wait-request';
 import { checkCarriedState } from './wait-state';
 import { CALLBACK_SECRET_ENV, CALLBACK_URL_ENV } from './wake-up/callback-url';
 import { type CallbackSigning, withCallbackUrl, withParking } from './wake-up/event-mode-poll';
@@ -113,15 +113,14 @@ function parseEvent(event: unknown): PollEvent {
 }
 
 /**
- * A wait's id from its execution's name, when that name is a lowercase UUID: Step Functions names an execution
- * so when its starter gives no name (StartExecution, a schedule, a nested start), and names are unique per
- * machine. So the registry's recorder of execution ends finds the wait by the execution's name, and a retried
- * first poll keeps its id. Any other name: the poller mints one.
+ * The id a request names its wait by (`waitId`, the registry API's), honoured only when the execution polling
+ * is named after it: the registry API names the execution so. Anywhere else (a fragment in a Map or a
+ * Parallel, where one execution runs several waits; an input copied into a new execution) two waits could
+ * share an id, and with it their segment executions and park records, so the poller mints one.
  */
-function waitIdOfExecution(executionArn: unknown): string | undefined {
-  if (typeof executionArn !== 'string') return undefined;
-  const name = executionArn.split(':').at(-1) ?? '';
-  return WAIT_ID_PATTERN.test(name) ? name : undefined;
+function requestedWaitId(waitId: string | undefined, executionArn: unknown): string | undefined {
+  if (waitId === undefined || typeof executionArn !== 'string') return undefined;
+  return executionArn.split(':').at(-1) === waitId ? waitId : undefined;
 }
 
 function isFirstPoll(state: PollEvent['state']): state is { request: unknown } {
@@ -360,7 +359,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
         parsedRequest,
         parsed,
         deps.now(),
-        parsedRequest.waitId ?? waitIdOfExecution(event.execution) ?? newWaitId(),
+        requestedWaitId(parsedRequest.waitId, event.execution) ?? newWaitId(),
       );
       startsExecution = true;
     } else {

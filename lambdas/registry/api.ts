@@ -1,4 +1,5 @@
 import {
+  DescribeExecutionCommand,
   ExecutionDoesNotExist,
   type SFNClient,
   StartExecutionCommand,
@@ -143,7 +144,8 @@ async function route(
             'StillActive',
             `wait ${record.waitId} is ${record.status}: cancel it first`,
           );
-        await deps.store.markDeleted(record.waitId);
+        // False: deleted meanwhile (a concurrent request), which is what was asked.
+        if (!(await deps.store.markDeleted(record.waitId))) throw notFound(record.waitId);
         return answer(200, { deleted: record.waitId });
       }
       return resubmit(record, caller, deps, admin);
@@ -201,7 +203,7 @@ async function start(
   }
   const waitId = resubmission?.waitId ?? deps.newWaitId();
   const executionArn = `${waiter.stateMachineArn.replace(':stateMachine:', ':execution:')}:${waitId}`;
-  await deps.store.register({
+  const registered = await deps.store.register({
     waitId,
     name: body.name,
     ...(body.description === undefined ? {} : { description: body.description }),
@@ -213,6 +215,8 @@ async function start(
     request: body.input,
     submitsJobs: config.submit !== undefined && 'jobName' in target,
   });
+  // Ids are fresh UUIDs: a clash is a bug, never a wait to start twice.
+  if (!registered) throw new Error(`wait id ${waitId} is taken`);
   try {
     await deps.sfn.send(
       new StartExecutionCommand({
@@ -222,11 +226,7 @@ async function start(
       }),
     );
   } catch (error) {
-    const reason = `StartExecution failed: ${(error as Error).name}`;
-    await deps.store.recordEnd(waitId, 'FAILED', new Date(deps.now()).toISOString(), reason);
-    deps.log({ event: 'registryStartFailed', waitId, error: (error as Error).name });
-    const throttled = /Throttl|LimitExceeded/.test((error as Error).name);
-    throw new ApiRefusal(throttled ? 503 : 502, 'StartFailed', `${reason}${throttled ? '; try again' : ''}`);
+    await startFailed(error as Error, waitId, executionArn, deps);
   }
   deps.log({
     event: 'registryStarted',
@@ -236,6 +236,38 @@ async function start(
   });
   const record = await deps.store.get(waitId);
   return answer(201, { wait: publicWait(record as RegistryRecord, admin) });
+}
+
+/**
+ * StartExecution failed. Only a refusal proves nothing started: after a throttle, a 5xx or a timeout the
+ * execution may be running, so it is looked up before the wait is recorded as failed. Throws the refusal.
+ */
+async function startFailed(
+  error: Error,
+  waitId: string,
+  executionArn: string,
+  deps: RegistryApiDependencies,
+): Promise<void> {
+  let exists: boolean | undefined;
+  try {
+    await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    exists = true;
+  } catch (describeError) {
+    exists = describeError instanceof ExecutionDoesNotExist ? false : undefined;
+  }
+  deps.log({ event: 'registryStartFailed', waitId, error: error.name, started: exists ?? 'unknown' });
+  if (exists === true) return;
+  if (exists === undefined) {
+    throw new ApiRefusal(
+      503,
+      'StartUnconfirmed',
+      `StartExecution failed (${error.name}) and whether wait ${waitId} started is not known yet: GET /waits/${waitId} shows it`,
+    );
+  }
+  const throttled = /Throttl|LimitExceeded/.test(error.name);
+  const reason = `StartExecution failed: ${error.name}`;
+  await deps.store.recordEnd(waitId, 'FAILED', new Date(deps.now()).toISOString(), reason);
+  throw new ApiRefusal(throttled ? 503 : 502, 'StartFailed', `${reason}${throttled ? '; try again' : ''}`);
 }
 
 async function cancel(record: RegistryRecord, caller: Caller, deps: RegistryApiDependencies, admin: boolean) {

@@ -28,16 +28,20 @@ export type EndRecorded =
   | { recorded: true; waitId: string; standing: WaitStanding }
   | { recorded: false; why: string };
 
-/** The wait an execution ran: the request's `waitId` (the registry API's), else a UUID execution name. */
+/**
+ * The wait an execution ran, where the registry can know it: one the registry API started, whose execution is
+ * named after its `waitId` (the poller honours a request's `waitId` only then). Other waits' ends come from
+ * their last poll's write.
+ */
 function waitIdOf(detail: NonNullable<ExecutionStatusChange['detail']>): string | undefined {
+  if (typeof detail.name !== 'string' || !WAIT_ID_PATTERN.test(detail.name)) return undefined;
   try {
     const input: unknown = JSON.parse(detail.input ?? 'null');
-    const fromInput = (input as { waitId?: unknown } | null)?.waitId;
-    if (typeof fromInput === 'string' && WAIT_ID_PATTERN.test(fromInput)) return fromInput;
+    return (input as { waitId?: unknown } | null)?.waitId === detail.name ? detail.name : undefined;
   } catch {
-    // An input cut by EventBridge's size limit, or none: the name may still say.
+    // An input cut by EventBridge's size limit, or none.
+    return undefined;
   }
-  return typeof detail.name === 'string' && WAIT_ID_PATTERN.test(detail.name) ? detail.name : undefined;
 }
 
 /** How the wait stands after its execution ended with `status`, reading a success's output for a timed-out wait. */
@@ -72,7 +76,7 @@ export async function recordExecutionEnd(
     return { recorded: false, why: `status ${String(detail.status)} is not an end` };
   const waitId = waitIdOf(detail);
   if (waitId === undefined) {
-    return { recorded: false, why: `execution ${String(detail.name)} names no wait (not a UUID, no waitId)` };
+    return { recorded: false, why: `execution ${String(detail.name)} is not named after a registry wait` };
   }
   const endedAt = new Date(typeof detail.stopDate === 'number' ? detail.stopDate : Date.now()).toISOString();
   const reason =

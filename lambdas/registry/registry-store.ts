@@ -209,9 +209,9 @@ export class RegistryStore {
 
   /**
    * Records that the wait's execution ended (its status-change event, a cancel, a start that failed): final,
-   * with its end time and reason. The status becomes `standing` when the wait was stopped (ABORTED), or when no
-   * poll wrote how it ended (the record still says PENDING or RUNNING: a failed last write, a machine timeout,
-   * a start refused); otherwise the last poll's finer status stays. Idempotent (events come at least once); a
+   * with its end time and reason. The status becomes `standing` only where no poll wrote how it ended (the record
+   * still says PENDING or RUNNING: stopped, a failed last write, a machine timeout, a start refused); otherwise the
+   * last poll's finer status stays, even against a cancel that raced the end. Idempotent (events come at least once); a
    * wait deleted meanwhile stays deleted. False: no such wait.
    */
   async recordEnd(
@@ -253,10 +253,9 @@ export class RegistryStore {
           TableName: this.tableName,
           Key: key,
           UpdateExpression: 'SET #status = :status, #tethys = :tethys',
+          // Even a stop: a cancel that read RUNNING as the wait ended must not relabel its end Aborted.
           ConditionExpression:
-            standing === 'ABORTED'
-              ? 'attribute_not_exists(#deleted) AND #status <> :status'
-              : 'attribute_not_exists(#deleted) AND (#status = :running OR #status = :pending)',
+            'attribute_not_exists(#deleted) AND (#status = :running OR #status = :pending)',
           ExpressionAttributeNames: {
             '#status': 'status',
             '#tethys': 'tethysStatus',
@@ -265,7 +264,8 @@ export class RegistryStore {
           ExpressionAttributeValues: marshall({
             ':status': standing,
             ':tethys': tethysStatus(standing, []),
-            ...(standing === 'ABORTED' ? {} : { ':running': 'RUNNING', ':pending': 'PENDING' }),
+            ':running': 'RUNNING',
+            ':pending': 'PENDING',
           }),
         }),
       );

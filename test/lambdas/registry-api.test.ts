@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DescribeExecutionCommand,
   ExecutionDoesNotExist,
   SFNClient,
   StartExecutionCommand,
@@ -360,25 +361,50 @@ describe('the registry API: each caller’s own waits, by IAM identity', () => {
     expect((await store.list({ all: true }, { limit: 10 })).records).toEqual([]);
   });
 
-  it('records a start that Step Functions refused as an Error, and says so', async () => {
+  it('records a start as failed only when the execution does not exist; one that may have started stays open', async () => {
     const { call, store } = await api();
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    sfnMock.on(StartExecutionCommand).rejects(throttled);
     sfnMock
-      .on(StartExecutionCommand)
-      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
-    const answer = await call(ALICE, 'POST', '/waits', {
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'none', $metadata: {} }));
+    const refused = await call(ALICE, 'POST', '/waits', {
       name: 'x',
       waiter: 'waiter',
       input: { jobId: 'j' },
     });
-    expect(answer).toMatchObject({
+    expect(refused).toMatchObject({
       status: 503,
       body: { error: 'StartFailed', message: /ThrottlingException; try again/ },
     });
-    const [record] = (await store.list({ ownerId: 'AROAALICEROLEID00001' }, { limit: 5 })).records;
-    expect(record).toMatchObject({
+    const [failed] = (await store.list({ ownerId: 'AROAALICEROLEID00001' }, { limit: 5 })).records;
+    expect(failed).toMatchObject({
       status: 'FAILED',
       tethysStatus: 'Error',
       endReason: 'StartExecution failed: ThrottlingException',
     });
+
+    // The call timed out after Step Functions had started it: the wait is on.
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+    const started = await call(ALICE, 'POST', '/waits', {
+      name: 'y',
+      waiter: 'waiter',
+      input: { jobId: 'j' },
+    });
+    expect(started).toMatchObject({ status: 201, body: { wait: { name: 'y', status: 'PENDING' } } });
+
+    // Nobody can tell yet: the record stays open for the first poll to write, and the caller is told so.
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
+    const unknown = await call(ALICE, 'POST', '/waits', {
+      name: 'z',
+      waiter: 'waiter',
+      input: { jobId: 'j' },
+    });
+    expect(unknown).toMatchObject({ status: 503, body: { error: 'StartUnconfirmed' } });
+    const [open] = (await store.list({ ownerId: 'AROAALICEROLEID00001' }, { limit: 1 })).records;
+    expect(open).toMatchObject({ name: 'z', status: 'PENDING' });
+    expect(open).not.toHaveProperty('final');
   });
 });

@@ -32,9 +32,11 @@ async function registry(): Promise<RegistryStore> {
 
 const ended = (detail: NonNullable<ExecutionStatusChange['detail']>): ExecutionStatusChange => ({
   'detail-type': 'Step Functions Execution Status Change',
+  // As the registry API starts them: the execution named after the wait, the wait's id in the input.
   detail: {
     executionArn: `${MACHINE}:${detail.name}`,
     stopDate: Date.parse('2026-12-02T08:00:00Z'),
+    input: JSON.stringify({ jobId: 'a', waitId: detail.name }),
     ...detail,
   },
 });
@@ -70,7 +72,7 @@ function state(overrides: Partial<WaitState>): WaitState {
 }
 
 describe('the recorder of execution ends', () => {
-  it('records an end no poll wrote, finds the wait by its UUID name, and keeps a poll’s finer status', async () => {
+  it('records an end no poll wrote, finds the wait by its execution’s name, and keeps a poll’s finer status', async () => {
     const store = await registry();
     await store.recordProgress(ID, registryViewOf(state({}), BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
     expect(
@@ -106,14 +108,18 @@ describe('the recorder of execution ends', () => {
     });
   });
 
-  it('stops a registry wait as Aborted, by the waitId of its input, once however often the event comes', async () => {
+  it('stops a registry wait as Aborted, once however often the event comes', async () => {
     const store = await registry();
     await store.recordProgress(ID, registryViewOf(state({}), BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
-    const event = ended({
-      name: 'my-named-run',
+    const event = ended({ name: ID, status: 'ABORTED' });
+    // An execution given a copy of that input under another name is not that wait.
+    const copy = ended({
+      name: 'c0000000-0000-4000-8000-0000000000e9',
       status: 'ABORTED',
-      input: JSON.stringify({ jobId: 'a', waitId: ID }),
+      input: JSON.stringify({ waitId: ID }),
     });
+    expect(await recordExecutionEnd(store, copy)).toMatchObject({ recorded: false });
+    expect(await store.get(ID)).toMatchObject({ status: 'RUNNING' });
     await recordExecutionEnd(store, event);
     await recordExecutionEnd(store, event);
     expect(await store.get(ID)).toMatchObject({ status: 'ABORTED', tethysStatus: 'Aborted', final: true });
@@ -134,7 +140,7 @@ describe('the recorder of execution ends', () => {
     });
     expect(await recordExecutionEnd(store, ended({ name: `${ID}-2`, status: 'FAILED' }))).toMatchObject({
       recorded: false,
-      why: expect.stringMatching(/names no wait/),
+      why: expect.stringMatching(/not named after a registry wait/),
     });
     const unknown = 'c0000000-0000-4000-8000-0000000000ff';
     expect(await recordExecutionEnd(store, ended({ name: unknown, status: 'ABORTED' }))).toEqual({
@@ -158,21 +164,21 @@ describe('the recorder of execution ends', () => {
     expect(await store.get(ID)).toBeUndefined();
   });
 
-  it('names a wait after its execution when that name is a UUID, so its end is found', async () => {
+  it('honours a request’s waitId only in the execution named after it (a Map, a copied input get their own)', async () => {
     const h = createHarness();
     h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job('a', 'RUNNING')));
     const poll = (name: string) =>
       h.handler({
         schemaVersion: POLL_EVENT_SCHEMA_VERSION,
         config: h.config,
-        state: { request: { jobId: 'a' } },
+        state: { request: { jobId: 'a', waitId: ID } },
         execution: `${MACHINE}:${name}`,
       });
-    const named = await poll(ID);
-    const custom = await poll('nightly-run');
-    if (!isWaitState(named) || !isWaitState(custom)) throw new Error('refused');
-    expect(named.waitId).toBe(ID);
-    expect(custom.waitId).toMatch(/^wait-/);
+    const registered = await poll(ID);
+    const copied = await poll('c0000000-0000-4000-8000-0000000000e9');
+    if (!isWaitState(registered) || !isWaitState(copied)) throw new Error('refused');
+    expect(registered.waitId).toBe(ID);
+    expect(copied.waitId).toMatch(/^wait-/);
   });
 });
 

@@ -19,8 +19,11 @@ afterAll(async () => {
   await dynamo.stop();
 });
 
-/** A registry on dynalite whose UpdateItem calls are answered as throttled while `throttled()` holds. */
-async function registry(throttled: () => boolean = () => false) {
+/**
+ * A registry on dynalite whose UpdateItem calls are answered as throttled while `throttled()` holds, and held
+ * back `delayMs` first.
+ */
+async function registry(throttled: () => boolean = () => false, delayMs = 0) {
   const name = `registry-${++tables}`;
   const { partitionKey, byOwner, byCreated } = REGISTRY_TABLE_SCHEMA;
   await dynamo.createTable(name, partitionKey, undefined, [byOwner, byCreated]);
@@ -31,6 +34,7 @@ async function registry(throttled: () => boolean = () => false) {
     (next, context) => async (args) => {
       if (context.commandName === 'UpdateItemCommand') {
         writes++;
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         if (throttled()) {
           throw new ProvisionedThroughputExceededException({
             message: 'throttled',
@@ -108,5 +112,16 @@ describe('the poller keeps the registry: a write per change, never per poll', ()
       tethysStatus: 'Running',
       stage: 'JobComplete',
     });
+  });
+
+  it('does not wait for a write that hangs: the poll goes on past its budget, and the registry catches up', async () => {
+    const { store } = await registry(() => false, 300);
+    const h = createHarness({}, { registry: { store, writeBudgetMs: 20 } });
+    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(JOB, 'RUNNING')));
+    const state = await h.first({ jobId: JOB });
+    expect(state).toMatchObject({ state: 'retry', registryBehind: true });
+    expect(h.logs).toContainEqual({ waiter: 'test', event: 'registryWriteSlow' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await store.get(state.waitId as string)).toMatchObject({ tethysStatus: 'Running' });
   });
 });

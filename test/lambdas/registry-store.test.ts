@@ -133,6 +133,16 @@ describe('RegistryStore on DynamoDB (dynalite)', () => {
       completedAt: '2026-12-02T08:00:00.000Z',
     });
     expect(await store.recordEnd('unknown', 'SUCCEEDED', '2026-12-02T08:00:00.000Z')).toBe(false);
+
+    // A cancel that raced the end never relabels it.
+    await store.register(newWait('w2'));
+    await store.recordProgress('w2', view({ status: 'SUCCEEDED', state: 'success' }), {});
+    expect(await store.recordEnd('w2', 'ABORTED', '2026-12-02T08:00:00.000Z', 'cancelled')).toBe(true);
+    expect(await store.get('w2')).toMatchObject({
+      status: 'SUCCEEDED',
+      tethysStatus: 'Complete',
+      final: true,
+    });
   });
 
   it('lists an owner’s waits newest first, page by page, by status, and nobody else’s', async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../lambdas/invalid-input';
 import { checkPollerConfig } from '../../lambdas/poller-config';
 import { JOB_NAME_PATTERN, MAX_JOB_IDS, parseWaitRequest } from '../../lambdas/wait-request';
+import { POLL_EVENT_SCHEMA_VERSION } from '../../waiters';
 import { createHarness, describeOutput, isWaitState, job, parseCause, pollerConfig, QUEUE } from './fixtures';
 
 const JOB = 'c0000000-0000-4000-8000-000000000001';
@@ -188,13 +189,21 @@ describe('valid requests at the edges are accepted', () => {
     expect(h.batchMock.calls()).toHaveLength(1);
   });
 
-  it('a waitId (the registry API’s) names the wait instead of a minted one', async () => {
+  it('a waitId (the registry API’s) names the wait in the execution named after it', async () => {
     const h = createHarness();
     h.batchMock.on(DescribeJobsCommand).resolves(describeOutput());
     const waitId = 'c0000000-0000-4000-8000-0000000000aa';
-    const result = await h.start({ jobId: JOB, waitId });
+    const result = await h.handler({
+      schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+      config: h.config,
+      state: { request: { jobId: JOB, waitId } },
+      execution: `arn:aws:states:us-east-1:123456789012:execution:Waiter:${waitId}`,
+    });
     if (!isWaitState(result)) throw new Error(`refused: ${result.cause}`);
     expect(result.waitId).toBe(waitId);
+    // Without an execution named after it, a waitId is not trusted: the poller mints one.
+    const unnamed = await h.first({ jobId: JOB, waitId });
+    expect(unnamed.waitId).toMatch(/^wait-/);
   });
 
   it('a 128-character job name really is 128 characters', () => {
