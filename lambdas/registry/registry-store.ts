@@ -180,22 +180,42 @@ export class RegistryStore {
       names['#executions'] = 'executionArns';
       values[':execution'] = new Set([context.executionArn]);
     }
+    // A wait the registry API started (a verified owner) takes polls only from its own executions: the one the
+    // API started (listed at registration) and its segments (named `<waitId>-<n>`). Anyone else who can start an
+    // execution could otherwise write another owner's wait.
+    const executionName = context.executionArn?.split(':').at(-1);
+    const ownSegment =
+      executionName?.startsWith(`${waitId}-`) === true &&
+      /^\d+$/.test(executionName.slice(waitId.length + 1));
+    const ownExecution = ownSegment
+      ? ''
+      : ` AND (attribute_not_exists(#owner) OR #owner.#verified = :false${
+          context.executionArn === undefined ? '' : ' OR contains(#executions, :executionArn)'
+        })`;
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ waitId }),
           UpdateExpression: `SET ${sets.join(', ')}${addExecution}`,
-          ConditionExpression:
-            '(attribute_not_exists(#seq) OR #seq < :seq) AND attribute_not_exists(#final) AND attribute_not_exists(#deleted)',
+          ConditionExpression: `(attribute_not_exists(#seq) OR #seq < :seq) AND attribute_not_exists(#final) AND attribute_not_exists(#deleted)${ownExecution}`,
           ExpressionAttributeNames: {
             ...names,
             '#seq': 'sequence',
             '#final': 'final',
             '#deleted': 'deletedAt',
+            ...(ownSegment ? {} : { '#owner': 'owner', '#verified': 'verified' }),
+            ...(ownSegment || context.executionArn === undefined ? {} : { '#executions': 'executionArns' }),
           },
           ExpressionAttributeValues: marshall(
-            { ...values, ':seq': view.sequence },
+            {
+              ...values,
+              ':seq': view.sequence,
+              ...(ownSegment ? {} : { ':false': false }),
+              ...(ownSegment || context.executionArn === undefined
+                ? {}
+                : { ':executionArn': context.executionArn }),
+            },
             { removeUndefinedValues: true },
           ),
         }),

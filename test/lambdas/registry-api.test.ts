@@ -109,6 +109,10 @@ async function api() {
   return { call, store, terminated, logs };
 }
 
+/** The execution the API started a wait in (named after it, on its waiter's machine). */
+const executionOf = (waitId: string, wait: { executionArns: string[] }) =>
+  wait.executionArns.find((arn) => arn.endsWith(`:${waitId}`)) as string;
+
 const state = (overrides: Partial<WaitState>): WaitState =>
   ({
     state: 'retry',
@@ -200,7 +204,7 @@ describe('the registry API: each caller’s own waits, by IAM identity', () => {
     await store.recordProgress(
       own.waitId,
       registryViewOf(state({ submitted: { jobId: 'job-1' } }), BATCH_STAGES, '2026-12-02T06:01:00Z'),
-      {},
+      { executionArn: executionOf(own.waitId, own) },
     );
     const cancelled = await call(ALICE, 'POST', `/waits/${own.waitId}/cancel`);
     expect(cancelled.status).toBe(202);
@@ -223,7 +227,7 @@ describe('the registry API: each caller’s own waits, by IAM identity', () => {
     await store.recordProgress(
       other.waitId,
       registryViewOf(state({ jobIds: ['job-9'] }), BATCH_STAGES, '2026-12-02T06:01:00Z'),
-      {},
+      { executionArn: executionOf(other.waitId, other) },
     );
     expect((await call(ALICE, 'POST', `/waits/${other.waitId}/cancel`)).body).toMatchObject({
       terminatedJobIds: [],
@@ -241,7 +245,7 @@ describe('the registry API: each caller’s own waits, by IAM identity', () => {
     await store.recordProgress(
       first.waitId,
       registryViewOf(state({ status: 'SUCCEEDED', state: 'success' }), BATCH_STAGES, '2026-12-02T07:00:00Z'),
-      {},
+      { executionArn: executionOf(first.waitId, first) },
     );
 
     const again = await call(ALICE, 'POST', `/waits/${first.waitId}/resubmit`);
@@ -261,7 +265,7 @@ describe('the registry API: each caller’s own waits, by IAM identity', () => {
     await store.recordProgress(
       watch.waitId,
       registryViewOf(state({ status: 'FAILED', state: 'failure' }), BATCH_STAGES, '2026-12-02T07:00:00Z'),
-      {},
+      { executionArn: executionOf(watch.waitId, watch) },
     );
     expect((await call(ALICE, 'POST', `/waits/${watch.waitId}/resubmit`)).body.error).toBe(
       'NotResubmittable',

@@ -61,6 +61,9 @@ function view(overrides: Partial<WaitState> = {}): RegistryView {
 const ALICE = { id: 'AROAALICE', verified: true };
 const BOB = { id: 'AIDABOB', verified: true };
 
+/** The context of a poll in the execution the registry API started for the wait. */
+const own = (waitId: string) => ({ executionArn: newWait(waitId).executionArn });
+
 function newWait(waitId: string, owner = ALICE) {
   return {
     waitId,
@@ -91,9 +94,9 @@ describe('RegistryStore on DynamoDB (dynalite)', () => {
   it('keeps the newest poll’s view, never the owner a poll would give, and records a wait nobody registered as unverified', async () => {
     const store = await registry();
     await store.register(newWait('w1'));
-    expect(await store.recordProgress('w1', view({ segmentPolls: 5 }), {})).toBe('written');
+    expect(await store.recordProgress('w1', view({ segmentPolls: 5 }), own('w1'))).toBe('written');
     const older = view({ segmentPolls: 4, jobs: [{ jobId: 'job-1', status: 'SUBMITTED', phase: 'queued' }] });
-    expect(await store.recordProgress('w1', older, {})).toBe('stale');
+    expect(await store.recordProgress('w1', older, own('w1'))).toBe('stale');
     expect(await store.get('w1')).toMatchObject({ owner: ALICE, status: 'RUNNING', sequence: 100_005 });
     expect((await store.get('w1'))?.jobs?.[0]?.status).toBe('RUNNABLE');
 
@@ -115,17 +118,37 @@ describe('RegistryStore on DynamoDB (dynalite)', () => {
     });
   });
 
+  it('takes a registered wait’s polls only from its own executions: the one started for it, and its segments', async () => {
+    const store = await registry();
+    await store.register(newWait('w1'));
+    const other = 'arn:aws:states:us-east-1:123456789012:execution:Other:w1';
+    expect(await store.recordProgress('w1', view({ segmentPolls: 2 }), { executionArn: other })).toBe(
+      'stale',
+    );
+    expect(await store.recordProgress('w1', view({ segmentPolls: 3 }), {})).toBe('stale');
+    expect(await store.recordProgress('w1', view({ segmentPolls: 4 }), own('w1'))).toBe('written');
+    const segment = 'arn:aws:states:us-east-1:123456789012:execution:WaiterSegment:w1-3';
+    expect(
+      await store.recordProgress('w1', view({ segments: 3, segmentPolls: 1 }), { executionArn: segment }),
+    ).toBe('written');
+    const notSegment = 'arn:aws:states:us-east-1:123456789012:execution:WaiterSegment:w1-3x';
+    expect(
+      await store.recordProgress('w1', view({ segments: 4, segmentPolls: 1 }), { executionArn: notSegment }),
+    ).toBe('stale');
+    expect((await store.get('w1'))?.executionArns).not.toContain(other);
+  });
+
   it('ends a wait once its execution ended: a stopped one is Aborted, and no poll writes after the end', async () => {
     const store = await registry();
     await store.register(newWait('w1'));
     await store.recordProgress(
       'w1',
       view({ jobs: [{ jobId: 'job-1', status: 'RUNNING', phase: 'running' }] }),
-      {},
+      own('w1'),
     );
     expect(await store.recordEnd('w1', 'ABORTED', '2026-12-02T08:00:00.000Z')).toBe(true);
     expect(await store.recordEnd('w1', 'ABORTED', '2026-12-02T09:00:00.000Z')).toBe(true);
-    expect(await store.recordProgress('w1', view({ segmentPolls: 99 }), {})).toBe('stale');
+    expect(await store.recordProgress('w1', view({ segmentPolls: 99 }), own('w1'))).toBe('stale');
     expect(await store.get('w1')).toMatchObject({
       status: 'ABORTED',
       tethysStatus: 'Aborted',
@@ -136,7 +159,7 @@ describe('RegistryStore on DynamoDB (dynalite)', () => {
 
     // A cancel that raced the end never relabels it.
     await store.register(newWait('w2'));
-    await store.recordProgress('w2', view({ status: 'SUCCEEDED', state: 'success' }), {});
+    await store.recordProgress('w2', view({ status: 'SUCCEEDED', state: 'success' }), own('w2'));
     expect(await store.recordEnd('w2', 'ABORTED', '2026-12-02T08:00:00.000Z', 'cancelled')).toBe(true);
     expect(await store.get('w2')).toMatchObject({
       status: 'SUCCEEDED',
@@ -152,7 +175,7 @@ describe('RegistryStore on DynamoDB (dynalite)', () => {
     await store.recordProgress(
       'a2',
       view({ jobs: [{ jobId: 'job-1', status: 'RUNNING', phase: 'running' }] }),
-      {},
+      own('a2'),
     );
 
     const first = await store.list({ ownerId: ALICE.id }, { limit: 2 });
@@ -188,12 +211,12 @@ describe('RegistryStore on DynamoDB (dynalite)', () => {
     const store = await registry();
     await store.register(newWait('w1'));
     expect(await store.markDeleted('w1')).toBe(false);
-    await store.recordProgress('w1', view({ status: 'SUCCEEDED', state: 'success' }), {});
+    await store.recordProgress('w1', view({ status: 'SUCCEEDED', state: 'success' }), own('w1'));
     expect(await store.markDeleted('w1')).toBe(true);
     expect(await store.get('w1')).toBeUndefined();
     expect((await store.list({ ownerId: ALICE.id }, { limit: 10 })).records).toEqual([]);
     expect(await store.recordEnd('w1', 'SUCCEEDED', '2026-12-02T08:00:00.000Z')).toBe(false);
-    expect(await store.recordProgress('w1', view({ segmentPolls: 50 }), {})).toBe('stale');
+    expect(await store.recordProgress('w1', view({ segmentPolls: 50 }), own('w1'))).toBe('stale');
     expect(await store.get('w1')).toBeUndefined();
     expect(await store.markDeleted('w1')).toBe(false);
   });
