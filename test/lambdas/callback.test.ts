@@ -9,7 +9,7 @@ import { type SigningKeys, signCallbackUrl } from '../../lambdas/wake-up/callbac
 import type { ParkRecord } from '../../lambdas/wake-up/park-store';
 import { LOCAL_CLIENT_SETTINGS } from '../../lib/local/template';
 import { CALLBACK_SYSTEM, parkPartitionKey } from '../../waiters';
-import { parkTables } from './park-tables';
+import { parkTables } from './local-tables';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const BASE = 'https://abc123.lambda-url.us-east-1.on.aws';

@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   ExecutionDoesNotExist,
@@ -8,13 +7,13 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parsePollerConfig } from '../../lambdas/poller-config';
 import { createRegistryApi, resubmitKey } from '../../lambdas/registry/api';
-import { REGISTRY_TABLE_SCHEMA, RegistryStore } from '../../lambdas/registry/registry-store';
-import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
 import { BATCH_STAGES, registryViewOf, type WaitState } from '../../waiters';
+import { waitState } from '../waiters/wait-state-fixture';
 import { pollerConfig } from './fixtures';
+import { registryTables } from './local-tables';
 
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Waiter';
 const SUBMITTING = 'arn:aws:states:us-east-1:123456789012:stateMachine:Loader';
@@ -28,17 +27,7 @@ const ADMIN = {
   userArn: 'arn:aws:sts::123456789012:assumed-role/ops/ops',
 };
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
-let tables = 0;
-beforeAll(async () => {
-  dynamo = await LocalDynamoDb.start();
-  client = dynamo.client();
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.stop();
-});
+const tables = registryTables();
 
 const sfnMock = mockClient(SFNClient);
 beforeEach(() => {
@@ -67,11 +56,8 @@ function request(
 }
 
 async function api() {
-  const name = `registry-${++tables}`;
-  const { partitionKey, byOwner, byCreated } = REGISTRY_TABLE_SCHEMA;
-  await dynamo.createTable(name, partitionKey, undefined, [byOwner, byCreated]);
   let clock = Date.parse('2026-12-02T06:00:00Z');
-  const store = new RegistryStore(client, name, () => (clock += 1000));
+  const store = await tables.store(() => (clock += 1000));
   let ids = 0;
   const terminated: string[][] = [];
   const logs: Record<string, unknown>[] = [];
@@ -114,30 +100,13 @@ const executionOf = (waitId: string, wait: { executionArns: string[] }) =>
   wait.executionArns.find((arn) => arn.endsWith(`:${waitId}`)) as string;
 
 const state = (overrides: Partial<WaitState>): WaitState =>
-  ({
-    state: 'retry',
-    status: 'RUNNING',
+  waitState({
     stageIndex: 2,
-    attempt: 1,
-    delaySeconds: 5,
-    startedAt: '2026-12-02T06:00:00.000Z',
-    deadline: '2026-12-03T06:00:00.000Z',
-    jobIds: ['job-1'],
-    seenJobIds: ['job-1'],
-    stages: [],
     jobs: [{ jobId: 'job-1', status: 'RUNNING', phase: 'running' }],
-    timedOut: false,
     waitedSeconds: 1,
-    throttledCalls: 0,
-    transientErrors: 0,
-    consecutiveTransientErrors: 0,
     segmentPolls: 2,
-    segments: 1,
-    target: { jobIds: ['job-1'] },
-    failOnTimeout: true,
-    overrides: {},
     ...overrides,
-  }) as WaitState;
+  });
 
 describe('the registry API: each caller’s own waits, by IAM identity', () => {
   it('starts a wait under the caller, named after its record, and lists it for that caller only', async () => {

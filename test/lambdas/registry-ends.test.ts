@@ -1,34 +1,17 @@
 import { DescribeJobsCommand } from '@aws-sdk/client-batch';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ExecutionStatusChange, recordExecutionEnd } from '../../lambdas/registry/end-recorder';
-import { REGISTRY_TABLE_SCHEMA, RegistryStore } from '../../lambdas/registry/registry-store';
 import { handler as recordEnd } from '../../lambdas/registry-ends';
-import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
 import { BATCH_STAGES, POLL_EVENT_SCHEMA_VERSION, registryViewOf, type WaitState } from '../../waiters';
+import { waitState } from '../waiters/wait-state-fixture';
 import { createHarness, describeOutput, isWaitState, job } from './fixtures';
+import { registryTables } from './local-tables';
 
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:execution:Waiter';
 const ID = 'c0000000-0000-4000-8000-0000000000e1';
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
-let tables = 0;
-beforeAll(async () => {
-  dynamo = await LocalDynamoDb.start();
-  client = dynamo.client();
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.stop();
-});
-
-async function registry(): Promise<RegistryStore> {
-  const name = `registry-${++tables}`;
-  const { partitionKey, byOwner, byCreated } = REGISTRY_TABLE_SCHEMA;
-  await dynamo.createTable(name, partitionKey, undefined, [byOwner, byCreated]);
-  return new RegistryStore(client, name);
-}
+const tables = registryTables();
+const registry = () => tables.store();
 
 const ended = (detail: NonNullable<ExecutionStatusChange['detail']>): ExecutionStatusChange => ({
   'detail-type': 'Step Functions Execution Status Change',
@@ -41,35 +24,20 @@ const ended = (detail: NonNullable<ExecutionStatusChange['detail']>): ExecutionS
   },
 });
 
-function state(overrides: Partial<WaitState>): WaitState {
-  return {
-    state: 'retry',
-    status: 'RUNNING',
+const state = (overrides: Partial<WaitState>): WaitState =>
+  waitState({
     stageIndex: 2,
-    attempt: 1,
-    delaySeconds: 5,
-    startedAt: '2026-12-02T06:00:00.000Z',
-    deadline: '2026-12-03T06:00:00.000Z',
     jobIds: ['a', 'b'],
     seenJobIds: ['a', 'b'],
-    stages: [],
     jobs: [
       { jobId: 'a', status: 'RUNNING', phase: 'running' },
       { jobId: 'b', status: 'RUNNING', phase: 'running' },
     ],
-    timedOut: false,
     waitedSeconds: 1,
-    throttledCalls: 0,
-    transientErrors: 0,
-    consecutiveTransientErrors: 0,
     segmentPolls: 3,
-    segments: 1,
     target: { jobIds: ['a', 'b'] },
-    failOnTimeout: true,
-    overrides: {},
     ...overrides,
-  };
-}
+  });
 
 describe('the recorder of execution ends', () => {
   it('records an end no poll wrote, finds the wait by its execution’s name, and keeps a poll’s finer status', async () => {
@@ -189,7 +157,7 @@ describe('the deployed recorder (lambdas/registry-ends.ts)', () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
       STEPWAIT_REGISTRY_TABLE: store.tableName,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: tables.dynamo().endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
       AWS_SECRET_ACCESS_KEY: 'local',

@@ -1,22 +1,16 @@
 import { DescribeJobsCommand } from '@aws-sdk/client-batch';
 import { type DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REGISTRY_TABLE_SCHEMA, RegistryStore } from '../../lambdas/registry/registry-store';
-import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
 import { POLL_EVENT_SCHEMA_VERSION } from '../../waiters';
 import { createHarness, describeOutput, isWaitState, job } from './fixtures';
+import { registryTables } from './local-tables';
 
 const JOB = 'c0000000-0000-4000-8000-000000000001';
 
-let dynamo: LocalDynamoDb;
-let tables = 0;
+const tables = registryTables();
 const clients: DynamoDBClient[] = [];
-beforeAll(async () => {
-  dynamo = await LocalDynamoDb.start();
-});
-afterAll(async () => {
+afterAll(() => {
   for (const client of clients) client.destroy();
-  await dynamo.stop();
 });
 
 /**
@@ -24,10 +18,7 @@ afterAll(async () => {
  * back `delayMs` first.
  */
 async function registry(throttled: () => boolean = () => false, delayMs = 0) {
-  const name = `registry-${++tables}`;
-  const { partitionKey, byOwner, byCreated } = REGISTRY_TABLE_SCHEMA;
-  await dynamo.createTable(name, partitionKey, undefined, [byOwner, byCreated]);
-  const client = dynamo.client();
+  const client = tables.dynamo().client();
   clients.push(client);
   let writes = 0;
   client.middlewareStack.add(
@@ -46,7 +37,7 @@ async function registry(throttled: () => boolean = () => false, delayMs = 0) {
     },
     { step: 'initialize' },
   );
-  return { store: new RegistryStore(client, name), writes: () => writes };
+  return { store: await tables.store(undefined, client), writes: () => writes };
 }
 
 describe('the poller keeps the registry: a write per change, never per poll', () => {

@@ -1,62 +1,23 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  REGISTRY_TABLE_SCHEMA,
   RegistryCursorError,
-  RegistryStore,
+  type RegistryStore,
   UNVERIFIED_OWNER,
 } from '../../lambdas/registry/registry-store';
-import { LocalDynamoDb } from '../../lib/local/local-dynamodb';
 import { BATCH_STAGES, type RegistryView, registryViewOf, type WaitState } from '../../waiters';
+import { waitState } from '../waiters/wait-state-fixture';
+import { registryTables } from './local-tables';
 
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
-let tables = 0;
-beforeAll(async () => {
-  dynamo = await LocalDynamoDb.start();
-  client = dynamo.client();
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.stop();
-});
+const tables = registryTables();
 
 /** A fresh registry table, with a clock that moves a second per call (so waits sort by creation). */
 async function registry(): Promise<RegistryStore> {
-  const name = `registry-${++tables}`;
-  const { partitionKey, byOwner, byCreated } = REGISTRY_TABLE_SCHEMA;
-  await dynamo.createTable(name, partitionKey, undefined, [byOwner, byCreated]);
   let now = Date.parse('2026-12-02T06:00:00Z');
-  return new RegistryStore(client, name, () => (now += 1000));
+  return tables.store(() => (now += 1000));
 }
 
-function view(overrides: Partial<WaitState> = {}): RegistryView {
-  const state: WaitState = {
-    state: 'retry',
-    status: 'RUNNING',
-    stageIndex: 1,
-    attempt: 1,
-    delaySeconds: 5,
-    startedAt: '2026-12-02T06:00:00.000Z',
-    deadline: '2026-12-03T06:00:00.000Z',
-    jobIds: ['job-1'],
-    seenJobIds: ['job-1'],
-    stages: [],
-    jobs: [{ jobId: 'job-1', status: 'RUNNABLE', phase: 'queued' }],
-    timedOut: false,
-    waitedSeconds: 10,
-    throttledCalls: 0,
-    transientErrors: 0,
-    consecutiveTransientErrors: 0,
-    segmentPolls: 1,
-    segments: 1,
-    target: { jobIds: ['job-1'] },
-    failOnTimeout: true,
-    overrides: {},
-    ...overrides,
-  };
-  return registryViewOf(state, BATCH_STAGES, '2026-12-02T07:00:00.000Z');
-}
+const view = (overrides: Partial<WaitState> = {}): RegistryView =>
+  registryViewOf(waitState(overrides), BATCH_STAGES, '2026-12-02T07:00:00.000Z');
 
 const ALICE = { id: 'AROAALICE', verified: true };
 const BOB = { id: 'AIDABOB', verified: true };

@@ -22,7 +22,7 @@ import {
 } from '../../waiters';
 import { DQOPS_DEFAULT_DELAYS, dqopsWaiterModel } from '../../waiters/dqops/jobs';
 import { createHarness, describeOutput, job, pollerConfig, serviceError, T0 } from './fixtures';
-import { parkTables } from './park-tables';
+import { parkTables } from './local-tables';
 
 const newStore = parkTables();
 const freshStore = (now: () => number = () => T0): Promise<ParkStore> => newStore(now);

@@ -1,34 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { BATCH_STAGES, registryViewChanged, registryViewOf, type WaitState } from '../../waiters';
+import { waitState } from './wait-state-fixture';
 
 const NOW = '2026-12-02T06:00:00.000Z';
 
-function state(overrides: Partial<WaitState> = {}): WaitState {
-  return {
-    state: 'retry',
-    status: 'RUNNING',
-    stageIndex: 1,
+const state = (overrides: Partial<WaitState> = {}): WaitState =>
+  waitState({
     attempt: 3,
-    delaySeconds: 5,
     startedAt: '2026-12-02T05:00:00.000Z',
     deadline: '2026-12-03T05:00:00.000Z',
-    jobIds: ['job-1'],
-    seenJobIds: ['job-1'],
     stages: [{ waiter: 'JobExists', attempts: 1, startedAt: '2026-12-02T05:00:00.000Z' }],
-    jobs: [{ jobId: 'job-1', status: 'RUNNABLE', phase: 'queued' }],
-    timedOut: false,
     waitedSeconds: 3600,
-    throttledCalls: 0,
-    transientErrors: 0,
-    consecutiveTransientErrors: 0,
     segmentPolls: 7,
-    segments: 1,
-    target: { jobIds: ['job-1'] },
-    failOnTimeout: true,
-    overrides: {},
     ...overrides,
-  };
-}
+  });
 
 describe('registryViewOf / registryViewChanged: the registry is written on changes, not on every poll', () => {
   it('reads the stage by name, the Tethys status, and orders writes across segments', () => {
