@@ -200,31 +200,42 @@ describe('the waker', () => {
   });
 });
 
+/**
+ * The poller function in event mode on a fresh park table, with Batch mocked; `call(state, token?)` sends it a
+ * poll event, or a park event with that task token.
+ */
+async function eventModePoller(
+  sfn: SFNClient,
+  extra: Pick<Parameters<typeof createPollerFunction>[0], 'callbacks'> & { waitId?: string } = {},
+) {
+  const harness = createHarness({ wakeUp: 'events' });
+  const store = await freshStore(() => harness.clockMs);
+  const { waitId = 'wait-1', ...dependencies } = extra;
+  const poller = createPollerFunction({
+    systems: jobSystemIOs({ batch: batchIo(harness.batch) }),
+    now: () => harness.clockMs,
+    random: () => 0.5,
+    log: (line) => harness.logs.push(line),
+    newWaitId: () => waitId,
+    wakeUps: { store, sfn },
+    ...dependencies,
+  });
+  const call = async (state: unknown, park?: string) =>
+    (await poller({
+      schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+      config: harness.config,
+      state,
+      ...(park === undefined ? {} : { park: { taskToken: park } }),
+    })) as WaitState;
+  return { harness, store, call };
+}
+
 describe('the poller in event mode', () => {
   const sfn = new SFNClient({ ...LOCAL_CLIENT_SETTINGS, maxAttempts: 1 });
   const sfnMock = mockClient(sfn);
   beforeEach(() => sfnMock.reset());
 
-  async function eventHarness() {
-    const harness = createHarness({ wakeUp: 'events' });
-    const store = await freshStore(() => harness.clockMs);
-    const poller = createPollerFunction({
-      systems: jobSystemIOs({ batch: batchIo(harness.batch) }),
-      now: () => harness.clockMs,
-      random: () => 0.5,
-      log: (line) => harness.logs.push(line),
-      newWaitId: () => 'wait-1',
-      wakeUps: { store, sfn },
-    });
-    const call = async (state: unknown, park?: string) =>
-      (await poller({
-        schemaVersion: POLL_EVENT_SCHEMA_VERSION,
-        config: harness.config,
-        state,
-        ...(park === undefined ? {} : { park: { taskToken: park } }),
-      })) as WaitState;
-    return { harness, store, call };
-  }
+  const eventHarness = () => eventModePoller(sfn);
 
   it('parks once the job is seen, for the backstop or until the deadline, never before', async () => {
     const { harness, call } = await eventHarness();
@@ -334,27 +345,13 @@ describe('callback URLs in event mode', () => {
   const secret = JSON.stringify({ current: 'k1', k1: 'k1-secret-0123456789abcdef' });
 
   it('mints a signed URL valid until the deadline, parks a callback record beside the jobs’, and cleans it up', async () => {
-    const harness = createHarness({ wakeUp: 'events' });
-    const store = await freshStore(() => harness.clockMs);
-    const poller = createPollerFunction({
-      systems: jobSystemIOs({ batch: batchIo(harness.batch) }),
-      now: () => harness.clockMs,
-      random: () => 0.5,
-      log: () => {},
-      newWaitId: () => 'wait-9',
-      wakeUps: { store, sfn },
+    const { harness, store, call } = await eventModePoller(sfn, {
+      waitId: 'wait-9',
       callbacks: {
         baseUrl: 'https://cb.example.com/',
         keys: { read: async () => secret, refresh: async () => secret },
       },
     });
-    const call = async (state: unknown, park?: string) =>
-      (await poller({
-        schemaVersion: POLL_EVENT_SCHEMA_VERSION,
-        config: harness.config,
-        state,
-        ...(park === undefined ? {} : { park: { taskToken: park } }),
-      })) as WaitState;
     harness.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job('a', 'RUNNABLE')));
     const first = await call({ request: { jobId: 'a', timeoutSeconds: 3600 } });
     const url = new URL(first.callbackUrl as string);
