@@ -6,7 +6,13 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CALLBACK_SYSTEM, PARK_RECORD_GRACE_SECONDS, type ParkKey, parkPartitionKey } from '../../waiters';
+import {
+  CALLBACK_SYSTEM,
+  PARK_RECORD_GRACE_SECONDS,
+  type ParkKey,
+  parkPartitionKey,
+  parkSortKey,
+} from '../../waiters';
 
 /** The sort key of a wait's callback rate record, beside its callback park records (`<waitId>#<stage>`). */
 const CALLBACK_RATE_SORT_KEY = 'rate';
@@ -40,6 +46,24 @@ export interface ParkRecord extends ParkKey {
   parkedAt: number;
   /** Epoch seconds (the TTL attribute): the record is treated as gone after it. */
   expiresAt: number;
+}
+
+/**
+ * The record that lets a call at the wait's callback URL wake its park: keyed by the wait (CALLBACK_SYSTEM),
+ * beside its jobs' records (parkKeys with `callback`), and woken by any call, whatever a job's status.
+ */
+export function callbackParkRecord(
+  park: Pick<ParkRecord, 'waitId' | 'stageIndex' | 'taskToken' | 'parkedAt' | 'expiresAt'>,
+): ParkRecord {
+  return {
+    pk: parkPartitionKey(CALLBACK_SYSTEM, park.waitId),
+    sk: parkSortKey(park.waitId, park.stageIndex),
+    system: CALLBACK_SYSTEM,
+    jobId: park.waitId,
+    parkedStatus: '',
+    wakeOn: [],
+    ...park,
+  };
 }
 
 /** The environment variable naming the table, set on the poller, the waker and the sweeper. */

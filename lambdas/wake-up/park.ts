@@ -1,6 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
-  CALLBACK_SYSTEM,
   PARK_RECORD_GRACE_SECONDS,
   type ParkedOn,
   parkKeys,
@@ -10,7 +9,7 @@ import {
 import { InvalidInputError } from '../invalid-input';
 import type { JobSystemIO } from '../job-system-io';
 import type { ParsedPollerConfig } from '../poller-config';
-import type { ParkRecord, ParkStore } from './park-store';
+import { callbackParkRecord, type ParkRecord, type ParkStore } from './park-store';
 import { wake } from './task-tokens';
 
 /** What a park needs beside the system's I/O: the park records and a way to send its own token back. */
@@ -52,27 +51,29 @@ export async function park(
   const system = parsed.system.model.id;
   const nowMs = deps.now();
   const statusOf = new Map(state.jobs.map((job) => [job.jobId, job.status ?? '']));
-  const callback = typeof state.callbackUrl === 'string';
-  const keys = parkKeys(system, waitId, parkedOn, callback);
   const stage = parsed.config.stages[parkedOn.stageIndex] as string;
   const wakeOn = statusesNamedBy(parsed.model, [stage], Object.keys(parsed.system.model.phases)) ?? [];
-  const records: ParkRecord[] = keys.map((key, index) => {
-    // The keys are the jobs', then the callback's (keyed by the wait, woken by any call).
-    const forCallback = index >= parkedOn.jobIds.length;
-    const jobId = forCallback ? waitId : (parkedOn.jobIds[index] as string);
+  const parkedAt = nowMs;
+  const expiresAt = Math.ceil(nowMs / 1000) + parkSeconds + PARK_RECORD_GRACE_SECONDS;
+  const { stageIndex } = parkedOn;
+  const records: ParkRecord[] = parkKeys(system, waitId, parkedOn).map((key, index) => {
+    const jobId = parkedOn.jobIds[index] as string;
     return {
       ...key,
-      system: forCallback ? CALLBACK_SYSTEM : system,
+      system,
       jobId,
       waitId,
-      stageIndex: parkedOn.stageIndex,
+      stageIndex,
       taskToken,
-      parkedStatus: forCallback ? '' : (statusOf.get(jobId) ?? ''),
-      wakeOn: forCallback ? [] : wakeOn,
-      parkedAt: nowMs,
-      expiresAt: Math.ceil(nowMs / 1000) + parkSeconds + PARK_RECORD_GRACE_SECONDS,
+      parkedStatus: statusOf.get(jobId) ?? '',
+      wakeOn,
+      parkedAt,
+      expiresAt,
     };
   });
+  if (typeof state.callbackUrl === 'string') {
+    records.push(callbackParkRecord({ waitId, stageIndex, taskToken, parkedAt, expiresAt }));
+  }
   await deps.store.put(records);
   const moved = await movedSince(state, parsed, parkedOn, io);
   deps.log({

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { CALLBACK_MIN_INTERVAL_MS, createCallbackHandler } from '../../lambdas/callback';
 import { type SigningKeys, signCallbackUrl } from '../../lambdas/wake-up/callback-url';
-import { ParkStore } from '../../lambdas/wake-up/park-store';
-import { CALLBACK_SYSTEM, parkPartitionKey } from '../../waiters';
+import { callbackParkRecord, ParkStore } from '../../lambdas/wake-up/park-store';
+import { CALLBACK_SYSTEM } from '../../waiters';
 import type { FaultRow } from './fault-scenarios';
 import { LocalDynamoDb } from './local-dynamodb';
 import { seededRandom } from './seeded-random';
@@ -68,19 +68,13 @@ export async function runCallbackFaults(requests: number, seed: number): Promise
       const task = tokens.mint(waitId, undefined);
       parked.set(waitId, task);
       await store.put([
-        {
-          pk: parkPartitionKey(CALLBACK_SYSTEM, waitId),
-          sk: `${waitId}#2`,
-          system: CALLBACK_SYSTEM,
-          jobId: waitId,
+        callbackParkRecord({
           waitId,
           stageIndex: 2,
           taskToken: task.token,
-          parkedStatus: '',
-          wakeOn: [],
           parkedAt: clock.now(),
           expiresAt: Math.ceil(clock.now() / 1000) + 86_400,
-        },
+        }),
       ]);
     };
     const random = seededRandom(seed);

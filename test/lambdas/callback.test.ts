@@ -6,9 +6,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { CALLBACK_MIN_INTERVAL_MS, createCallbackHandler } from '../../lambdas/callback';
 import type { SecretSource } from '../../lambdas/secrets';
 import { type SigningKeys, signCallbackUrl } from '../../lambdas/wake-up/callback-url';
-import type { ParkRecord } from '../../lambdas/wake-up/park-store';
+import { callbackParkRecord, type ParkRecord } from '../../lambdas/wake-up/park-store';
 import { LOCAL_CLIENT_SETTINGS } from '../../lib/local/template';
-import { CALLBACK_SYSTEM, parkPartitionKey } from '../../waiters';
+import { CALLBACK_SYSTEM } from '../../waiters';
 import { parkTables } from './local-tables';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -37,19 +37,7 @@ const keysSource = (value: object): SecretSource & { value: string } => {
 };
 
 function parked(waitId: string, taskToken: string): ParkRecord {
-  return {
-    pk: parkPartitionKey(CALLBACK_SYSTEM, waitId),
-    sk: `${waitId}#2`,
-    system: CALLBACK_SYSTEM,
-    jobId: waitId,
-    waitId,
-    stageIndex: 2,
-    taskToken,
-    parkedStatus: '',
-    wakeOn: [],
-    parkedAt: T0,
-    expiresAt: T0 / 1000 + 7200,
-  };
+  return callbackParkRecord({ waitId, stageIndex: 2, taskToken, parkedAt: T0, expiresAt: T0 / 1000 + 7200 });
 }
 
 /** A function URL event (payload format 2.0) for `url`, as Lambda passes it. */
