@@ -1,5 +1,6 @@
 import {
   HAND_OVER_CONTRACT,
+  isRecord,
   type JobNaming,
   StepWaitError,
   type StepWaitErrorName,
@@ -93,10 +94,6 @@ const WAIT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function segmentExecutionName(waitId: string, segment: number): string {
   return `${waitId}-${segment}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function prefixed(error: unknown): never {

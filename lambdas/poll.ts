@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import {
   advanceProgress,
+  isRecord,
   type PollEvent,
   type PollObservation,
   phaseOf,
@@ -93,10 +94,6 @@ export interface InvalidInputResult {
   cause: string;
   /** In a segment: the starting machine's hand-over contract, so the refusal is reported the way it expects. */
   handOverVersion?: number;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseEvent(event: unknown): PollEvent {

@@ -2,6 +2,7 @@ import {
   BATCH_NAMING,
   type DelayRules,
   DelayStrategyError,
+  isRecord,
   JOB_NAME_PATTERN,
   JOB_QUEUE_ARN_PATTERN,
   type JobNaming,
@@ -98,10 +99,6 @@ export interface SubmitDefaults {
  */
 export function scheduledJobName(prefix: string, scheduledTime: string): string {
   return `${prefix}${new Date(Date.parse(scheduledTime)).toISOString().slice(0, 10)}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function jobId(value: unknown, field: string, naming: JobNaming): string {

@@ -1,10 +1,7 @@
 import type { WaitState } from '../waiters';
+import { isRecord } from '../waiters';
 import { InvalidInputError } from './invalid-input';
 import type { ParsedPollerConfig } from './poller-config';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A later poll's state must be one a poll produced; checks what the next poll relies on. */
 export function checkCarriedState(state: WaitState, parsed: ParsedPollerConfig, prefix = 'state'): WaitState {

@@ -65,6 +65,7 @@ export {
   type StatusCallResult,
   unknownStatusIn,
 } from './job-system';
+export { isRecord } from './json-object';
 export { WaiterModel, type WaiterOverrides } from './model';
 export {
   advanceProgress,

@@ -1,5 +1,5 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
-import { TETHYS_STATUSES, type TethysStatus } from '../../waiters';
+import { isRecord, TETHYS_STATUSES, type TethysStatus } from '../../waiters';
 import { WAIT_ID_PATTERN } from '../wait-request';
 
 /**
@@ -54,9 +54,6 @@ const show = (value: unknown) => {
 };
 const invalid = (field: string, expected: string, got: unknown) =>
   new ApiRefusal(400, 'InvalidRequest', `${field}: expected ${expected}, got ${show(got)}`);
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The route and its checked parameters. @throws ApiRefusal */
 export function parseApiRequest(

@@ -1,3 +1,4 @@
+import { isRecord } from '../../waiters';
 /**
  * EventBridge's event-pattern matching for local runs (EventBridge User Guide, "Event patterns" and
  * "Content filtering"), the part stepwait's rules and a user's simple rules use: every field of the pattern
@@ -14,9 +15,6 @@ export class UnsupportedPatternError extends Error {
     this.name = 'UnsupportedPatternError';
   }
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Whether `event` matches `pattern`. @throws UnsupportedPatternError for an operator it does not implement */
 export function matchesPattern(pattern: EventPattern, event: unknown, path = '$'): boolean {

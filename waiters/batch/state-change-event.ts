@@ -1,3 +1,4 @@
+import { isRecord } from '../json-object';
 import { JOB_ID_PATTERN } from './naming';
 
 /**
@@ -13,10 +14,6 @@ export const BATCH_JOB_STATE_CHANGE = 'Batch Job State Change';
 export interface StateChange {
   jobId: string;
   status: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
