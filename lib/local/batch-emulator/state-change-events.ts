@@ -73,7 +73,9 @@ export class BatchStateChangeEvents {
   /** Keeps one timer at the next instant a job's status may change. */
   private schedule(): void {
     this.refreshUpcoming();
-    const next = this.upcoming.peek()?.at;
+    const change = this.upcoming.peek()?.at;
+    // A timer is never set in the past (VirtualTimers moves it to now): compare with where it would be.
+    const next = change === undefined ? undefined : Math.max(change, this.timers.clock.now());
     if (next === this.timer?.at) return;
     this.timer?.cancel();
     this.timer = next === undefined ? undefined : this.timers.at(next, () => this.catchUp());
