@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import type { PollerConfig } from '../lambdas/poller-config';
 import {
   decideStateName,
+  firstPollStateName,
   HAND_OVER_CONTRACT,
   handOverPath,
   POLL_EVENT_SCHEMA_VERSION,
@@ -105,16 +106,17 @@ export const POLLER_RETRY_ERRORS = Object.keys(POLLER_RETRY_REASONS);
 /** State names may have at most 80 characters (CreateStateMachine refuses longer ones). */
 export const MAX_STATE_NAME_LENGTH = 80;
 
-/**
- * The wait as a chainable piece of a state machine: per stage `<Stage> Poll` (Lambda) -> `<Stage> Decide`
- * (Choice) -> `<Stage> Wait` (SecondsPath = the poller's delay) -> Poll. It ends in the Pass `Done`, which
- * holds the output `{ status, timedOut, jobs, stages, waitedSeconds }`, so it chains into other machines;
- * failures are Fail states raising `StepWait.*` with a JSON Cause (wrap the fragment in a Parallel with a
- * Catch where a host must survive them). JSONPath only: the local engine runs no JSONata.
- */
 /** The Choice condition on what the poller said (the contract's `state`). */
 const stateIs = (value: PollState) => sfn.Condition.stringEquals(statePath('state'), value);
 
+/**
+ * The wait as a chainable piece of a state machine. It starts at `<First stage> First Poll`, which reads the
+ * request; then per stage `<Stage> Poll` (Lambda) -> `<Stage> Decide` (Choice) -> `<Stage> Wait`
+ * (SecondsPath = the poller's delay, or in event mode `<Stage> Park`) -> Poll. It ends in the Pass `Done`,
+ * which holds the output `{ status, timedOut, jobs, stages, waitedSeconds }`, so it chains into other
+ * machines; failures are Fail states raising `StepWait.*` with a JSON Cause (wrap the fragment in a Parallel
+ * with a Catch where a host must survive them). JSONPath only: the local engine runs no JSONata.
+ */
 export class JobWaitFragment extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
   readonly endStates: sfn.INextable[];
@@ -173,13 +175,16 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       });
     }
     const inputPath = props.inputPath ?? '$';
-    const start = new sfn.Pass(this, 'Start', {
-      comment: 'Keeps only the wait request; the first poll validates it and stamps the deadline.',
-      // Reading the request from the context object ($$.Execution.Input) needs no state input at all, so
-      // even a null input reaches the poller, which refuses it by name.
-      ...(inputPath.startsWith('$$.') ? { inputPath: sfn.JsonPath.DISCARD } : {}),
-      parameters: { 'request.$': inputPath },
-    });
+    // A segment resumes at any stage, so it first puts its request into the state for `Resume At Stage`.
+    const start = props.endsSegment
+      ? new sfn.Pass(this, 'Start', {
+          comment: 'Keeps only the wait request; the first poll validates it and stamps the deadline.',
+          // Reading the request from the context object ($$.Execution.Input) needs no state input at all, so
+          // even a null input reaches the poller, which refuses it by name.
+          ...(inputPath.startsWith('$$.') ? { inputPath: sfn.JsonPath.DISCARD } : {}),
+          parameters: { 'request.$': inputPath },
+        })
+      : undefined;
     const outputFields = Object.fromEntries(
       WAIT_OUTPUT_FIELDS.map((field) => [`${field}.$`, statePath(field)]),
     );
@@ -290,22 +295,28 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
         : undefined;
 
     const pollerFailed = this.pollerFailure(fail);
-    const polls = stages.map(
-      (stage) =>
-        new tasks.LambdaInvoke(this, pollStateName(stage), {
-          lambdaFunction: props.poller,
-          payload: sfn.TaskInput.fromObject({
-            schemaVersion: POLL_EVENT_SCHEMA_VERSION,
-            config: configJson,
-            'state.$': '$',
-            // The registry records every execution of a wait (a segment's too), so a cancel stops them all.
-            execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
-          }),
-          // The poller returns the whole next state; keep it, drop the lambda:invoke envelope.
-          outputPath: '$.Payload',
-          retryOnServiceExceptions: false,
+    const pollTask = (name: string, state: Record<string, unknown>) =>
+      new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: props.poller,
+        payload: sfn.TaskInput.fromObject({
+          schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+          config: configJson,
+          ...state,
+          // The registry records every execution of a wait (a segment's too), so a cancel stops them all.
+          execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
         }),
-    );
+        // The poller returns the whole next state; keep it, drop the lambda:invoke envelope.
+        outputPath: '$.Payload',
+        retryOnServiceExceptions: false,
+      });
+    const polls = stages.map((stage) => pollTask(pollStateName(stage), { 'state.$': '$' }));
+    // The first poll builds its state from the request itself, so a null or non-object input still reaches
+    // the poller (which refuses it by name) and no Pass is entered first. Its Catch keeps only the error: a
+    // ResultPath into a non-object input would itself fail (States.Runtime).
+    const firstPoll =
+      start === undefined
+        ? pollTask(firstPollStateName(stages[0] as string), { state: { 'request.$': inputPath } })
+        : undefined;
     const waits = stages.map(
       (stage) =>
         new sfn.Wait(this, waitStateName(stage), {
@@ -324,7 +335,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
             ),
           )
         : undefined;
-    polls.forEach((poll, index) => {
+    for (const poll of firstPoll ? [...polls, firstPoll] : polls) {
       // A refused request is final; everything else the poller raises is retried: it is idempotent (state
       // in, state out), and Lambda reports crashes under several names (Lambda.Unknown, Runtime.ExitError,
       // Runtime.OutOfMemory, Sandbox.Timedout).
@@ -344,6 +355,8 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
         backoffRate: 2,
         jitterStrategy: sfn.JitterType.FULL,
       });
+    }
+    polls.forEach((poll, index) => {
       poll.addCatch(pollerFailed, { errors: ['States.ALL'], resultPath: '$.pollError' });
       const decide = new sfn.Choice(this, decideStateName(stages[index] as string))
         .when(stateIs('success'), done)
@@ -371,9 +384,16 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       if (continuation !== undefined) decide.when(stateIs('continue'), continuation);
       decide.otherwise(fail);
       poll.next(decide);
+      if (index === 0 && firstPoll !== undefined) {
+        firstPoll.addCatch(
+          new sfn.Pass(this, 'First Poll Failed', { parameters: { 'pollError.$': '$' } }).next(pollerFailed),
+          { errors: ['States.ALL'], resultPath: '$' },
+        );
+        firstPoll.next(decide);
+      }
       (waits[index] as sfn.Wait).next(poll);
     });
-    if (props.endsSegment && polls.length > 1) {
+    if (start !== undefined && polls.length > 1) {
       // A segment resumes at the stage the wait had reached, so each poll runs under its own stage's name.
       const resume = new sfn.Choice(this, 'Resume At Stage');
       polls.forEach((poll, index) => {
@@ -388,7 +408,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       });
       start.next(resume.otherwise(polls[0] as tasks.LambdaInvoke));
     } else {
-      start.next(polls[0] as tasks.LambdaInvoke);
+      start?.next(polls[0] as tasks.LambdaInvoke);
     }
     if (submitJob !== undefined) {
       submitJob.next(polls[0] as tasks.LambdaInvoke);
@@ -401,7 +421,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       });
     }
 
-    this.startState = start;
+    this.startState = start ?? (firstPoll as tasks.LambdaInvoke);
     this.endStates = [
       done,
       ...(doneWithoutUrl ? [doneWithoutUrl] : []),

@@ -85,6 +85,8 @@ export type { Acceptor, AcceptorState, Matcher, PollOutcome, WaiterConfig, Waite
 export { isErrorOutcome } from './types';
 export {
   decideStateName,
+  FIRST_POLL_STATE_SUFFIX,
+  firstPollStateName,
   HAND_OVER_CONTRACT,
   handOverPath,
   POLL_EVENT_SCHEMA_VERSION,
@@ -96,6 +98,7 @@ export {
   type StageOverride,
   type StageRecord,
   SUPPORTED_SCHEMA_VERSIONS,
+  stageOfPollState,
   statePath,
   WAIT_OUTPUT_FIELDS,
   WAIT_STATE_FIELDS,

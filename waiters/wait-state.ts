@@ -204,6 +204,18 @@ export const WAIT_OUTPUT_FIELDS = [
 /** Poll task states are named `<Stage> Poll`, after an optional prefix (JobWaitFragment's statePrefix). */
 export const POLL_STATE_SUFFIX = ' Poll';
 export const pollStateName = (stage: string): string => `${stage}${POLL_STATE_SUFFIX}`;
+/**
+ * A wait's very first poll, of its first stage: its own task, which reads the request where the fragment's
+ * `inputPath` says (a state transition fewer than a Pass putting it into the state first). Segment machines
+ * keep their `Start` Pass, since they resume at any stage.
+ */
+export const FIRST_POLL_STATE_SUFFIX = ' First Poll';
+export const firstPollStateName = (stage: string): string => `${stage}${FIRST_POLL_STATE_SUFFIX}`;
+/** The stage (after its prefix) a poll task's name says it polls: `<Stage> Poll` or `<Stage> First Poll`. */
+export const stageOfPollState = (name: string): string =>
+  name.endsWith(FIRST_POLL_STATE_SUFFIX)
+    ? name.slice(0, -FIRST_POLL_STATE_SUFFIX.length)
+    : name.slice(0, -POLL_STATE_SUFFIX.length);
 /** The Choice on the poller's `state` after each poll. */
 export const decideStateName = (stage: string): string => `${stage} Decide`;
 /** The Wait between two polls of a stage (SecondsPath `$.delaySeconds`). */

@@ -1,4 +1,4 @@
-import { POLL_STATE_SUFFIX } from '../../waiters';
+import { stageOfPollState } from '../../waiters';
 import { outcomeOf, type WaitOutcome } from '../wait-outcome';
 import { LocalAppError } from './app-error';
 import { batchAccountOf } from './batch-account';
@@ -337,7 +337,7 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
     for (const execution of executions) {
       for (const [state, count] of Object.entries(execution.entered)) {
         if (!machine.pollTasks.includes(state)) continue;
-        const stage = state.slice(0, -POLL_STATE_SUFFIX.length);
+        const stage = stageOfPollState(state);
         polled[stage] = (polled[stage] ?? 0) + count;
       }
     }

@@ -89,6 +89,8 @@ interface StateDefinition {
   Resource?: string;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
+  ResultPath?: string | null;
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[];
   Parameters?: Record<string, unknown>;
   InputPath?: string | null;
   Seconds?: number;
@@ -128,27 +130,49 @@ const MAX_WAIT_SECONDS = 99_999_999;
 /** Waits and retries take this many real ms: enough for the harness to see them first (see run()). */
 const REAL_MS_PER_PAUSE = 1;
 
-/** The definition the engine runs: each Task's timeout left to the harness (see ENGINE_TASK_TIMEOUT_SECONDS). */
-function withEngineTimeouts(states: Record<string, StateDefinition>): Record<string, StateDefinition> {
+/**
+ * A ResultPath of `$` as AWS reads it: the result (or a Catch's error output) replaces the whole input,
+ * whatever the input is, exactly as with no ResultPath ("Input and output processing", ResultPath). The
+ * engine instead writes it into a field named `$` of an object input and refuses any other input, so the
+ * definition it runs leaves such ResultPaths out.
+ */
+function withoutWholeResultPaths(state: StateDefinition): StateDefinition {
+  const { ResultPath, ...rest } = state;
+  const copy: StateDefinition = ResultPath === '$' ? rest : { ...state };
+  if (state.Catch) {
+    copy.Catch = state.Catch.map(({ ResultPath: catchPath, ...catcher }) =>
+      catchPath === '$'
+        ? catcher
+        : { ...catcher, ...(catchPath === undefined ? {} : { ResultPath: catchPath }) },
+    );
+  }
+  return copy;
+}
+
+/**
+ * The definition the engine runs: each Task's timeout left to the harness (see ENGINE_TASK_TIMEOUT_SECONDS),
+ * and `$` ResultPaths as AWS reads them (withoutWholeResultPaths).
+ */
+function engineStates(states: Record<string, StateDefinition>): Record<string, StateDefinition> {
   return Object.fromEntries(
     Object.entries(states).map(([name, state]) => {
-      const { TimeoutSeconds, TimeoutSecondsPath, ...rest } = state;
+      const asAwsReadsIt = withoutWholeResultPaths(state);
+      const { TimeoutSeconds, TimeoutSecondsPath, ...rest } = asAwsReadsIt;
       const copy: StateDefinition =
         state.Type === 'Task' && (TimeoutSeconds !== undefined || TimeoutSecondsPath !== undefined)
           ? { ...rest, TimeoutSeconds: ENGINE_TASK_TIMEOUT_SECONDS }
-          : { ...state };
+          : asAwsReadsIt;
       if (state.Branches)
         copy.Branches = state.Branches.map((branch) => ({
           ...branch,
-          States: withEngineTimeouts(branch.States),
+          States: engineStates(branch.States),
         }));
       if (state.ItemProcessor)
         copy.ItemProcessor = {
           ...state.ItemProcessor,
-          States: withEngineTimeouts(state.ItemProcessor.States),
+          States: engineStates(state.ItemProcessor.States),
         };
-      if (state.Iterator)
-        copy.Iterator = { ...state.Iterator, States: withEngineTimeouts(state.Iterator.States) };
+      if (state.Iterator) copy.Iterator = { ...state.Iterator, States: engineStates(state.Iterator.States) };
       return [name, copy];
     }),
   );
@@ -225,7 +249,7 @@ export class LocalStateMachine {
     // the harness enforces it on the virtual clock instead.
     const { TimeoutSeconds, ...engineDefinition } = definition;
     this.timeoutSeconds = typeof TimeoutSeconds === 'number' ? TimeoutSeconds : undefined;
-    engineDefinition.States = withEngineTimeouts(definition.States as Record<string, StateDefinition>);
+    engineDefinition.States = engineStates(definition.States as Record<string, StateDefinition>);
     this.machine = new StateMachine(engineDefinition as never, { validationOptions: { checkArn: false } });
     this.states = new Map(allStates(definition.States as Record<string, StateDefinition>));
   }

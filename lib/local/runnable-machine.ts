@@ -1,5 +1,5 @@
 import type { PollerConfig } from '../../lambdas/poller-config';
-import { pollStateName } from '../../waiters';
+import { firstPollStateName, isRecord, pollStateName } from '../../waiters';
 import { LocalAppError } from './app-error';
 import type { AslDefinition } from './local-state-machine';
 import { DESCRIBE_EXECUTION, START_EXECUTION_SYNC_2 } from './nested-executions';
@@ -19,7 +19,7 @@ import { type WakeUpRoutes, wakeUpRoutesIn } from './wake-up-routes';
 export interface WaitSite {
   /** The fragment's `statePrefix` ('' for none). */
   readonly statePrefix: string;
-  /** Its `Start` state's request path (`$`, `$.load`, `$$.Execution.Input`, ...). */
+  /** Where its first poll (or its `Start` Pass) reads the request (`$`, `$.load`, `$$.Execution.Input`, ...). */
   readonly inputPath: string;
   readonly config: PollerConfig;
 }
@@ -103,19 +103,28 @@ function allStates(states: Record<string, StateDefinition>): [string, StateDefin
   ]);
 }
 
+/** A stepwait Poll (or Park) task: its poller config, and for a wait's first poll where it reads the request. */
+interface PollTask {
+  readonly config: PollerConfig;
+  /** A `<Stage> First Poll`'s request path (its event's `state: { request.$ }`). */
+  readonly requestPath?: string;
+}
+
 /**
- * The poller config of a stepwait Poll task, or undefined for any other Task. A Poll task is recognised by
- * its event (lib/wait-fragment.ts: `{ schemaVersion, config: <JSON string>, state.$ }`), not by its name,
- * which a `statePrefix` changes and a user's own task could share.
+ * A stepwait Poll task, or undefined for any other Task. A Poll task is recognised by its event
+ * (lib/wait-fragment.ts: `{ schemaVersion, config: <JSON string>, state.$ }`, or a first poll's
+ * `state: { request.$ }`), not by its name, which a `statePrefix` changes and a user's own task could share.
  */
-function pollConfigOf(state: StateDefinition): PollerConfig | undefined {
+function pollTaskOf(state: StateDefinition): PollTask | undefined {
   if (state.Resource !== LAMBDA_INVOKE && state.Resource !== LAMBDA_INVOKE_WAIT_FOR_TOKEN) return undefined;
   const payload = state.Parameters?.Payload as Record<string, unknown> | undefined;
   if (typeof payload?.schemaVersion !== 'number' || typeof payload.config !== 'string') return undefined;
-  if (!('state.$' in payload)) return undefined;
+  const requestPath = isRecord(payload.state) ? payload.state['request.$'] : undefined;
+  if (!('state.$' in payload) && typeof requestPath !== 'string') return undefined;
   try {
     const config = JSON.parse(payload.config) as PollerConfig;
-    return Array.isArray(config.stages) ? config : undefined;
+    if (!Array.isArray(config.stages)) return undefined;
+    return typeof requestPath === 'string' ? { config, requestPath } : { config };
   } catch {
     return undefined;
   }
@@ -146,8 +155,9 @@ function collect(
   for (const [name, state] of states) {
     if (state.Type !== 'Task') continue;
     const resource = state.Resource ?? '';
-    const config = pollConfigOf(state);
-    if (config !== undefined) {
+    const pollTask = pollTaskOf(state);
+    if (pollTask !== undefined) {
+      const { config } = pollTask;
       const pollerKey = functionLogicalId(state.Parameters?.FunctionName);
       if (pollerKey !== undefined && resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN) {
         // A Park task: the poller again, waiting for its task token (lib/local/local-wake-ups.ts).
@@ -159,12 +169,19 @@ function collect(
         parts.pollers.add(pollerKey);
         parts.pollTasks.push(name);
         parts.standInTasks.push(name);
-        const firstPoll = pollStateName(config.stages[0] as string);
-        if (name.endsWith(firstPoll)) {
-          const statePrefix = name.slice(0, -firstPoll.length);
+        const firstStage = config.stages[0] as string;
+        if (pollTask.requestPath !== undefined) {
+          // A wait that starts with its own first poll.
+          const statePrefix = name.slice(0, -firstPollStateName(firstStage).length);
+          waits.push({ statePrefix, inputPath: pollTask.requestPath, config });
+        } else if (name.endsWith(pollStateName(firstStage))) {
+          // A segment machine, or one deployed before first polls had their own task: `Start` reads the request.
+          const statePrefix = name.slice(0, -pollStateName(firstStage).length);
           const start = byName.get(`${statePrefix}Start`);
           const inputPath = start?.Parameters?.['request.$'];
-          waits.push({ statePrefix, inputPath: typeof inputPath === 'string' ? inputPath : '$', config });
+          if (start !== undefined) {
+            waits.push({ statePrefix, inputPath: typeof inputPath === 'string' ? inputPath : '$', config });
+          }
         }
         continue;
       }

@@ -103,7 +103,8 @@ describe('a parent machine using the waiter nested and inline', () => {
     const childPolls = child?.result.lambdaInvocations ?? 0;
     expect(child?.result.historyEvents).toBeGreaterThan(5 * childPolls);
     expect(result.lambdaInvocations).toBe(
-      (result.entered['Load: JobExists Poll'] ?? 0) +
+      (result.entered['Load: JobExists First Poll'] ?? 0) +
+        (result.entered['Load: JobExists Poll'] ?? 0) +
         (result.entered['Load: JobRunning Poll'] ?? 0) +
         (result.entered['Load: JobComplete Poll'] ?? 0),
     );

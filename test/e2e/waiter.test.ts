@@ -192,6 +192,7 @@ describe('a Batch job waited for end to end', () => {
       [{ jobId: 'abc', timeoutSeconds: 0 }, 'timeoutSeconds'],
       [{ jobid: 'abc' }, 'jobid'],
       [[], '(input)'],
+      [null, '(input)'],
     ] as const) {
       const result = await waiterFor().run(input);
       expect(result.status).toBe('FAILED');
@@ -199,6 +200,26 @@ describe('a Batch job waited for end to end', () => {
       expect(JSON.parse(result.cause as string).field).toBe(field);
     }
     expect(emulator.callCount()).toBe(before);
+  });
+
+  it('names a poller that keeps failing at the very first poll, whatever the input was (null too)', async () => {
+    for (const input of [{ jobId: 'abc' }, null, 'text', []]) {
+      const crashing = new LocalWaiter({
+        synthesized,
+        batchEndpoint: emulator.endpoint,
+        clock,
+        random: seededRandom(7),
+        beforeInvoke: () => {
+          throw Object.assign(new Error('container crashed'), { name: 'Runtime.ExitError' });
+        },
+      });
+      const result = await crashing.run(input);
+      // Not States.Runtime: the first poll's Catch never writes into the (maybe non-object) input.
+      expect(result).toMatchObject({ status: 'FAILED', error: 'StepWait.PollerFailed' });
+      expect(JSON.parse(result.cause as string)).toMatchObject({ caughtError: 'Runtime.ExitError' });
+      expect(result.entered['JobExists First Poll']).toBe(1);
+      expect(result.entered['JobExists Poll']).toBeUndefined();
+    }
   });
 
   it('waits for several jobs in mixed states', async () => {
@@ -276,7 +297,7 @@ describe('a custom waiter model drives the same machine', () => {
     });
     const custom = synthesizeWaiter({ waiter: { waiterModel: model } });
     const polls = Object.keys(custom.definition.States as object).filter((name) => name.endsWith(' Poll'));
-    expect(polls).toEqual(['JobDone Poll']);
+    expect(polls).toEqual(['JobDone First Poll', 'JobDone Poll']);
     const jobId = emulator.addJob({ durations: { runnable: 10, running: 900 }, outcome: 'FAILED' });
     const result = await waiterFor(custom).run({ jobId });
     expect(result.status).toBe('SUCCEEDED');

@@ -27,6 +27,7 @@ interface AslState {
   End?: boolean;
   SecondsPath?: string;
   Retry?: { ErrorEquals: string[]; JitterStrategy?: string; MaxAttempts?: number }[];
+  Catch?: unknown[];
   Choices?: unknown[];
   Default?: string;
   Parameters?: Record<string, unknown>;
@@ -84,13 +85,24 @@ describe('JobWaiter in the example stack', () => {
         Next: `${stage} Poll`,
       });
     }
-    expect(definition.StartAt).toBe('Start');
-    expect(states.Start).toMatchObject({
-      Type: 'Pass',
-      // The request comes from the context object, with no state input: even a null input reaches the poller.
-      InputPath: null,
-      Parameters: { 'request.$': '$$.Execution.Input' },
-      Next: 'JobExists Poll',
+    // The wait starts with its first poll, which builds its state from the request in the context object:
+    // even a null input reaches the poller, and no Pass is entered (and paid for) first.
+    expect(definition.StartAt).toBe('JobExists First Poll');
+    expect(states.Start).toBeUndefined();
+    expect(states['JobExists First Poll']).toMatchObject({
+      Type: 'Task',
+      Next: 'JobExists Decide',
+      OutputPath: '$.Payload',
+      Parameters: { Payload: { state: { 'request.$': '$$.Execution.Input' } } },
+      Retry: states['JobExists Poll']?.Retry,
+    });
+    // Its Catch keeps only the error (a ResultPath into a null input would itself fail), then names it.
+    expect(states['JobExists First Poll']?.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$', Next: 'First Poll Failed' },
+    ]);
+    expect(states['First Poll Failed']).toMatchObject({
+      Parameters: { 'pollError.$': '$' },
+      Next: 'Poller Failed',
     });
   });
 
@@ -346,7 +358,10 @@ describe('JobWaiter props', () => {
     const stack = new Stack(newApp(), 'Model');
     const waiter = new JobWaiter(stack, 'Waiter', { waiterModel: model, stages: ['JobComplete'] });
     const states = definitionOf(Template.fromStack(stack)).States;
-    expect(Object.keys(states).filter((name) => name.endsWith(' Poll'))).toEqual(['JobComplete Poll']);
+    expect(Object.keys(states).filter((name) => name.endsWith(' Poll'))).toEqual([
+      'JobComplete First Poll',
+      'JobComplete Poll',
+    ]);
     expect(waiter.fragment.pollerConfig.delays.JobComplete).toEqual({ kind: 'fixed', delay: 30, jitter: 2 });
   });
 
@@ -404,8 +419,10 @@ describe('JobWaitFragment in a host machine', () => {
       States: { Both: { Branches: { StartAt: string; States: Record<string, AslState> }[] } };
     };
     const [extract, load] = definition.States.Both.Branches;
-    expect(extract?.StartAt).toBe('Extract: Start');
-    expect(extract?.States['Extract: Start']?.Parameters).toEqual({ 'request.$': '$.extract' });
+    expect(extract?.StartAt).toBe('Extract: JobExists First Poll');
+    expect(extract?.States['Extract: JobExists First Poll']?.Parameters).toMatchObject({
+      Payload: { state: { 'request.$': '$.extract' } },
+    });
     expect(load?.States['Load: JobComplete Wait']).toMatchObject({ Next: 'Load: JobComplete Poll' });
     // The fragment ends in a Pass, not a Succeed, so the host goes on after it.
     expect(extract?.States['Extract: Done']).toMatchObject({ Type: 'Pass', End: true });

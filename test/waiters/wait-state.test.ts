@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { JobWaiter } from '../../lib/job-waiter';
 import { type CfnTemplate, stateMachinesIn } from '../../lib/local/template';
 import {
+  firstPollStateName,
   POLL_STATE_SUFFIX,
   pollStateName,
+  stageOfPollState,
   WAIT_OUTPUT_FIELDS,
   WAIT_STATE_FIELDS,
   type WaitState,
@@ -96,7 +98,13 @@ describe('the wait-state contract', () => {
     for (const { definition } of machines) {
       const names = allStates(definition as { States?: Record<string, AslState> }).map(([name]) => name);
       const polls = names.filter((name) => name.endsWith(POLL_STATE_SUFFIX));
-      expect(polls).toEqual(['JobExists', 'JobRunning', 'JobComplete'].map(pollStateName));
+      const stages = ['JobExists', 'JobRunning', 'JobComplete'];
+      // A segment machine starts at its `Start` Pass (it resumes at any stage); any other at its first poll.
+      const startAt = (definition as { StartAt: string }).StartAt;
+      const firstPolls = startAt === 'Start' ? [] : [firstPollStateName('JobExists')];
+      expect(startAt).toBe(firstPolls[0] ?? 'Start');
+      expect(polls).toEqual([...firstPolls, ...stages.map(pollStateName)]);
+      expect(polls.map(stageOfPollState)).toEqual([...firstPolls.map(() => 'JobExists'), ...stages]);
       const done = (definition as { States: Record<string, AslState> }).States.Done;
       expect(Object.keys(done?.Parameters as object)).toEqual(
         WAIT_OUTPUT_FIELDS.map((field) => `${field}.$`),

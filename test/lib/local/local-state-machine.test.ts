@@ -107,6 +107,36 @@ describe('LocalStateMachine', () => {
     expect(result.lambdaInvocations).toBe(1);
   });
 
+  it('reads a ResultPath of $ as AWS does: the result or the caught error replaces any input', async () => {
+    const definition = {
+      StartAt: 'Replace',
+      States: {
+        Replace: { Type: 'Pass', Result: { replaced: true }, ResultPath: '$', Next: 'Call' },
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: FN, 'Payload.$': '$' },
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: 'Caught' }],
+          End: true,
+        },
+        Caught: { Type: 'Pass', Parameters: { 'caught.$': '$' }, End: true },
+      },
+    };
+    const failing = async () => {
+      throw Object.assign(new Error('boom'), { name: 'Worker.Broken' });
+    };
+    for (const input of [{ kept: 1 }, null, 'text', [1]]) {
+      const result = await new LocalStateMachine(definition).run(input, {
+        clock: new VirtualClock(0),
+        lambdas: { Worker: failing },
+      });
+      expect(result.status, JSON.stringify(input)).toBe('SUCCEEDED');
+      // Not { $: ... } merged into the input, and no ResultPathMatchFailure for a non-object one.
+      expect(result.output).toMatchObject({ caught: { Error: 'Worker.Broken' } });
+      expect(Object.keys(result.output as object)).toEqual(['caught']);
+    }
+  });
+
   it('fails an execution past 25,000 history events, which the engine alone would let run', async () => {
     const loop = {
       StartAt: 'Tick',
