@@ -112,7 +112,7 @@ export interface WaitOptions {
   readonly wakeUp?: 'poll' | 'events';
   /**
    * With `wakeUp: 'events'`: the longest park before the stage polls on its own, 1 minute or more.
-   * @default Duration.hours(6)
+   * @default Duration.hours(12)
    */
   readonly parkBackstop?: Duration;
   /**

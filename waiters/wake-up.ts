@@ -13,11 +13,14 @@ import type { WaiterModel } from './model';
 export type WakeUpMode = 'poll' | 'events';
 
 /**
- * A park ends on its own after this long (its TimeoutSecondsPath), and the stage polls: the backstop when
- * every wake-up was lost and the sweeper too. Six hours keep a 30-day wait far below the history limit
- * (~13 events a park: 120 parks a month).
+ * A park ends on its own after this long (its TimeoutSecondsPath), and the stage polls: the third line,
+ * for when every wake-up was lost *and* the sweeper (every few minutes) failed too. Each expiry costs a
+ * poll and three state transitions, so it is long: twelve hours let a 24-hour job's wait expire once, not
+ * three times (about half a transition a wait on the bench's mix), and keep a 30-day wait far below the
+ * history limit (~13 events a park: 60 parks a month). A waiter whose sweeper may be switched off for long
+ * sets `parkBackstop` lower.
  */
-export const DEFAULT_PARK_BACKSTOP_SECONDS = 6 * 3600;
+export const DEFAULT_PARK_BACKSTOP_SECONDS = 12 * 3600;
 
 /** A Task's TimeoutSeconds(Path) must be a positive integer (ASL); AWS caps it at 99999999 seconds. */
 export const MAX_PARK_SECONDS = 99_999_999;

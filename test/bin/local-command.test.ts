@@ -163,7 +163,7 @@ describe('stepwait local --json', () => {
 
     const text = await runLocal(['--wake-up', 'events', '--job-duration', '3h', '--outcome', 'FAILED']);
     expect(text.code).toBe(1);
-    expect(text.stderr).toMatch(/JobComplete +parked \(until an event, or 6h 0m 0s at most\)/);
+    expect(text.stderr).toMatch(/JobComplete +parked \(until an event, or 12h 0m 0s at most\)/);
     expect(text.stderr).toMatch(/event: job FAILED, woke the wait/);
     expect(text.stdout).toMatch(
       /^ +parks +2: 2 woken by events, 0 by the sweeper, 0 at once \(the job had moved\), 0 by their timeout$/m,
