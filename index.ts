@@ -12,6 +12,7 @@ export { HAND_OVER_RETRY_ERRORS, HAND_OVER_RETRY_REASONS } from './lib/hand-over
 export { BATCH_JOBS, type IJobSystem } from './lib/job-system';
 export { JobWaiter, type JobWaiterProps, type WaitSchedule } from './lib/job-waiter';
 export { type EndpointGrant, PollerFunction, type PollerFunctionProps } from './lib/poller-function';
+export { Registry, type RegistryAdmin, type RegistryProps } from './lib/registry/registry';
 export { StepWaitStack, type StepWaitStackProps } from './lib/stepwait-stack';
 export { StepWaitValidationError } from './lib/validation-error';
 export {

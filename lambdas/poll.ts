@@ -390,7 +390,7 @@ export function createPollHandler(deps: PollDependencies): PollHandler {
     if (result.state === 'continue') {
       result.segmentExecutionName = segmentExecutionName(result.waitId as string, result.segments + 1);
     }
-    if (deps.registry !== undefined) {
+    if (deps.registry !== undefined && config.recordedInRegistry === true) {
       result = await withRegistryRecord(before, result, config.stages, deps.registry, {
         waiter: config.name,
         ...(typeof event.execution === 'string' ? { execution: event.execution } : {}),

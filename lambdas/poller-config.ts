@@ -62,6 +62,12 @@ export interface PollerConfig {
   wakeUp?: 'events';
   /** Event mode: the longest park before the stage polls on its own (default DEFAULT_PARK_BACKSTOP_SECONDS). */
   parkBackstopSeconds?: number;
+  /**
+   * A registry records this waiter's waits (JobWaiter's `registry`): the poller writes them to its table.
+   * Other waits a shared poller runs (a fragment in a host machine) are not recorded: the registry can
+   * neither start nor stop them.
+   */
+  recordedInRegistry?: boolean;
 }
 
 /** Submit-and-wait: the business key is the job name; an active or succeeded job is attached to. */

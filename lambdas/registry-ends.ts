@@ -4,8 +4,9 @@ import { REGISTRY_TABLE_ENV, RegistryStore } from './registry/registry-store';
 
 /**
  * The deployed recorder of execution ends (lambdas/registry/end-recorder.ts), the target of an EventBridge
- * rule on the waiter machines' "Step Functions Execution Status Change" events. A failure throws, so
- * EventBridge retries the event (for up to 24 hours) and then hands it to the target's dead-letter queue.
+ * rule on the waiter machines' "Step Functions Execution Status Change" events, invoked asynchronously. A
+ * failure throws, so Lambda retries the event twice and then sends it to the registry's dead-letter queue
+ * (the function's on-failure destination; lib/registry/registry.ts).
  */
 let store: RegistryStore | undefined;
 

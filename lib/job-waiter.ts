@@ -14,6 +14,7 @@ import { parseWaitRequest, type WaitInput } from '../lambdas/wait-request';
 import { acknowledge } from './acknowledgements';
 import { BATCH_JOBS, type IJobSystem } from './job-system';
 import { PollerFunction, type PollerFunctionProps } from './poller-function';
+import type { Registry } from './registry/registry';
 import {
   acknowledgeWaitMachine,
   registerSegmentMachine,
@@ -89,6 +90,13 @@ export interface JobWaiterProps
    * @default - none
    */
   readonly schedules?: WaitSchedule[];
+  /**
+   * Record every wait of this waiter in a registry of waits, with its owner, status in Tethys' words and
+   * jobs, and let its API start, list, cancel and resubmit them by owner (`Registry.of(this)` for the
+   * stack's, or a `new Registry(...)` with admins). The waiter is served under its `waiterName`.
+   * @default - no registry
+   */
+  readonly registry?: Registry;
 }
 
 /**
@@ -107,6 +115,8 @@ export class JobWaiter extends Construct {
   readonly scheduleDeadLetterQueue?: sqs.Queue;
   /** The alarms, with `alarms` or `alarmActions`: add actions or put them on a dashboard. */
   readonly alarms?: WaiterAlarms;
+  /** The registry its waits are recorded in, with `registry`. */
+  readonly registry?: Registry;
   private readonly waiterName: string;
   private readonly jobSystem: IJobSystem;
 
@@ -137,6 +147,7 @@ export class JobWaiter extends Construct {
       waiterName: this.waiterName,
       poller: this.pollerFunction,
       inputPath: '$$.Execution.Input',
+      ...(props.registry ? { recordedInRegistry: true } : {}),
     };
 
     // Mistakes in the props are reported against this construct, before the fragments are built.
@@ -168,6 +179,14 @@ export class JobWaiter extends Construct {
     acknowledgeWaitMachine(this.segmentStateMachine, machineOptions);
     if (props.schedules?.length) this.scheduleDeadLetterQueue = this.createSchedules(props.schedules);
     this.alarms = this.createAlarms(props);
+    this.registry = props.registry;
+    this.registry?.addWaiter(
+      this,
+      this.waiterName,
+      { main: this.stateMachine, segment: this.segmentStateMachine },
+      this.pollerFunction,
+      { submits: props.submit !== undefined },
+    );
   }
 
   /**

@@ -7,6 +7,7 @@ import { AirbyteJobs } from './airbyte/airbyte-jobs';
 import { DqopsJobs } from './dqops/dqops-jobs';
 import { EtlPipeline } from './examples/etl-pipeline';
 import { JobWaiter, type JobWaiterProps } from './job-waiter';
+import { Registry } from './registry/registry';
 import { WakeUps } from './wake-up/wake-ups';
 
 /** The job systems the example app can deploy a waiter for (`stepwait local --system`, `bench --system`). */
@@ -45,6 +46,11 @@ export interface StepWaitStackProps extends StackProps {
    * @default false
    */
   readonly callbacks?: boolean;
+  /**
+   * Record the Batch waiter's waits in the stack's Registry, with its API (`RegistryUrl` output).
+   * @default false
+   */
+  readonly registry?: boolean;
 }
 
 /** The example deployment: one JobWaiter for AWS Batch, its ARN as a stack output. */
@@ -82,9 +88,16 @@ export class StepWaitStack extends Stack {
         : props.drainWakeUps
           ? { wakeUps: WakeUps.of(this) }
           : {}),
+      ...(props.registry ? { registry: Registry.of(this) } : {}),
       ...props.waiter,
     });
     this.stateMachineOutput();
+    if (this.waiter.registry !== undefined) {
+      new CfnOutput(this, 'RegistryUrl', {
+        value: this.waiter.registry.url.url,
+        description: 'The registry API (AuthType AWS_IAM): stepwait list --mine, stepwait ui',
+      });
+    }
     if (examples) {
       this.pipeline = new EtlPipeline(this, 'EtlPipeline', { waiter: this.waiter });
       new CfnOutput(this, 'PipelineStateMachineArn', { value: this.pipeline.stateMachine.stateMachineArn });

@@ -81,6 +81,11 @@ export interface JobWaitFragmentProps extends WaitOptions {
    * @default false
    */
   readonly endsSegment?: boolean;
+  /**
+   * A registry records this wait (JobWaiter sets it with `registry`): the poller writes its progress there.
+   * @default false
+   */
+  readonly recordedInRegistry?: boolean;
 }
 
 /**
@@ -143,6 +148,7 @@ export class JobWaitFragment extends sfn.StateMachineFragment {
       this.node.path,
     );
     if (props.endsSegment) this.pollerConfig.acceptsHandOver = true;
+    if (props.recordedInRegistry) this.pollerConfig.recordedInRegistry = true;
     (props.jobSystem ?? BATCH_JOBS).bindPoller(this, props.poller);
     if (props.ownSegmentMachine) this.segmentStateMachine = this.createSegmentMachine(props);
     const segment = props.continueIn ?? this.segmentStateMachine;

@@ -5,7 +5,7 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -17,7 +17,8 @@ import { CALLBACK_SECRET_ENV, CALLBACK_URL_ENV } from '../../lambdas/wake-up/cal
 import { PARK_TABLE_ENV, PARK_TABLE_SCHEMA } from '../../lambdas/wake-up/park-store';
 import { statusesNamedBy, WaiterModel } from '../../waiters';
 import { acknowledge } from '../acknowledgements';
-import { lambdaEntry, ownLogsAndRole, type PollerFunction } from '../poller-function';
+import { handlerFunction } from '../handler-function';
+import type { PollerFunction } from '../poller-function';
 import { StepWaitValidationError } from '../validation-error';
 
 /**
@@ -232,33 +233,18 @@ export class WakeUps extends Construct {
     return { function: fn, url, keys };
   }
 
-  /** A handler of lambdas/ with a role of its own that may write only to its own log group. */
+  /** A handler of lambdas/ with the park table's name in its environment. */
   private handlerFunction(
     id: string,
     handler: string,
     props: WakeUpsProps,
     options: { timeout: Duration; description: string; roleDescription: string },
   ): nodejs.NodejsFunction {
-    const { logGroup, role } = ownLogsAndRole(this, id, options.roleDescription, props.logRetention);
-    const fn = new nodejs.NodejsFunction(this, id, {
-      role,
-      entry: lambdaEntry(handler),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: options.timeout,
-      logGroup,
-      description: options.description,
+    return handlerFunction(this, id, handler, {
+      ...options,
       environment: { [PARK_TABLE_ENV]: this.table.tableName },
-      bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: [] },
+      logRetention: props.logRetention,
     });
-    acknowledge(
-      fn,
-      'AwsSolutions-L1',
-      `nodejs22.x is the runtime the ${handler} is built and tested for (esbuild target node22); moving runtimes is a tested change.`,
-    );
-    return fn;
   }
 
   /** Lets a poller park: the table's name in its environment, and PutItem and DeleteItem on it only. */

@@ -41,9 +41,25 @@ async function registry(throttled: () => boolean = () => false, delayMs = 0) {
 }
 
 describe('the poller keeps the registry: a write per change, never per poll', () => {
-  it('records a wait nobody registered at its first poll, then only the polls that changed something', async () => {
+  it('records only waits of a waiter the registry serves, not another machine’s the poller also runs', async () => {
     const { store, writes } = await registry();
     const h = createHarness({}, { registry: { store } });
+    h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(JOB, 'RUNNABLE')));
+    const first = await h.handler({
+      schemaVersion: POLL_EVENT_SCHEMA_VERSION,
+      config: h.config,
+      state: { request: { jobId: JOB } },
+      execution: 'arn:aws:states:us-east-1:123456789012:execution:Pipeline:nightly-run',
+    });
+    if (!isWaitState(first)) throw new Error('refused');
+    expect(first.state).toBe('retry');
+    expect(writes()).toBe(0);
+    expect(await store.get(first.waitId as string)).toBeUndefined();
+  });
+
+  it('records a wait nobody registered at its first poll, then only the polls that changed something', async () => {
+    const { store, writes } = await registry();
+    const h = createHarness({ recordedInRegistry: true }, { registry: { store } });
     h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(JOB, 'RUNNABLE')));
     const execution = 'arn:aws:states:us-east-1:123456789012:execution:Waiter:nightly-run';
     const first = await h.handler({
@@ -85,7 +101,7 @@ describe('the poller keeps the registry: a write per change, never per poll', ()
   it('goes on when a write is throttled, and the next poll makes it good: no status change is lost', async () => {
     let throttle = true;
     const { store } = await registry(() => throttle);
-    const h = createHarness({}, { registry: { store } });
+    const h = createHarness({ recordedInRegistry: true }, { registry: { store } });
     h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(JOB, 'RUNNING')));
     let state = await h.first({ jobId: JOB });
     expect(state).toMatchObject({ state: 'retry', registryBehind: true });
@@ -107,7 +123,7 @@ describe('the poller keeps the registry: a write per change, never per poll', ()
 
   it('does not wait for a write that hangs: the poll goes on past its budget, and the registry catches up', async () => {
     const { store } = await registry(() => false, 300);
-    const h = createHarness({}, { registry: { store, writeBudgetMs: 20 } });
+    const h = createHarness({ recordedInRegistry: true }, { registry: { store, writeBudgetMs: 20 } });
     h.batchMock.on(DescribeJobsCommand).resolves(describeOutput(job(JOB, 'RUNNING')));
     const state = await h.first({ jobId: JOB });
     expect(state).toMatchObject({ state: 'retry', registryBehind: true });

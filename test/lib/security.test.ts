@@ -25,6 +25,7 @@ function appWithEveryStack(): { app: App; example: StepWaitStack; everything: St
       wakeUp: 'events',
     },
     callbacks: true,
+    registry: true,
   });
   return { app, example, everything };
 }
@@ -264,7 +265,10 @@ describe('least privilege: every IAM statement of the app', () => {
  * poller, submits only the one job definition (any revision) to the one queue, terminates only jobs, and the
  * main machine starts only its segment machine (with the events rule .sync needs); the schedule's role starts
  * only the main machine and writes to its dead-letter queue; the example pipeline starts only the waiter and
- * its segment machine. Log delivery and X-Ray support no resource but "*".
+ * its segment machine; the registry API reads and writes its table (and queries its indexes), starts and
+ * describes only the waiter's main machine, stops and describes only its two machines' executions and
+ * terminates jobs (only those a wait submitted, a run-time check); the end recorder UpdateItems the
+ * registry table and sends the events it failed to its dead-letter queue; the poller only UpdateItems it. Log delivery and X-Ray support no resource but "*".
  */
 const EXPECTED_STATEMENTS: string[] = [
   'StepWaitWakeUpsWakerRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitWakeUpsWakerLogs","Arn"]}',
@@ -280,10 +284,19 @@ const EXPECTED_STATEMENTS: string[] = [
   'StepWaitWakeUpsCallbackRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitWakeUpsCallbackLogs","Arn"]}',
   'StepWaitWakeUpsCallbackRoleDefaultPolicy: secretsmanager:GetSecretValue,secretsmanager:DescribeSecret on {"Ref":"StepWaitWakeUpsCallbackKeys"}',
   'StepWaitWakeUpsCallbackRoleDefaultPolicy: dynamodb:Query,dynamodb:PutItem,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
+  'StepWaitRegistryApiRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitRegistryApiLogs","Arn"]}',
+  'StepWaitRegistryApiRoleDefaultPolicy: dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:Query on {"Fn::GetAtt":["StepWaitRegistryTable","Arn"]} + {"Fn::Join":["",[{"Fn::GetAtt":["StepWaitRegistryTable","Arn"]},"/index/*"]]}',
+  'StepWaitRegistryApiRoleDefaultPolicy: states:StartExecution,states:DescribeStateMachine on {"Ref":"BatchJobWaiterStateMachine"}',
+  'StepWaitRegistryApiRoleDefaultPolicy: states:DescribeExecution,states:StopExecution on {"Fn::Join":["",["arn:",<Partition>,":states:",<Region>,":",<AccountId>,":execution:",{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"BatchJobWaiterStateMachine"}]}]},":*"]]} + {"Fn::Join":["",["arn:",<Partition>,":states:",<Region>,":",<AccountId>,":execution:",{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"BatchJobWaiterSegmentStateMachine"}]}]},":*"]]}',
+  'StepWaitRegistryApiRoleDefaultPolicy: batch:TerminateJob on {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job/*"]]}',
+  'StepWaitRegistryEndRecorderRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["StepWaitRegistryEndRecorderLogs","Arn"]}',
+  'StepWaitRegistryEndRecorderRoleDefaultPolicy: dynamodb:UpdateItem on {"Fn::GetAtt":["StepWaitRegistryTable","Arn"]}',
+  'StepWaitRegistryEndRecorderRoleDefaultPolicy: sqs:SendMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl on {"Fn::GetAtt":["StepWaitRegistryEndsDeadLetterQueue","Arn"]}',
   'BatchJobWaiterPollerRoleDefaultPolicy: logs:CreateLogStream,logs:PutLogEvents on {"Fn::GetAtt":["BatchJobWaiterPollerLogs","Arn"]}',
   'BatchJobWaiterPollerRoleDefaultPolicy: batch:DescribeJobs,batch:ListJobs on "*"',
   'BatchJobWaiterPollerRoleDefaultPolicy: dynamodb:PutItem,dynamodb:DeleteItem on {"Fn::GetAtt":["StepWaitWakeUpsParkTable","Arn"]}',
   'BatchJobWaiterPollerRoleDefaultPolicy: secretsmanager:GetSecretValue,secretsmanager:DescribeSecret on {"Ref":"StepWaitWakeUpsCallbackKeys"}',
+  'BatchJobWaiterPollerRoleDefaultPolicy: dynamodb:UpdateItem on {"Fn::GetAtt":["StepWaitRegistryTable","Arn"]}',
   'BatchJobWaiterSegmentPollerWakes1: states:SendTaskSuccess on {"Ref":"BatchJobWaiterSegmentStateMachine"}',
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: lambda:InvokeFunction on {"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]} + {"Fn::Join":["",[{"Fn::GetAtt":["BatchJobWaiterPoller","Arn"]},":*"]]}',
   'BatchJobWaiterSegmentStateMachineRoleDefaultPolicy: batch:terminateJob on {"Fn::Join":["",["arn:",<Partition>,":batch:",<Region>,":",<AccountId>,":job/*"]]}',

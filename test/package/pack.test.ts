@@ -287,6 +287,13 @@ describe('the npm package in a fresh CDK app', () => {
     const bundled = readFileSync(bundle, 'utf8');
     expect(bundled).toContain('DescribeJobs');
     expect(bundled).toContain('missingJobIds');
+
+    // The registry, with one prop: its API and recorder of ends bundled from the package too, the API at an
+    // IAM-authorized function URL.
+    expect(synthOutput).toContain('Bundling asset ConsumerStack/StepWaitRegistry/Api');
+    expect(synthOutput).toContain('Bundling asset ConsumerStack/StepWaitRegistry/EndRecorder');
+    const urls = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Url');
+    expect(urls.map((url) => url.Properties?.AuthType)).toEqual(['AWS_IAM']);
   });
 
   it("leaves no cdk-nag finding of stepwait's own in the app, env-agnostic or env-specific", () => {
