@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { closeServer, listenOnLoopback, loopbackOrigin, readBody } from './loopback-server';
+import { type LocalIdentity, verifySignature } from './sigv4-verifier';
 
 /**
  * A Lambda function URL on 127.0.0.1: each HTTP request becomes the function's event in payload format 2.0
@@ -10,6 +11,20 @@ import { closeServer, listenOnLoopback, loopbackOrigin, readBody } from './loopb
  */
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
+/**
+ * AuthType AWS_IAM: every request must be signed (Signature Version 4, service `lambda`) by one of these
+ * local access keys, or it is answered 403 `{"Message":"Forbidden"}` without running the function, as a
+ * function URL answers; the event carries the signer's identity in `requestContext.authorizer.iam`.
+ */
+export interface LocalIamAuth {
+  readonly region: string;
+  readonly identities: readonly LocalIdentity[];
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+type FunctionUrlHandler = (event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>;
+
 export class LocalFunctionUrl {
   private constructor(
     private readonly server: Server,
@@ -17,10 +32,11 @@ export class LocalFunctionUrl {
   ) {}
 
   static async start(
-    handler: (event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>,
+    handler: FunctionUrlHandler,
+    options: { iam?: LocalIamAuth } = {},
   ): Promise<LocalFunctionUrl> {
     const server = createServer((request, response) => {
-      serve(handler, request, response).catch(() => {
+      serve(handler, options.iam, request, response).catch(() => {
         response.writeHead(502, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ Message: 'Internal Server Error' }));
       });
@@ -35,7 +51,8 @@ export class LocalFunctionUrl {
 }
 
 async function serve(
-  handler: (event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>,
+  handler: FunctionUrlHandler,
+  iam: LocalIamAuth | undefined,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
@@ -50,19 +67,50 @@ async function serve(
     return;
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(',') : String(value),
+    ]),
+  );
+  let authorizer: object | undefined;
+  if (iam !== undefined) {
+    const verdict = await verifySignature(
+      { method: request.method ?? 'GET', url: request.url ?? '/', headers, body },
+      iam.identities,
+      { region: iam.region, service: 'lambda' },
+      (iam.now ?? Date.now)(),
+    );
+    if ('refused' in verdict) {
+      response.writeHead(403, {
+        'content-type': 'application/json',
+        'x-stepwait-local-refusal': verdict.refused,
+      });
+      response.end(JSON.stringify({ Message: 'Forbidden' }));
+      return;
+    }
+    const { identity } = verdict;
+    authorizer = {
+      iam: {
+        accessKey: identity.accessKeyId,
+        accountId: identity.accountId,
+        callerId: identity.userId,
+        cognitoIdentity: null,
+        principalOrgId: null,
+        userArn: identity.userArn,
+        userId: identity.userId,
+      },
+    };
+  }
   const event = {
     version: '2.0',
     routeKey: '$default',
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     queryStringParameters: url.search === '' ? undefined : Object.fromEntries(url.searchParams),
-    headers: Object.fromEntries(
-      Object.entries(request.headers).map(([name, value]) => [
-        name,
-        Array.isArray(value) ? value.join(',') : String(value),
-      ]),
-    ),
+    headers,
     requestContext: {
+      ...(authorizer === undefined ? {} : { authorizer }),
       http: {
         method: request.method ?? 'GET',
         path: url.pathname,

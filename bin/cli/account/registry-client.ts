@@ -1,0 +1,69 @@
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+/**
+ * Calls the registry API (lambdas/registry/api.ts) at its function URL, signed with Signature Version 4 for
+ * the `lambda` service as AuthType AWS_IAM requires ("Invoking Lambda function URLs"): with the operator's
+ * own credentials, so the API knows who calls. Used by the CLI and the jobs page.
+ */
+export interface RegistryCall {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** `/waits`, `/waits/<id>/cancel`, ... */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+}
+
+export interface RegistryAnswer {
+  readonly status: number;
+  /** The API's JSON answer (`{ error, message }` on a refusal; function URLs answer `{ Message }`). */
+  readonly body: unknown;
+}
+
+export class RegistryClient {
+  private readonly signer: SignatureV4;
+
+  constructor(
+    private readonly baseUrl: string,
+    credentials: ConstructorParameters<typeof SignatureV4>[0]['credentials'],
+    region: string,
+  ) {
+    this.signer = new SignatureV4({
+      credentials,
+      region,
+      service: 'lambda',
+      sha256: Hash.bind(null, 'sha256'),
+    });
+  }
+
+  async call(call: RegistryCall): Promise<RegistryAnswer> {
+    const url = new URL(call.path, this.baseUrl);
+    for (const [name, value] of Object.entries(call.query ?? {})) url.searchParams.set(name, value);
+    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const signed = await this.signer.sign({
+      method: call.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port === '' ? {} : { port: Number(url.port) }),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { host: url.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+    // fetch sets Host from the URL itself (a Host header is not its caller's to set): the same value signed.
+    const { host: _host, ...headers } = signed.headers;
+    const response = await fetch(url, {
+      method: call.method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = { error: 'NotJson', message: text.slice(0, 200) };
+    }
+    return { status: response.status, body: parsed };
+  }
+}

@@ -1,0 +1,146 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '../../../bin/cli/account/registry-client';
+import { parsePollerConfig } from '../../../lambdas/poller-config';
+import { createRegistryApi } from '../../../lambdas/registry/api';
+import { LocalFunctionUrl } from '../../../lib/local/function-url-server';
+import type { LocalIdentity } from '../../../lib/local/sigv4-verifier';
+import { pollerConfig } from '../../lambdas/fixtures';
+import { registryTables } from '../../lambdas/local-tables';
+
+/**
+ * The registry API behind a local function URL with AuthType AWS_IAM: requests signed with Signature Version
+ * 4 by local access keys, each a simulated principal, checked as Lambda checks them before the function runs.
+ */
+
+const REGION = 'us-east-1';
+const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Waiter';
+const ALICE: LocalIdentity = {
+  accessKeyId: 'AKIALOCALALICE000001',
+  secretAccessKey: 'alice-local-secret',
+  userId: 'AROAALICEROLEID00001:alice',
+  userArn: 'arn:aws:sts::123456789012:assumed-role/alice/alice',
+  accountId: '123456789012',
+};
+const BOB: LocalIdentity = {
+  accessKeyId: 'AKIALOCALBOB00000001',
+  secretAccessKey: 'bob-local-secret',
+  userId: 'AIDABOBUSERID0000001',
+  userArn: 'arn:aws:iam::123456789012:user/bob',
+  accountId: '123456789012',
+};
+
+const tables = registryTables();
+const sfnMock = mockClient(SFNClient);
+let url: LocalFunctionUrl;
+const invocations: LambdaFunctionURLEvent[] = [];
+
+beforeAll(async () => {
+  sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
+  let ids = 0;
+  const api = createRegistryApi({
+    store: await tables.store(),
+    sfn: new SFNClient({ region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+    waiters: [
+      { name: 'waiter', stateMachineArn: MACHINE, parsed: parsePollerConfig(JSON.stringify(pollerConfig())) },
+    ],
+    adminIds: new Set(),
+    terminate: async () => [],
+    newWaitId: () => `c0000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+    now: Date.now,
+    log: () => undefined,
+  });
+  url = await LocalFunctionUrl.start(
+    (event) => {
+      invocations.push(event);
+      return api(event);
+    },
+    { iam: { region: REGION, identities: [ALICE, BOB] } },
+  );
+});
+
+afterAll(async () => {
+  await url.stop();
+});
+
+const client = (who: LocalIdentity, region = REGION) =>
+  new RegistryClient(url.url, { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey }, region);
+
+describe('a local function URL with AuthType AWS_IAM', () => {
+  it('runs the API as the principal whose key signed the request, and each sees only their own waits', async () => {
+    const started = await client(ALICE).call({
+      method: 'POST',
+      path: '/waits',
+      body: { name: 'nightly load', input: { jobId: 'job-1' } },
+    });
+    expect(started.status).toBe(201);
+    const waitId = (started.body as { wait: { waitId: string } }).wait.waitId;
+    expect((invocations.at(-1)?.requestContext as { authorizer?: unknown } | undefined)?.authorizer).toEqual({
+      iam: expect.objectContaining({
+        userId: ALICE.userId,
+        userArn: ALICE.userArn,
+        accountId: ALICE.accountId,
+      }),
+    });
+
+    const mine = await client(ALICE).call({ method: 'GET', path: '/waits', query: { limit: '10' } });
+    expect((mine.body as { waits: { waitId: string }[] }).waits.map((wait) => wait.waitId)).toEqual([waitId]);
+    const bobs = await client(BOB).call({ method: 'GET', path: '/waits' });
+    expect(bobs).toEqual({ status: 200, body: { waits: [] } });
+    expect(await client(BOB).call({ method: 'GET', path: `/waits/${waitId}` })).toMatchObject({
+      status: 404,
+      body: { error: 'NoSuchWait' },
+    });
+  });
+
+  it('refuses, before the function runs, what Lambda refuses: unsigned, unknown keys, wrong scope, tampered, stale', async () => {
+    const before = invocations.length;
+    const forbidden = { status: 403, body: { Message: 'Forbidden' } };
+    const unsigned = await fetch(`${url.url}waits`);
+    expect({ status: unsigned.status, body: await unsigned.json() }).toEqual(forbidden);
+    const stranger = { ...ALICE, accessKeyId: 'AKIALOCALNOBODY00001' };
+    expect(await client(stranger).call({ method: 'GET', path: '/waits' })).toEqual(forbidden);
+    expect(await client(ALICE, 'eu-west-1').call({ method: 'GET', path: '/waits' })).toEqual(forbidden);
+    const wrongSecret = { ...ALICE, secretAccessKey: 'guessed' };
+    expect(await client(wrongSecret).call({ method: 'GET', path: '/waits' })).toEqual(forbidden);
+
+    // Signed for one body (or one time), sent with another.
+    const target = new URL('waits', url.url);
+    const sign = (body: string, signingDate = new Date()) =>
+      new SignatureV4({
+        credentials: { accessKeyId: ALICE.accessKeyId, secretAccessKey: ALICE.secretAccessKey },
+        region: REGION,
+        service: 'lambda',
+        sha256: Hash.bind(null, 'sha256'),
+      }).sign(
+        {
+          method: 'POST',
+          protocol: 'http:',
+          hostname: target.hostname,
+          port: Number(target.port),
+          path: target.pathname,
+          query: {},
+          headers: { host: target.host, 'content-type': 'application/json' },
+          body,
+        },
+        { signingDate },
+      );
+    const send = async (headers: Record<string, string>, body: string) => {
+      const { host: _host, ...rest } = headers;
+      const response = await fetch(target, { method: 'POST', headers: rest, body });
+      return { status: response.status, body: await response.json() };
+    };
+    const honest = JSON.stringify({ name: 'ok', input: { jobId: 'job-2' } });
+    const forged = JSON.stringify({ name: 'ok', input: { jobId: 'someone-elses-job' } });
+    expect(await send((await sign(honest)).headers, forged)).toEqual(forbidden);
+    const stale = await sign(honest, new Date(Date.now() - 6 * 60_000));
+    expect(await send(stale.headers, honest)).toEqual(forbidden);
+    expect(invocations.length).toBe(before);
+    // The same request signed now and sent as signed goes through.
+    expect((await send((await sign(honest)).headers, honest)).status).toBe(201);
+  });
+});
