@@ -42,6 +42,7 @@ async function chooseMachine(
     const synthesized = synthesizeWaiter({
       waiter: { maxTimeout: MAX_MAX_TIMEOUT, ...(options.wakeUp === 'events' ? { wakeUp: 'events' } : {}) },
       ...(options.system === 'batch' ? {} : { system: options.system }),
+      ...(options.registry ? { registry: true } : {}),
     });
     return {
       machine: runnableWaiter(synthesized),

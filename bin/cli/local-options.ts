@@ -23,6 +23,8 @@ The job:
   --wake-up <mode>          poll | events: how the example app's Batch waiter waits between polls
                             (default poll); events parks each stage until the job's state-change
                             event (or the park's own timeout) wakes it
+  --registry                record the wait in the example app's registry of waits (its table in
+                            dynalite, written by the poller as deployed) and show how it sees the wait
 
 The wait (each request stepwait builds; not with --input):
   --timeout <s>             the wait's deadline, at most the waiter's maxTimeout (default: the waiter's
@@ -62,6 +64,8 @@ export interface LocalCommandOptions {
   system: ExampleSystem;
   /** How the example app's waiter waits between polls (not with --app). */
   wakeUp: 'poll' | 'events';
+  /** The example app's waiter has a registry of waits (`--registry`). */
+  registry: boolean;
   jobDurationSeconds: number;
   queueSeconds: number;
   outcome: JobOutcome;
@@ -119,6 +123,7 @@ function parseJson(value: string, option: string): unknown {
 const LOCAL_OPTIONS = {
   system: { type: 'string' },
   'wake-up': { type: 'string' },
+  registry: { type: 'boolean' },
   'job-duration': { type: 'string' },
   'queue-time': { type: 'string' },
   outcome: { type: 'string' },
@@ -177,6 +182,7 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
   const options: LocalCommandOptions = {
     system,
     wakeUp,
+    registry: values.registry === true,
     jobDurationSeconds: parseDurationSeconds(text('job-duration') ?? '7200', '--job-duration', 0),
     queueSeconds: parseDurationSeconds(text('queue-time') ?? '120', '--queue-time', 0),
     outcome,
@@ -207,8 +213,13 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
   if (text('wake-up') !== undefined && options.app !== undefined) {
     throw new UsageError("--wake-up: not with --app (your machine's waits say how they wait)");
   }
+  if (options.registry && options.app !== undefined) {
+    throw new UsageError(
+      "--registry: not with --app (your waiters' registry prop says whether they are recorded)",
+    );
+  }
   if (system !== 'batch') {
-    const batchOnly = ['job-id', 'job-queue', 'job-definition', 'wake-up'].filter(
+    const batchOnly = ['job-id', 'job-queue', 'job-definition', 'wake-up', 'registry'].filter(
       (name) => values[name] !== undefined,
     );
     if (batchOnly.length > 0) {

@@ -108,6 +108,14 @@ export function summaryTable(report: LocalRunReport, realSeconds: number): strin
               ]
             : []),
         ] as [string, string][])),
+    ...(report.registry === undefined
+      ? []
+      : ([
+          [
+            'registry',
+            `${report.registry.writes} writes; ${report.registry.waits.map((wait) => `${wait.tethysStatus} (${wait.status})`).join(', ')}`,
+          ],
+        ] as [string, string][])),
     ['estimated AWS cost', `$${report.estimatedCostUsd.toFixed(6)}`],
     ['real time', `${realSeconds.toFixed(2)} s`],
   ];

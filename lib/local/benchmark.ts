@@ -50,6 +50,8 @@ export interface StrategyResult {
   hoursPerWait: number;
   /** Event mode only: its fixed cost a month (the queue's idle polling, the sweeper). */
   fixedCostPerMonthUsd?: number;
+  /** A waiter with a registry: the registry writes a wait made, on average (one per change it shows). */
+  registryWritesPerJob?: number;
 }
 
 export interface BenchResult {
@@ -148,6 +150,9 @@ export function summarize(strategy: BenchStrategy, reports: readonly LocalRunRep
   const waitedHours = reports.reduce((sum, report) => sum + report.simulatedSeconds / 3_600, 0);
   const cost = reports.reduce((sum, report) => sum + report.estimatedCostUsd, 0);
   const sweepInterval = reports.find((report) => report.wakeUps !== undefined)?.wakeUps?.sweepIntervalSeconds;
+  const registryWrites = reports.flatMap((report) =>
+    report.registry === undefined ? [] : [report.registry.writes],
+  );
   return {
     name: strategy.name,
     description: strategy.description,
@@ -165,6 +170,7 @@ export function summarize(strategy: BenchStrategy, reports: readonly LocalRunRep
     ...(sweepInterval === undefined
       ? {}
       : { fixedCostPerMonthUsd: eventModeFixedCostPerMonthUsd(sweepInterval) }),
+    ...(registryWrites.length === 0 ? {} : { registryWritesPerJob: mean(registryWrites) }),
     failedRuns: reports.filter(
       (report) => report.historyEvents > HISTORY_EVENT_LIMIT || report.status === 'FAILED',
     ).length,

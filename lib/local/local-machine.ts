@@ -1,6 +1,8 @@
 import { batchIo } from '../../lambdas/batch/io';
 import { type JobSystemIOs, jobSystemIOs } from '../../lambdas/job-system-io';
 import { type CallbackSigning, createPollerFunction } from '../../lambdas/poll';
+import type { RegistryRecording } from '../../lambdas/registry/poll-record';
+import { REGISTRY_TABLE_ENV } from '../../lambdas/registry/registry-store';
 import { CALLBACK_URL_ENV } from '../../lambdas/wake-up/callback-url';
 import { PARK_TABLE_ENV } from '../../lambdas/wake-up/park-store';
 import { batchIntegrations, localBatchClient } from './batch-integrations';
@@ -28,6 +30,8 @@ import type { VirtualTimers } from './virtual-timers';
 
 export interface LocalMachineOptions {
   machine: RunnableMachine;
+  /** The registry of waits, for pollers whose environment names its table (a waiter with `registry`). */
+  registry?: RegistryRecording;
   /** Where the poller's Batch client and the Batch integrations go (the local emulator). */
   batchEndpoint: string;
   clock: VirtualClock;
@@ -106,6 +110,11 @@ export class LocalMachine {
         ...(options.wakeUps &&
         options.machine.pollerEnvironments[pollerLogicalId]?.[PARK_TABLE_ENV] !== undefined
           ? { wakeUps: options.wakeUps.dependencies() }
+          : {}),
+        // And records waits only when it names the registry's table.
+        ...(options.registry &&
+        options.machine.pollerEnvironments[pollerLogicalId]?.[REGISTRY_TABLE_ENV] !== undefined
+          ? { registry: options.registry }
           : {}),
         // And mints callback URLs only when it names the callback function's.
         ...(options.machine.pollerEnvironments[pollerLogicalId]?.[CALLBACK_URL_ENV] !== undefined &&

@@ -1,3 +1,4 @@
+import { REGISTRY_TABLE_ENV, type RegistryRecord } from '../../lambdas/registry/registry-store';
 import { stageOfPollState } from '../../waiters';
 import { outcomeOf, type WaitOutcome } from '../wait-outcome';
 import { LocalAppError } from './app-error';
@@ -9,6 +10,7 @@ import { defaultExecutionInput, LOCAL_JOB_NAME, type RequestOptions, requestFor 
 import type { SimulatedLatencies } from './latencies';
 import { startLocalJobSystems } from './local-job-systems';
 import { LocalMachine } from './local-machine';
+import { LocalRegistry } from './local-registry';
 import type { ExecutionStatus } from './local-state-machine';
 import { LocalWakeUps, type WakeUpFaults } from './local-wake-ups';
 import type { RunnableMachine } from './runnable-machine';
@@ -130,6 +132,11 @@ export interface LocalRunReport {
     eventsLost: number;
     eventsDuplicated: number;
   };
+  /** A waiter with a registry: what the poller wrote there, and how the registry shows the wait. */
+  registry?: {
+    writes: number;
+    waits: Pick<RegistryRecord, 'waitId' | 'status' | 'tethysStatus' | 'stage'>[];
+  };
 }
 
 /** Where the simulated job goes unless told otherwise; the local Batch always has them. */
@@ -194,7 +201,12 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
   // Event mode: the park table, task tokens and the events' way to the waker, on the run's clock.
   const timers = machine.wakeUps === undefined ? undefined : new VirtualTimers(clock);
   let wakeUps: LocalWakeUps | undefined;
+  let registry: LocalRegistry | undefined;
   try {
+    // A waiter with a registry: its table in dynalite, written by the poller as deployed.
+    registry = Object.values(machine.pollerEnvironments).some((env) => env[REGISTRY_TABLE_ENV] !== undefined)
+      ? await LocalRegistry.start(() => clock.now())
+      : undefined;
     if (machine.wakeUps !== undefined && timers !== undefined) {
       wakeUps = await LocalWakeUps.start({
         routes: machine.wakeUps,
@@ -268,6 +280,7 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       ...(others === undefined ? {} : { jobSystems: others.systemsFor }),
       ...(options.stubs === undefined ? {} : { stubs: options.stubs }),
       ...(wakeUps === undefined || timers === undefined ? {} : { wakeUps, timers }),
+      ...(registry === undefined ? {} : { registry: { store: registry.store } }),
       onPollResult: (result) => {
         const url = (result as { callbackUrl?: unknown } | null)?.callbackUrl;
         if (typeof url === 'string') callbackUrl = url;
@@ -362,13 +375,29 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
         stateTransitions,
         lambdaInvocations: lambdaInvocations + (wakeUps?.usage().wakerInvocations ?? 0),
         ...(wakeUps === undefined ? {} : wakeUps.usage()),
+        // A registry write updates an item of 1 to 2 KB (the wait's jobs and stages): 2 write units.
+        dynamoDbWrites: (wakeUps?.usage().dynamoDbWrites ?? 0) + (registry?.writes() ?? 0) * 2,
       }),
       describeJobsCallSeconds: (
         site?.statusCalls() ?? emulator.calls.filter((call) => call.operation === 'DescribeJobs')
       ).map((call) => (call.at - startedAt) / 1000),
       ...(wakeUps === undefined ? {} : { wakeUps: wakeUpFigures(wakeUps) }),
+      ...(registry === undefined
+        ? {}
+        : {
+            registry: {
+              writes: registry.writes(),
+              waits: (await registry.records()).map(({ waitId, status, tethysStatus, stage }) => ({
+                waitId,
+                status,
+                tethysStatus,
+                ...(stage === undefined ? {} : { stage }),
+              })),
+            },
+          }),
     };
   } finally {
+    await registry?.stop();
     await emulator.stop();
     await others?.stop();
     await wakeUps?.stop();

@@ -170,6 +170,23 @@ describe('stepwait local --json', () => {
     );
   });
 
+  it('records the wait in a registry with --registry: a few writes for dozens of polls, and its end', async () => {
+    const { code, stdout } = await runLocal(['--json', '--registry', '--job-duration', '1h']);
+    expect(code).toBe(0);
+    const report = onlyJson(stdout) as {
+      polls: Record<string, number>;
+      registry: { writes: number; waits: unknown[] };
+    };
+    expect(Object.values(report.polls).reduce((a, b) => a + b, 0)).toBeGreaterThan(20);
+    expect(report.registry.writes).toBeLessThanOrEqual(5);
+    expect(report.registry.waits).toEqual([
+      expect.objectContaining({ status: 'SUCCEEDED', tethysStatus: 'Complete', stage: 'JobComplete' }),
+    ]);
+    const text = await runLocal(['--registry', '--job-duration', '1h', '--outcome', 'FAILED']);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^ +registry +\d writes; Error \(FAILED\)$/m);
+  });
+
   it('keeps waiting through injected throttling and counts the throttled calls', async () => {
     const { code, stdout } = await runLocal([
       '--json',
@@ -306,6 +323,8 @@ describe('stepwait local options', () => {
       [['--wake-up', 'sometimes'], /--wake-up: expected poll or events, got "sometimes"/],
       [['--wake-up', 'events', '--app', 'cdk.out'], /--wake-up: not with --app/],
       [['--system', 'airbyte', '--wake-up', 'events'], /--wake-up: not with --system airbyte/],
+      [['--registry', '--app', 'cdk.out'], /--registry: not with --app/],
+      [['--system', 'dqops', '--registry'], /--registry: not with --system dqops/],
     ];
     for (const [args, message] of cases) {
       expect(() => parseLocalOptions(args), args.join(' ')).toThrowError(UsageError);

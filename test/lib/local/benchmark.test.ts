@@ -108,6 +108,33 @@ describe('runBenchmark on the synthesized machine', () => {
   });
 });
 
+describe('the registry in the benchmark', () => {
+  it('counts registry writes per wait: a few, whatever the number of polls, and none without a registry', async () => {
+    const strategies = benchStrategies(DEFAULT_DELAYS).filter((s) =>
+      ['aws-sample-30s', 'stepwait-default'].includes(s.name),
+    );
+    const jobs = [
+      { durationSeconds: 3_600, queueSeconds: 60 },
+      { durationSeconds: 7_200, queueSeconds: 90 },
+    ];
+    const recorded = await runBenchmark({
+      synthesized: synthesizeWaiter({ registry: true }),
+      strategies,
+      jobs,
+      seed: 2,
+    });
+    for (const strategy of recorded.strategies) {
+      expect(strategy.registryWritesPerJob).toBeGreaterThanOrEqual(3);
+      expect(strategy.registryWritesPerJob).toBeLessThan(strategy.pollsPerJob / 10);
+    }
+    // The 30 s loop polls about four times as often as the default, and writes no more.
+    const [loop, chosen] = recorded.strategies;
+    expect(loop?.pollsPerJob).toBeGreaterThan(3 * (chosen?.pollsPerJob as number));
+    expect(loop?.registryWritesPerJob).toBeLessThanOrEqual((chosen?.registryWritesPerJob as number) + 1);
+    expect(summarize(strategies[0] as never, [report({})]).registryWritesPerJob).toBeUndefined();
+  });
+});
+
 describe('event mode in the benchmark', () => {
   it('runs the event rows on the event-mode waiter: fewer transitions, seconds to notice, every loss still ending right', async () => {
     const strategies = benchStrategies(DEFAULT_DELAYS).filter((s) =>
