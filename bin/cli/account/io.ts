@@ -20,6 +20,20 @@ export function rows(entries: readonly (readonly [string, string])[]): string {
 }
 
 /** An ISO 8601 time without milliseconds (`2025-06-11T02:15:00Z`), or `-`. */
+/** A header and rows as columns two spaces apart, each as wide as its widest cell (the last left ragged). */
+export function columns(header: readonly string[], body: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...body.map((cells) => (cells[column] ?? '').length)),
+  );
+  return [header, ...body]
+    .map((cells) =>
+      cells
+        .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+        .join('  '),
+    )
+    .join('\n');
+}
+
 export function isoSeconds(date: Date | string | undefined | null): string {
   if (date === undefined || date === null) return '-';
   const time = typeof date === 'string' ? new Date(date) : date;

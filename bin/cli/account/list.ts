@@ -9,9 +9,16 @@ import { parseWholeNumber, UsageError } from '../usage-error';
 import { regionOfArn } from './clients';
 import { type CommandContext, withClients } from './context';
 import { hasErrorName } from './errors';
-import { isoSeconds, printJson } from './io';
-import { COMMON_OPTIONS, machineOptions, parseCommandArgs, stringOption } from './options';
+import { columns, isoSeconds, printJson } from './io';
+import { COMMON_OPTIONS, machineOptions, type ParsedArgs, parseCommandArgs, stringOption } from './options';
 import { outcomeOf, WAIT_OUTCOMES, type WaitOutcome } from './outcome';
+import {
+  formatRegistryTable,
+  listRegistryWaits,
+  parseTethysStatus,
+  registryClientFor,
+  resolveRegistryUrl,
+} from './registry';
 import { machineNotFound, type ResolvedMachine, resolveStateMachine } from './state-machine';
 
 export const LIST_USAGE = `Usage: stepwait list [options]
@@ -19,7 +26,13 @@ export const LIST_USAGE = `Usage: stepwait list [options]
 Lists the newest waits of the state machine: name, status, start and stop time.
 
 Options:
-  --status <status>         RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+  --mine                    your own waits, from the registry of waits (its API, signed with your
+                            credentials): wait id, name, status in Tethys' words and stepwait's, jobs
+  --all                     every owner's waits, from the registry (admins only)
+  --registry-url <url>      the registry API (default: the stack's output RegistryUrl)
+  --status <status>         RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED; with --mine or --all
+                            Pending | Submitted | Running | Complete | Error | Aborted | Various |
+                            Various-Complete | Other
   --max <n>                 at most this many (1-1000, default 20)
   --state-machine-arn <arn> the state machine
   --stack <name>            else the stack whose output StateMachineArn names it (default StepWaitStack)
@@ -150,16 +163,7 @@ export function formatTable(executions: readonly ListedExecution[]): string {
     isoSeconds(row.startDate),
     isoSeconds(row.stopDate),
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...body.map((cells) => (cells[column] ?? '').length)),
-  );
-  return [header, ...body]
-    .map((cells) =>
-      cells
-        .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-        .join('  '),
-    )
-    .join('\n');
+  return columns(header, body);
 }
 
 function parseStatus(value: string | undefined): WaitOutcome | undefined {
@@ -175,17 +179,60 @@ function parseMax(value: string | undefined): number {
   return value === undefined ? DEFAULT_MAX : parseWholeNumber(value, '--max', 1, MAX_MAX);
 }
 
+/** `stepwait list --mine | --all`: the waits the registry API shows the caller. */
+async function listFromRegistry(parsed: ParsedArgs, context: CommandContext): Promise<number> {
+  const all = parsed.values.all === true;
+  if (all && parsed.values.mine) throw new UsageError('give --mine or --all, not both');
+  if (!all && !parsed.values.mine) throw new UsageError('--registry-url: lists with --mine or --all');
+  if (stringOption(parsed, 'state-machine-arn') !== undefined) {
+    throw new UsageError('--state-machine-arn: not with --mine or --all (the registry lists every waiter)');
+  }
+  const max = parseMax(stringOption(parsed, 'max'));
+  const status = parseTethysStatus(stringOption(parsed, 'status'));
+  const machineOpts = machineOptions(parsed);
+  const registryUrl = stringOption(parsed, 'registry-url');
+  const waits = await withClients(context, machineOpts.region, async (clients) => {
+    const location = await resolveRegistryUrl(clients, {
+      ...(registryUrl === undefined ? {} : { registryUrl }),
+      ...(machineOpts.stack === undefined ? {} : { stack: machineOpts.stack }),
+    });
+    const client = await registryClientFor(clients, location);
+    return listRegistryWaits(client, { all, max, ...(status === undefined ? {} : { status }) });
+  });
+  const { output } = context;
+  if (parsed.values.json) {
+    printJson(output, { all, status: status ?? null, max, waits });
+  } else if (waits.length === 0) {
+    output.out(
+      `no ${status ?? ''}${status ? ' ' : ''}waits ${all ? 'in the registry' : 'of yours in the registry'}\n`,
+    );
+  } else {
+    output.out(`${formatRegistryTable(waits, all)}\n`);
+  }
+  return 0;
+}
+
 /** Runs `stepwait list`; returns the exit code. */
 export async function listCommand(args: string[], context: CommandContext): Promise<number> {
   const parsed = parseCommandArgs(
     args,
-    { ...COMMON_OPTIONS, status: { type: 'string' }, max: { type: 'string' } },
+    {
+      ...COMMON_OPTIONS,
+      status: { type: 'string' },
+      max: { type: 'string' },
+      mine: { type: 'boolean' },
+      all: { type: 'boolean' },
+      'registry-url': { type: 'string' },
+    },
     0,
   );
   const { output } = context;
   if (parsed.values.help) {
     output.out(`${LIST_USAGE}\n`);
     return 0;
+  }
+  if (parsed.values.mine || parsed.values.all || parsed.values['registry-url'] !== undefined) {
+    return listFromRegistry(parsed, context);
   }
   const options: ListOptions = { max: parseMax(stringOption(parsed, 'max')) };
   const status = parseStatus(stringOption(parsed, 'status'));

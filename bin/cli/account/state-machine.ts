@@ -44,10 +44,26 @@ export async function resolveStateMachine(
     return { arn: options.stateMachineArn, source: '--state-machine-arn' };
   }
   const stack = options.stack ?? DEFAULT_STACK;
-  let outputs: { OutputKey?: string; OutputValue?: string }[];
+  const outputs = await stackOutputs(clients, stack);
+  const arn = outputs.find((output) => output.OutputKey === STATE_MACHINE_OUTPUT)?.OutputValue;
+  if (arn === undefined || arn === '') {
+    const keys = outputs.map((output) => output.OutputKey).filter((key) => key !== undefined);
+    throw new CliError(
+      'StackOutputMissing',
+      `stack "${stack}" has no output ${STATE_MACHINE_OUTPUT} (its outputs: ${keys.length > 0 ? keys.join(', ') : 'none'}): pass --state-machine-arn ARN`,
+    );
+  }
+  return { arn, source: `output ${STATE_MACHINE_OUTPUT} of stack ${stack}` };
+}
+
+/** A stack's outputs (DescribeStacks). @throws CliError StackNotFound naming the stack and region */
+export async function stackOutputs(
+  clients: AwsClients,
+  stack: string,
+): Promise<{ OutputKey?: string; OutputValue?: string }[]> {
   try {
     const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stack }));
-    outputs = Stacks?.[0]?.Outputs ?? [];
+    return Stacks?.[0]?.Outputs ?? [];
   } catch (error) {
     // CloudFormation answers an unknown stack with ValidationError "Stack with id X does not exist".
     if (hasErrorName(error, 'ValidationError') && /does not exist/i.test((error as Error).message)) {
@@ -58,15 +74,6 @@ export async function resolveStateMachine(
     }
     throw error;
   }
-  const arn = outputs.find((output) => output.OutputKey === STATE_MACHINE_OUTPUT)?.OutputValue;
-  if (arn === undefined || arn === '') {
-    const keys = outputs.map((output) => output.OutputKey).filter((key) => key !== undefined);
-    throw new CliError(
-      'StackOutputMissing',
-      `stack "${stack}" has no output ${STATE_MACHINE_OUTPUT} (its outputs: ${keys.length > 0 ? keys.join(', ') : 'none'}): pass --state-machine-arn ARN`,
-    );
-  }
-  return { arn, source: `output ${STATE_MACHINE_OUTPUT} of stack ${stack}` };
 }
 
 /** The StateMachineDoesNotExist of a call made with a resolved ARN, said with where the ARN came from. */

@@ -1,15 +1,11 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../../bin/cli/account/registry-client';
-import { parsePollerConfig } from '../../../lambdas/poller-config';
-import { createRegistryApi } from '../../../lambdas/registry/api';
-import { LocalFunctionUrl } from '../../../lib/local/function-url-server';
+import type { LocalFunctionUrl } from '../../../lib/local/function-url-server';
 import type { LocalIdentity } from '../../../lib/local/sigv4-verifier';
-import { pollerConfig } from '../../lambdas/fixtures';
+import { ALICE, BOB, localRegistryApi, REGION } from '../../lambdas/local-registry-api';
 import { registryTables } from '../../lambdas/local-tables';
 
 /**
@@ -17,54 +13,19 @@ import { registryTables } from '../../lambdas/local-tables';
  * 4 by local access keys, each a simulated principal, checked as Lambda checks them before the function runs.
  */
 
-const REGION = 'us-east-1';
-const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Waiter';
-const ALICE: LocalIdentity = {
-  accessKeyId: 'AKIALOCALALICE000001',
-  secretAccessKey: 'alice-local-secret',
-  userId: 'AROAALICEROLEID00001:alice',
-  userArn: 'arn:aws:sts::123456789012:assumed-role/alice/alice',
-  accountId: '123456789012',
-};
-const BOB: LocalIdentity = {
-  accessKeyId: 'AKIALOCALBOB00000001',
-  secretAccessKey: 'bob-local-secret',
-  userId: 'AIDABOBUSERID0000001',
-  userArn: 'arn:aws:iam::123456789012:user/bob',
-  accountId: '123456789012',
-};
-
 const tables = registryTables();
-const sfnMock = mockClient(SFNClient);
+let api: Awaited<ReturnType<typeof localRegistryApi>>;
 let url: LocalFunctionUrl;
-const invocations: LambdaFunctionURLEvent[] = [];
+let invocations: LambdaFunctionURLEvent[];
 
 beforeAll(async () => {
-  sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
-  let ids = 0;
-  const api = createRegistryApi({
-    store: await tables.store(),
-    sfn: new SFNClient({ region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-    waiters: [
-      { name: 'waiter', stateMachineArn: MACHINE, parsed: parsePollerConfig(JSON.stringify(pollerConfig())) },
-    ],
-    adminIds: new Set(),
-    terminate: async () => [],
-    newWaitId: () => `c0000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
-    now: Date.now,
-    log: () => undefined,
-  });
-  url = await LocalFunctionUrl.start(
-    (event) => {
-      invocations.push(event);
-      return api(event);
-    },
-    { iam: { region: REGION, identities: [ALICE, BOB] } },
-  );
+  api = await localRegistryApi(tables);
+  url = api.url;
+  invocations = api.invocations;
 });
 
 afterAll(async () => {
-  await url.stop();
+  await api.stop();
 });
 
 const client = (who: LocalIdentity, region = REGION) =>

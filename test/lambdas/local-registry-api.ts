@@ -1,0 +1,69 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { parsePollerConfig } from '../../lambdas/poller-config';
+import { createRegistryApi } from '../../lambdas/registry/api';
+import { LocalFunctionUrl } from '../../lib/local/function-url-server';
+import type { LocalIdentity } from '../../lib/local/sigv4-verifier';
+import { pollerConfig } from './fixtures';
+import type { registryTables } from './local-tables';
+
+/**
+ * The registry API on a local function URL with AuthType AWS_IAM, its store in dynalite and StartExecution
+ * mocked: for tests of what calls it (the signed client, the CLI). Local access keys stand for principals.
+ */
+export const REGION = 'us-east-1';
+export const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Waiter';
+
+const identity = (name: string, userId: string, userArn: string): LocalIdentity => ({
+  accessKeyId: `AKIALOCAL${name.toUpperCase().padEnd(11, '0')}`,
+  secretAccessKey: `${name}-local-secret`,
+  userId,
+  userArn,
+  accountId: '123456789012',
+});
+export const ALICE = identity(
+  'alice',
+  'AROAALICEROLEID00001:alice',
+  'arn:aws:sts::123456789012:assumed-role/alice/alice',
+);
+export const BOB = identity('bob', 'AIDABOBUSERID0000001', 'arn:aws:iam::123456789012:user/bob');
+export const ADMIN = identity(
+  'ops',
+  'AROAADMINROLEID00001:ops',
+  'arn:aws:sts::123456789012:assumed-role/ops/ops',
+);
+
+export async function localRegistryApi(tables: ReturnType<typeof registryTables>) {
+  const sfnMock = mockClient(SFNClient);
+  sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
+  let ids = 0;
+  const api = createRegistryApi({
+    store: await tables.store(),
+    sfn: new SFNClient({ region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+    waiters: [
+      { name: 'waiter', stateMachineArn: MACHINE, parsed: parsePollerConfig(JSON.stringify(pollerConfig())) },
+    ],
+    adminIds: new Set(['AROAADMINROLEID00001']),
+    terminate: async () => [],
+    newWaitId: () => `c0000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+    now: Date.now,
+    log: () => undefined,
+  });
+  const invocations: LambdaFunctionURLEvent[] = [];
+  const url = await LocalFunctionUrl.start(
+    (event) => {
+      invocations.push(event);
+      return api(event);
+    },
+    { iam: { region: REGION, identities: [ALICE, BOB, ADMIN] } },
+  );
+  return {
+    url,
+    invocations,
+    async stop() {
+      await url.stop();
+      sfnMock.restore();
+    },
+  };
+}
