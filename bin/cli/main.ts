@@ -16,6 +16,7 @@ Commands:
   status    show a wait's outcome, stage, attempts, jobs and time waited
   list      list the newest waits, optionally of one status
   cancel    stop a wait (--terminate-job also terminates its Batch jobs)
+  resubmit  run a finished submit-and-wait again under a new business key (registry of waits)
 
   help      show a command's options: stepwait help <command> (the same as stepwait <command> --help)
 

@@ -14,6 +14,8 @@ import type { registryTables } from './local-tables';
  */
 export const REGION = 'us-east-1';
 export const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Waiter';
+/** A waiter that submits its jobs (so its waits can be resubmitted). */
+export const LOADER = 'arn:aws:states:us-east-1:123456789012:stateMachine:Loader';
 
 const identity = (name: string, userId: string, userArn: string): LocalIdentity => ({
   accessKeyId: `AKIALOCAL${name.toUpperCase().padEnd(11, '0')}`,
@@ -38,11 +40,24 @@ export async function localRegistryApi(tables: ReturnType<typeof registryTables>
   const sfnMock = mockClient(SFNClient);
   sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
   let ids = 0;
+  const store = await tables.store();
   const api = createRegistryApi({
-    store: await tables.store(),
+    store,
     sfn: new SFNClient({ region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
     waiters: [
       { name: 'waiter', stateMachineArn: MACHINE, parsed: parsePollerConfig(JSON.stringify(pollerConfig())) },
+      {
+        name: 'loader',
+        stateMachineArn: LOADER,
+        parsed: parsePollerConfig(
+          JSON.stringify(
+            pollerConfig({
+              name: 'loader',
+              submit: { jobQueue: 'etl', resubmitFailed: false, parameters: {} },
+            }),
+          ),
+        ),
+      },
     ],
     adminIds: new Set(['AROAADMINROLEID00001']),
     terminate: async () => [],
@@ -60,6 +75,7 @@ export async function localRegistryApi(tables: ReturnType<typeof registryTables>
   );
   return {
     url,
+    store,
     invocations,
     async stop() {
       await url.stop();

@@ -10,6 +10,7 @@ import { type CommandContext, withClients } from './context';
 import { printJson, rows } from './io';
 import { COMMON_OPTIONS, machineOptions, parseCommandArgs, stringOption } from './options';
 import { isRecord, parseJson } from './outcome';
+import { REGISTRY_OPTIONS, REGISTRY_OPTIONS_USAGE, registryCancel, viaRegistry } from './registry-commands';
 import { findExecution } from './state-machine';
 import { readWaitLocation, type WaitLocation } from './wait-location';
 
@@ -18,9 +19,12 @@ export const CANCEL_USAGE = `Usage: stepwait cancel EXECUTION [options]
 Stops a running wait (StopExecution; it ends ABORTED with error StepWait.Cancelled and your reason as the
 cause). With --terminate-job, also terminates its AWS Batch jobs (TerminateJob, with the reason).
 
-EXECUTION is an execution ARN, or an execution name in the state machine below.
+EXECUTION is an execution ARN, or an execution name in the state machine below. With --registry it is the
+wait id the registry of waits shows: the registry stops the wait's executions and terminates exactly the
+jobs the wait submitted itself (never others'), and records who cancelled it.
 
 Options:
+${REGISTRY_OPTIONS_USAGE}
   --terminate-job           also terminate the jobs waited for (the input's jobId/jobIds, or the job a
                             --job-name wait found, in its newest segment after a hand-over)
   --reason <text>           why (default "cancelled with stepwait cancel")
@@ -63,7 +67,12 @@ export async function jobIdsOfWait(
 export async function cancelCommand(args: string[], context: CommandContext): Promise<number> {
   const parsed = parseCommandArgs(
     args,
-    { ...COMMON_OPTIONS, 'terminate-job': { type: 'boolean' }, reason: { type: 'string' } },
+    {
+      ...COMMON_OPTIONS,
+      ...REGISTRY_OPTIONS,
+      'terminate-job': { type: 'boolean' },
+      reason: { type: 'string' },
+    },
     1,
   );
   const { output } = context;
@@ -71,6 +80,7 @@ export async function cancelCommand(args: string[], context: CommandContext): Pr
     output.out(`${CANCEL_USAGE}\n`);
     return 0;
   }
+  if (viaRegistry(parsed)) return registryCancel(parsed, context);
   const reference = parsed.positionals[0];
   if (reference === undefined) throw new UsageError('EXECUTION is missing: give an execution ARN or name');
   const reason = stringOption(parsed, 'reason') ?? DEFAULT_REASON;

@@ -5,6 +5,7 @@ import type { CommandContext } from './context';
 import { explainError } from './errors';
 import { type Output, printJson } from './io';
 import { LIST_USAGE, listCommand } from './list';
+import { RESUBMIT_USAGE, resubmitCommand } from './resubmit';
 import { START_USAGE, startCommand } from './start';
 import { STATUS_USAGE, statusCommand } from './status';
 
@@ -14,6 +15,7 @@ export const ACCOUNT_COMMANDS = {
   status: { usage: STATUS_USAGE, run: statusCommand },
   list: { usage: LIST_USAGE, run: listCommand },
   cancel: { usage: CANCEL_USAGE, run: cancelCommand },
+  resubmit: { usage: RESUBMIT_USAGE, run: resubmitCommand },
 } as const;
 
 export type AccountCommandName = keyof typeof ACCOUNT_COMMANDS;

@@ -12,13 +12,8 @@ import { hasErrorName } from './errors';
 import { columns, isoSeconds, printJson } from './io';
 import { COMMON_OPTIONS, machineOptions, type ParsedArgs, parseCommandArgs, stringOption } from './options';
 import { outcomeOf, WAIT_OUTCOMES, type WaitOutcome } from './outcome';
-import {
-  formatRegistryTable,
-  listRegistryWaits,
-  parseTethysStatus,
-  registryClientFor,
-  resolveRegistryUrl,
-} from './registry';
+import { formatRegistryTable, listRegistryWaits, parseTethysStatus } from './registry';
+import { REGISTRY_OPTIONS, viaRegistry, withRegistry } from './registry-commands';
 import { machineNotFound, type ResolvedMachine, resolveStateMachine } from './state-machine';
 
 export const LIST_USAGE = `Usage: stepwait list [options]
@@ -183,22 +178,13 @@ function parseMax(value: string | undefined): number {
 async function listFromRegistry(parsed: ParsedArgs, context: CommandContext): Promise<number> {
   const all = parsed.values.all === true;
   if (all && parsed.values.mine) throw new UsageError('give --mine or --all, not both');
-  if (!all && !parsed.values.mine) throw new UsageError('--registry-url: lists with --mine or --all');
-  if (stringOption(parsed, 'state-machine-arn') !== undefined) {
-    throw new UsageError('--state-machine-arn: not with --mine or --all (the registry lists every waiter)');
-  }
+  if (!all && !parsed.values.mine)
+    throw new UsageError('--registry, --registry-url: list with --mine or --all');
   const max = parseMax(stringOption(parsed, 'max'));
   const status = parseTethysStatus(stringOption(parsed, 'status'));
-  const machineOpts = machineOptions(parsed);
-  const registryUrl = stringOption(parsed, 'registry-url');
-  const waits = await withClients(context, machineOpts.region, async (clients) => {
-    const location = await resolveRegistryUrl(clients, {
-      ...(registryUrl === undefined ? {} : { registryUrl }),
-      ...(machineOpts.stack === undefined ? {} : { stack: machineOpts.stack }),
-    });
-    const client = await registryClientFor(clients, location);
-    return listRegistryWaits(client, { all, max, ...(status === undefined ? {} : { status }) });
-  });
+  const waits = await withRegistry(parsed, context, (client) =>
+    listRegistryWaits(client, { all, max, ...(status === undefined ? {} : { status }) }),
+  );
   const { output } = context;
   if (parsed.values.json) {
     printJson(output, { all, status: status ?? null, max, waits });
@@ -222,7 +208,7 @@ export async function listCommand(args: string[], context: CommandContext): Prom
       max: { type: 'string' },
       mine: { type: 'boolean' },
       all: { type: 'boolean' },
-      'registry-url': { type: 'string' },
+      ...REGISTRY_OPTIONS,
     },
     0,
   );
@@ -231,7 +217,7 @@ export async function listCommand(args: string[], context: CommandContext): Prom
     output.out(`${LIST_USAGE}\n`);
     return 0;
   }
-  if (parsed.values.mine || parsed.values.all || parsed.values['registry-url'] !== undefined) {
+  if (parsed.values.mine || parsed.values.all || viaRegistry(parsed)) {
     return listFromRegistry(parsed, context);
   }
   const options: ListOptions = { max: parseMax(stringOption(parsed, 'max')) };

@@ -16,6 +16,7 @@ import {
   parseCommandArgs,
   stringOption,
 } from './options';
+import { REGISTRY_OPTIONS, REGISTRY_OPTIONS_USAGE, registryStart, viaRegistry } from './registry-commands';
 import { formatReport } from './report';
 import { machineNotFound, type ResolvedMachine, resolveStateMachine } from './state-machine';
 
@@ -36,6 +37,12 @@ Options:
                             within the machine's maxTimeout; default the state machine's, 24h)
   --no-fail-on-timeout      end a passed deadline normally with timedOut: true
   --wait                    follow the wait until it ends (status line on stderr), then show its outcome
+${REGISTRY_OPTIONS_USAGE}
+                            (the registry starts it and records you as its owner; not with --wait)
+  --name <text>             with --registry: the wait's name (default: the business key)
+  --description <text>      with --registry: what it is for
+  --property <name=value>   with --registry: a property to keep with it (repeat for more)
+  --waiter <name>           with --registry: which waiter, where the registry serves several
   --state-machine-arn <arn> the state machine to start
   --stack <name>            else the stack whose output StateMachineArn names it (default StepWaitStack)
   --region <region>         default: the region of --state-machine-arn, else AWS_REGION or your profile's
@@ -74,6 +81,11 @@ const START_OPTIONS = {
   timeout: { type: 'string' },
   'no-fail-on-timeout': { type: 'boolean' },
   wait: { type: 'boolean' },
+  ...REGISTRY_OPTIONS,
+  name: { type: 'string' },
+  description: { type: 'string' },
+  property: { type: 'string', multiple: true },
+  waiter: { type: 'string' },
 } as const;
 
 function parseTarget(parsed: ParsedArgs): WaitTarget {
@@ -214,6 +226,21 @@ export async function startCommand(args: string[], context: CommandContext): Pro
     return 0;
   }
   const input = waitInputFor(options);
+  const parsed = parseCommandArgs(args, START_OPTIONS, 0);
+  const registryOnly = ['name', 'description', 'property', 'waiter'].filter(
+    (name) => parsed.values[name] !== undefined,
+  );
+  if (viaRegistry(parsed)) {
+    if (options.wait) {
+      throw new UsageError(
+        '--wait: not with --registry; follow the wait with stepwait status WAIT --registry',
+      );
+    }
+    return registryStart(parsed, input, businessKeyOf(options.target), context);
+  }
+  if (registryOnly.length > 0) {
+    throw new UsageError(`${registryOnly.map((name) => `--${name}`).join(', ')}: only with --registry`);
+  }
   const region = options.machine.region ?? regionOfArn(options.machine.stateMachineArn);
   return withClients(context, region, async (clients) => {
     const machine = await resolveStateMachine(clients, options.machine);

@@ -35,7 +35,11 @@ const start = (who: LocalIdentity, name: string) =>
     api.url.url,
     { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey },
     REGION,
-  ).call({ method: 'POST', path: '/waits', body: { name, input: { jobId: `job-${name}` } } });
+  ).call({
+    method: 'POST',
+    path: '/waits',
+    body: { name, waiter: 'waiter', input: { jobId: `job-${name}` } },
+  });
 
 beforeAll(async () => {
   api = await localRegistryApi(tables);
@@ -117,12 +121,12 @@ describe('stepwait list --mine and --all, through the registry API', () => {
 
   it.each([
     [['--mine', '--all'], /give --mine or --all, not both/],
-    [['--registry-url', 'http://127.0.0.1:1/'], /--registry-url: lists with --mine or --all/],
+    [['--registry-url', 'http://127.0.0.1:1/'], /--registry, --registry-url: list with --mine or --all/],
     [['--mine', '--registry-url', 'https://example.com/'], /--registry-url: expected a Lambda function URL/],
     [['--mine', '--status', 'RUNNING_LATE'], /--status: with --mine or --all, expected Pending \| Submitted/],
     [
       ['--mine', '--state-machine-arn', 'arn:aws:states:us-east-1:123456789012:stateMachine:x'],
-      /--state-machine-arn: not with --mine/,
+      /--state-machine-arn: not with --registry/,
     ],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const result = await run('list', args, { factory: as(ALICE) });

@@ -36,7 +36,7 @@ describe('a local function URL with AuthType AWS_IAM', () => {
     const started = await client(ALICE).call({
       method: 'POST',
       path: '/waits',
-      body: { name: 'nightly load', input: { jobId: 'job-1' } },
+      body: { name: 'nightly load', waiter: 'waiter', input: { jobId: 'job-1' } },
     });
     expect(started.status).toBe(201);
     const waitId = (started.body as { wait: { waitId: string } }).wait.waitId;
@@ -95,8 +95,8 @@ describe('a local function URL with AuthType AWS_IAM', () => {
       const response = await fetch(target, { method: 'POST', headers: rest, body });
       return { status: response.status, body: await response.json() };
     };
-    const honest = JSON.stringify({ name: 'ok', input: { jobId: 'job-2' } });
-    const forged = JSON.stringify({ name: 'ok', input: { jobId: 'someone-elses-job' } });
+    const honest = JSON.stringify({ name: 'ok', waiter: 'waiter', input: { jobId: 'job-2' } });
+    const forged = JSON.stringify({ name: 'ok', waiter: 'waiter', input: { jobId: 'someone-elses-job' } });
     expect(await send((await sign(honest)).headers, forged)).toEqual(forbidden);
     const stale = await sign(honest, new Date(Date.now() - 6 * 60_000));
     expect(await send(stale.headers, honest)).toEqual(forbidden);
