@@ -17,6 +17,7 @@ Commands:
   list      list the newest waits, optionally of one status
   cancel    stop a wait (--terminate-job also terminates its Batch jobs)
   resubmit  run a finished submit-and-wait again under a new business key (registry of waits)
+  ui        serve the jobs page on 127.0.0.1: your waits, live, with their actions (registry of waits)
 
   help      show a command's options: stepwait help <command> (the same as stepwait <command> --help)
 

@@ -76,6 +76,8 @@ export async function verifySignature(
     region: scope.region,
     service: scope.service,
     sha256: Hash.bind(null, 'sha256'),
+    // Add no payload-hash header of its own: only the headers the client signed are signed again.
+    applyChecksum: false,
   });
   const query: Record<string, string | string[]> = {};
   for (const [name, value] of url.searchParams) {
@@ -93,9 +95,14 @@ export async function verifySignature(
       headers: Object.fromEntries(names.map((name) => [name, request.headers[name] ?? ''])),
       body: request.body,
     },
-    { signingDate: new Date(signedAt) },
+    // Exactly the headers the client signed, whichever they are (user-agent too, which the signer skips alone).
+    { signingDate: new Date(signedAt), signableHeaders: new Set(names) },
   );
-  const expected = /Signature=([0-9a-f]{64})$/.exec(String(resigned.headers.authorization))?.[1] ?? '';
+  const authorization = String(resigned.headers.authorization);
+  if (!authorization.includes(`SignedHeaders=${signedHeaders},`)) {
+    return { refused: `the signed headers (${signedHeaders}) are not what the request carries` };
+  }
+  const expected = /Signature=([0-9a-f]{64})$/.exec(authorization)?.[1] ?? '';
   const same =
     expected.length === (signature as string).length &&
     timingSafeEqual(Buffer.from(expected), Buffer.from(signature as string));

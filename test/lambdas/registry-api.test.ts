@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parsePollerConfig } from '../../lambdas/poller-config';
 import { createRegistryApi, resubmitKey } from '../../lambdas/registry/api';
@@ -380,4 +381,119 @@ describe('the registry API: each caller’s own waits, by IAM identity', () => {
     expect(open).toMatchObject({ name: 'z', status: 'PENDING' });
     expect(open).not.toHaveProperty('final');
   });
+});
+
+describe('1,000 randomized registry API requests', () => {
+  it('get a success the caller may have or a 4xx with a named reason, touch no one else’s wait, lose no record', async () => {
+    const { call, store } = await api();
+    const ROOT = { userId: '123456789012', userArn: 'arn:aws:iam::123456789012:root' };
+    const seeded: string[] = [];
+    for (const [who, name, waiter, input] of [
+      [ALICE, 'a1', 'waiter', { jobId: 'job-a1' }],
+      [ALICE, 'a2', 'loader', { jobName: 'load-a2' }],
+      [BOB, 'b1', 'waiter', { jobId: 'job-b1' }],
+      [BOB, 'b2', 'loader', { jobName: 'load-b2' }],
+    ] as const) {
+      const started = await call(who, 'POST', '/waits', { name, waiter, input });
+      seeded.push(started.body.wait.waitId);
+    }
+    await store.recordEnd(seeded[1] as string, 'SUCCEEDED', '2026-12-02T07:00:00Z');
+    await store.recordEnd(seeded[3] as string, 'FAILED', '2026-12-02T07:00:00Z');
+
+    /** Every record, deleted ones too (a delete leaves a hidden tombstone), by id. */
+    const everything = async () => {
+      const records = new Map<string, { owner: string; status: string; deleted: boolean }>();
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({ all: true }, { limit: 100, ...(cursor ? { cursor } : {}) });
+        for (const record of page.records)
+          records.set(record.waitId, { owner: record.owner.id, status: record.status, deleted: false });
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      return records;
+    };
+    const callers = [ALICE, BOB, ADMIN, undefined, ROOT] as const;
+    const ownerIdOf = (who: (typeof callers)[number]) => who?.userId.split(':')[0];
+    const ids = fc.oneof(
+      fc.constantFrom(...seeded),
+      fc.uuid(),
+      fc.string({ maxLength: 40 }),
+      fc.constant('../../etc/passwd'),
+    );
+    const request = fc.oneof(
+      fc.record({
+        route: fc.constant('list' as const),
+        query: fc.dictionary(
+          fc.constantFrom('limit', 'cursor', 'status', 'all', 'other'),
+          fc.oneof(
+            fc.string({ maxLength: 30 }),
+            fc.integer().map(String),
+            fc.constantFrom('1000000', 'true', 'Running'),
+          ),
+        ),
+      }),
+      fc.record({ route: fc.constantFrom('get', 'cancel', 'resubmit', 'delete'), id: ids }),
+      fc.record({
+        route: fc.constant('start' as const),
+        body: fc.oneof(
+          fc.jsonValue(),
+          fc.string({ maxLength: 100 }),
+          fc.constant('x'.repeat(70_000)),
+          fc.record(
+            {
+              name: fc.oneof(fc.string({ maxLength: 200 }), fc.integer()),
+              waiter: fc.constantFrom('waiter', 'loader', 'other'),
+              properties: fc.dictionary(fc.string({ maxLength: 70 }), fc.string({ maxLength: 10 })),
+              input: fc.oneof(
+                fc.jsonValue(),
+                fc.constant({ jobId: 'job-new' }),
+                fc.constant({ waitId: 'x' }),
+              ),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+      }),
+    );
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...callers), request, async (who, sent) => {
+        const before = await everything();
+        const answer =
+          sent.route === 'list'
+            ? await call(who, 'GET', '/waits', undefined, sent.query)
+            : sent.route === 'start'
+              ? await call(who, 'POST', '/waits', sent.body)
+              : sent.route === 'get'
+                ? await call(who, 'GET', `/waits/${sent.id}`)
+                : sent.route === 'delete'
+                  ? await call(who, 'DELETE', `/waits/${sent.id}`)
+                  : await call(who, 'POST', `/waits/${sent.id}/${sent.route}`);
+        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+        expect(answer.status).toBeLessThan(500);
+        if (answer.status >= 400) {
+          expect(answer.body.error).toMatch(/^[A-Z][A-Za-z]+$/);
+          expect(typeof answer.body.message).toBe('string');
+        }
+        const after = await everything();
+        const caller = ownerIdOf(who);
+        const admin = caller === 'AROAADMINROLEID00001';
+        for (const [waitId, record] of before) {
+          const now = after.get(waitId);
+          // Another owner's wait: untouched, unless an admin acted on it.
+          if (record.owner !== caller && !admin) expect(now).toEqual(record);
+          // No record is lost but by a successful delete of that very wait.
+          if (now === undefined) {
+            expect(sent.route === 'delete' && sent.id === waitId && answer.status === 200).toBe(true);
+          }
+        }
+        // A refusal changes nothing at all.
+        if (answer.status >= 400) expect([...after]).toEqual([...before]);
+      }),
+      { numRuns: 1_000, seed: 7 },
+    );
+    // The run reached successes and refusals alike, not only one kind.
+    expect(statuses.get(200)).toBeGreaterThan(10);
+    expect([400, 403, 404].every((status) => (statuses.get(status) ?? 0) > 20)).toBe(true);
+  }, 120_000);
 });

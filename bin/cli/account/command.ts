@@ -8,6 +8,7 @@ import { LIST_USAGE, listCommand } from './list';
 import { RESUBMIT_USAGE, resubmitCommand } from './resubmit';
 import { START_USAGE, startCommand } from './start';
 import { STATUS_USAGE, statusCommand } from './status';
+import { UI_USAGE, uiCommand } from './ui';
 
 /** The commands that work on a deployed stepwait in an AWS account. */
 export const ACCOUNT_COMMANDS = {
@@ -16,6 +17,7 @@ export const ACCOUNT_COMMANDS = {
   list: { usage: LIST_USAGE, run: listCommand },
   cancel: { usage: CANCEL_USAGE, run: cancelCommand },
   resubmit: { usage: RESUBMIT_USAGE, run: resubmitCommand },
+  ui: { usage: UI_USAGE, run: uiCommand },
 } as const;
 
 export type AccountCommandName = keyof typeof ACCOUNT_COMMANDS;

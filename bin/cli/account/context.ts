@@ -11,6 +11,8 @@ export interface CommandContext {
   now: () => number;
   /** How often `start --wait` asks for the execution's status. */
   pollIntervalMs: number;
+  /** When `stepwait ui` stops serving; default Ctrl-C (SIGINT) or SIGTERM. */
+  untilStopped?: () => Promise<void>;
 }
 
 /** Runs `body` with clients for `region` and closes them afterwards, whatever happens. */

@@ -19,7 +19,6 @@ export function rows(entries: readonly (readonly [string, string])[]): string {
   return entries.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
 }
 
-/** An ISO 8601 time without milliseconds (`2025-06-11T02:15:00Z`), or `-`. */
 /** A header and rows as columns two spaces apart, each as wide as its widest cell (the last left ragged). */
 export function columns(header: readonly string[], body: readonly (readonly string[])[]): string {
   const widths = header.map((title, column) =>
@@ -34,6 +33,7 @@ export function columns(header: readonly string[], body: readonly (readonly stri
     .join('\n');
 }
 
+/** An ISO 8601 time without milliseconds (`2025-06-11T02:15:00Z`), or `-`. */
 export function isoSeconds(date: Date | string | undefined | null): string {
   if (date === undefined || date === null) return '-';
   const time = typeof date === 'string' ? new Date(date) : date;

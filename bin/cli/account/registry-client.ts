@@ -1,5 +1,6 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { CliError } from './errors';
 
 /**
  * Calls the registry API (lambdas/registry/api.ts) at its function URL, signed with Signature Version 4 for
@@ -19,6 +20,9 @@ export interface RegistryAnswer {
   /** The API's JSON answer (`{ error, message }` on a refusal; function URLs answer `{ Message }`). */
   readonly body: unknown;
 }
+
+/** A registry call that has not answered by then is given up (the API itself times out at 30 s). */
+export const REGISTRY_CALL_TIMEOUT_MS = 35_000;
 
 export class RegistryClient {
   private readonly signer: SignatureV4;
@@ -52,11 +56,22 @@ export class RegistryClient {
     });
     // fetch sets Host from the URL itself (a Host header is not its caller's to set): the same value signed.
     const { host: _host, ...headers } = signed.headers;
-    const response = await fetch(url, {
-      method: call.method,
-      headers,
-      ...(body === undefined ? {} : { body }),
-    });
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: call.method,
+        headers,
+        signal: AbortSignal.timeout(REGISTRY_CALL_TIMEOUT_MS),
+        ...(body === undefined ? {} : { body }),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(
+        'RegistryUnreachable',
+        `registry: no answer from ${url.origin} (${cause?.code ?? cause?.message ?? (error as Error).name})`,
+        1,
+      );
+    }
     const text = await response.text();
     let parsed: unknown;
     try {
@@ -64,6 +79,6 @@ export class RegistryClient {
     } catch {
       parsed = { error: 'NotJson', message: text.slice(0, 200) };
     }
-    return { status: response.status, body: parsed };
+    return { status: response.status, body: parsed ?? {} };
   }
 }

@@ -67,7 +67,16 @@ export async function registryCall<T>(
   call: Parameters<RegistryClient['call']>[0],
 ): Promise<T> {
   const answer = await client.call(call);
-  if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+  if (answer.status >= 200 && answer.status < 300) {
+    if (typeof answer.body !== 'object' || answer.body === null) {
+      throw new CliError(
+        'RegistryError',
+        `registry: expected a JSON object, got ${JSON.stringify(answer.body)}`,
+        1,
+      );
+    }
+    return answer.body as T;
+  }
   const body = answer.body as { error?: unknown; message?: unknown; Message?: unknown };
   const name =
     typeof body.error === 'string' ? body.error : answer.status === 403 ? 'Forbidden' : 'RegistryError';
@@ -122,6 +131,7 @@ export async function listRegistryWaits(
         ...(cursor === undefined ? {} : { cursor }),
       },
     });
+    if (!Array.isArray(page.waits)) throw new CliError('RegistryError', 'registry: a list without waits', 1);
     waits.push(...page.waits);
     cursor = page.cursor;
   } while (cursor !== undefined && waits.length < options.max);

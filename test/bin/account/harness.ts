@@ -34,7 +34,12 @@ export interface Run {
 export async function run(
   command: AccountCommandName,
   args: string[],
-  options: { live?: boolean; columns?: number; factory?: ClientFactory } = {},
+  options: {
+    live?: boolean;
+    columns?: number;
+    factory?: ClientFactory;
+    untilStopped?: (stdout: () => string) => Promise<void>;
+  } = {},
 ): Promise<Run> {
   const result: Run = { code: -1, stdout: '', stderr: '', sleeps: [], clientOptions: [] };
   result.code = await accountCommand(command, args, {
@@ -63,6 +68,12 @@ export async function run(
     },
     now: () => NOW,
     pollIntervalMs: 10_000,
+    ...(options.untilStopped === undefined
+      ? {}
+      : {
+          untilStopped: () =>
+            (options.untilStopped as (stdout: () => string) => Promise<void>)(() => result.stdout),
+        }),
   });
   return result;
 }

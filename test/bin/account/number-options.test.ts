@@ -43,6 +43,20 @@ const NUMBER_OPTIONS: NumberOption[] = [
     allowed: /a whole number from 1 to 1000/,
     valid: '50',
   },
+  {
+    command: 'ui',
+    option: '--refresh',
+    args: ['--registry-url', 'http://127.0.0.1:1/'],
+    allowed: /a whole number from 1 to 300/,
+    valid: '5',
+  },
+  {
+    command: 'ui',
+    option: '--port',
+    args: ['--registry-url', 'http://127.0.0.1:1/'],
+    allowed: /a whole number from 1024 to 65535/,
+    valid: '47123',
+  },
 ];
 
 describe('stepwait account commands: numeric options', () => {
@@ -91,7 +105,10 @@ describe('stepwait account commands: numeric options', () => {
 
   it.each(NUMBER_OPTIONS)('$command $option takes a valid value', async (spec) => {
     sfn.onAnyCommand().resolves({ executions: [], executionArn: 'arn:aws:states:us-east-1:1:execution:m:e' });
-    const { code, stderr } = await run(spec.command, [spec.option, spec.valid, ...spec.args]);
+    // `ui` serves until stopped: here, at once.
+    const { code, stderr } = await run(spec.command, [spec.option, spec.valid, ...spec.args], {
+      untilStopped: async () => undefined,
+    });
     expect(stderr).toBe('');
     expect(code).toBe(0);
   });

@@ -114,6 +114,37 @@ describe('the account commands through the registry of waits', () => {
     });
   });
 
+  it('serves the jobs page with stepwait ui, signing its calls as the caller, until stopped', async () => {
+    const mine = await run(
+      'start',
+      ['--job-id', 'job-ui', '--name', 'ui-wait', '--waiter', 'waiter', ...registry],
+      {
+        factory: as(BOB),
+      },
+    );
+    expect(mine.code).toBe(0);
+    const served = await run('ui', [...registry, '--refresh', '2'], {
+      factory: as(BOB),
+      untilStopped: async (stdout) => {
+        const url = /The jobs page: (\S+)/.exec(stdout())?.[1] as string;
+        const { origin, hash } = new URL(url);
+        const token = new URLSearchParams(hash.slice(1)).get('token') as string;
+        const config = await fetch(`${origin}/api/config`, { headers: { 'x-stepwait-token': token } });
+        expect(await config.json()).toEqual({ refreshSeconds: 2, all: false });
+        const listed = await fetch(`${origin}/api/waits`, { headers: { 'x-stepwait-token': token } });
+        const names = ((await listed.json()) as { waits: { name: string }[] }).waits.map((wait) => wait.name);
+        expect(names).toContain('ui-wait');
+        // Bob's own waits only: no one else's, though ?all=true was asked for (the server starts without --all).
+        expect(names.every((name) => name === 'ui-wait' || name.startsWith('nightly-etl'))).toBe(true);
+        const everyone = await fetch(`${origin}/api/waits?all=true`, {
+          headers: { 'x-stepwait-token': token },
+        });
+        expect(((await everyone.json()) as { waits: unknown[] }).waits).toHaveLength(names.length);
+      },
+    });
+    expect(served.code).toBe(0);
+  });
+
   it.each([
     ['start', ['--job-id', 'j', '--name', 'x'], /--name: only with --registry/],
     [
@@ -128,6 +159,8 @@ describe('the account commands through the registry of waits', () => {
       /--terminate-job, --reason: not with --registry/,
     ],
     ['resubmit', [], /WAIT is missing/],
+    ['ui', ['--refresh', '0', '--registry'], /--refresh: expected a whole number from 1 to 300/],
+    ['ui', ['--port', '80', '--registry'], /--port: expected a whole number from 1024 to 65535/],
   ] as const)('%s %j is a usage error (exit 2)', async (command, args, message) => {
     const result = await run(command, [...args], { factory: as(ALICE) });
     expect(result.code).toBe(2);

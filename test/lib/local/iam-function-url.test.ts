@@ -104,4 +104,50 @@ describe('a local function URL with AuthType AWS_IAM', () => {
     // The same request signed now and sent as signed goes through.
     expect((await send((await sign(honest)).headers, honest)).status).toBe(201);
   });
+
+  it('checks exactly what was signed: path, query and method count, the payload hash header need not be signed', async () => {
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: BOB.accessKeyId, secretAccessKey: BOB.secretAccessKey },
+      region: REGION,
+      service: 'lambda',
+      sha256: Hash.bind(null, 'sha256'),
+      // As curl --aws-sigv4 and botocore sign: no x-amz-content-sha256 header.
+      applyChecksum: false,
+    });
+    const target = new URL(url.url);
+    const signed = (method: string, path: string, query: Record<string, string>, signingDate = new Date()) =>
+      signer.sign(
+        {
+          method,
+          protocol: 'http:',
+          hostname: target.hostname,
+          port: Number(target.port),
+          path,
+          query,
+          headers: { host: target.host, 'user-agent': 'curl/8' },
+        },
+        { signingDate, signableHeaders: new Set(['host', 'user-agent']) },
+      );
+    const send = async (method: string, path: string, headers: Record<string, string>) => {
+      const { host: _host, ...rest } = headers;
+      const response = await fetch(new URL(path, url.url), { method, headers: rest });
+      return { status: response.status, refusal: response.headers.get('x-stepwait-local-refusal') };
+    };
+    const listed = await signed('GET', '/waits', { limit: '5' });
+    expect(listed.headers['x-amz-content-sha256']).toBeUndefined();
+    expect((await send('GET', '/waits?limit=5', listed.headers)).status).toBe(200);
+    expect(await send('GET', '/waits?limit=6', listed.headers)).toMatchObject({ status: 403 });
+    expect(
+      await send('GET', '/waits/c0000000-0000-4000-8000-000000000001?limit=5', listed.headers),
+    ).toMatchObject({
+      status: 403,
+      refusal: 'the signature does not match the request',
+    });
+    expect(await send('DELETE', '/waits?limit=5', listed.headers)).toMatchObject({ status: 403 });
+    const future = await signed('GET', '/waits', {}, new Date(Date.now() + 6 * 60_000));
+    expect(await send('GET', '/waits', future.headers)).toMatchObject({
+      status: 403,
+      refusal: 'signature expired',
+    });
+  });
 });
