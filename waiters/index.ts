@@ -94,6 +94,7 @@ export {
   type PollEvent,
   type PollState,
   parkStateName,
+  pollEventOf,
   pollStateName,
   type StageOverride,
   type StageRecord,

@@ -1,5 +1,6 @@
 import type { DelayStrategy } from './delay';
 import type { JobSummary } from './job-system';
+import { isRecord } from './json-object';
 import type { StepWaitErrorName } from './stepwait-errors';
 import type { ParkedOn } from './wake-up';
 
@@ -216,6 +217,22 @@ export const stageOfPollState = (name: string): string =>
   name.endsWith(FIRST_POLL_STATE_SUFFIX)
     ? name.slice(0, -FIRST_POLL_STATE_SUFFIX.length)
     : name.slice(0, -POLL_STATE_SUFFIX.length);
+/**
+ * The poll event of a Task state's Parameters, as lib/wait-fragment.ts writes it: `{ schemaVersion,
+ * config: <JSON string>, state.$ }`, or a first poll's `state: { request.$ }` (with where it reads the
+ * request). Recognised by its shape, not the state's name, which a prefix changes and a user's task could
+ * share; any schemaVersion, since definitions deployed before are read too.
+ */
+export function pollEventOf(parameters: unknown): { config: string; requestPath?: string } | undefined {
+  const payload = isRecord(parameters) ? parameters.Payload : undefined;
+  if (!isRecord(payload) || typeof payload.schemaVersion !== 'number' || typeof payload.config !== 'string') {
+    return undefined;
+  }
+  const requestPath = isRecord(payload.state) ? payload.state['request.$'] : undefined;
+  if (typeof requestPath === 'string') return { config: payload.config, requestPath };
+  return 'state.$' in payload ? { config: payload.config } : undefined;
+}
+
 /** The Choice on the poller's `state` after each poll. */
 export const decideStateName = (stage: string): string => `${stage} Decide`;
 /** The Wait between two polls of a stage (SecondsPath `$.delaySeconds`). */

@@ -1,5 +1,5 @@
 import { DescribeStateMachineCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { isRecord } from '../../waiters';
+import { isRecord, pollEventOf } from '../../waiters';
 import { parsePollerConfig } from '../poller-config';
 import type { RegistryWaiter } from './api';
 
@@ -44,16 +44,8 @@ export function pollerConfigInDefinition(definition: unknown): string | undefine
   if (!isRecord(definition) || !isRecord(definition.States)) return undefined;
   for (const state of Object.values(definition.States)) {
     if (!isRecord(state)) continue;
-    const payload = isRecord(state.Parameters) ? state.Parameters.Payload : undefined;
-    if (
-      state.Type === 'Task' &&
-      isRecord(payload) &&
-      // Any version: the poller reads events of definitions deployed before too.
-      typeof payload.schemaVersion === 'number' &&
-      typeof payload.config === 'string'
-    ) {
-      return payload.config;
-    }
+    const event = state.Type === 'Task' ? pollEventOf(state.Parameters) : undefined;
+    if (event !== undefined) return event.config;
     const nested = [
       ...(Array.isArray(state.Branches) ? state.Branches : []),
       ...(isRecord(state.ItemProcessor) ? [state.ItemProcessor] : []),

@@ -1,5 +1,5 @@
 import type { PollerConfig } from '../../lambdas/poller-config';
-import { firstPollStateName, isRecord, pollStateName } from '../../waiters';
+import { firstPollStateName, pollEventOf, pollStateName } from '../../waiters';
 import { LocalAppError } from './app-error';
 import type { AslDefinition } from './local-state-machine';
 import { DESCRIBE_EXECUTION, START_EXECUTION_SYNC_2 } from './nested-executions';
@@ -110,21 +110,15 @@ interface PollTask {
   readonly requestPath?: string;
 }
 
-/**
- * A stepwait Poll task, or undefined for any other Task. A Poll task is recognised by its event
- * (lib/wait-fragment.ts: `{ schemaVersion, config: <JSON string>, state.$ }`, or a first poll's
- * `state: { request.$ }`), not by its name, which a `statePrefix` changes and a user's own task could share.
- */
+/** A stepwait Poll (or Park) task, recognised by its event (pollEventOf), or undefined for any other Task. */
 function pollTaskOf(state: StateDefinition): PollTask | undefined {
   if (state.Resource !== LAMBDA_INVOKE && state.Resource !== LAMBDA_INVOKE_WAIT_FOR_TOKEN) return undefined;
-  const payload = state.Parameters?.Payload as Record<string, unknown> | undefined;
-  if (typeof payload?.schemaVersion !== 'number' || typeof payload.config !== 'string') return undefined;
-  const requestPath = isRecord(payload.state) ? payload.state['request.$'] : undefined;
-  if (!('state.$' in payload) && typeof requestPath !== 'string') return undefined;
+  const event = pollEventOf(state.Parameters);
+  if (event === undefined) return undefined;
   try {
-    const config = JSON.parse(payload.config) as PollerConfig;
+    const config = JSON.parse(event.config) as PollerConfig;
     if (!Array.isArray(config.stages)) return undefined;
-    return typeof requestPath === 'string' ? { config, requestPath } : { config };
+    return event.requestPath === undefined ? { config } : { config, requestPath: event.requestPath };
   } catch {
     return undefined;
   }
