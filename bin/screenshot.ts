@@ -1,8 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { chromium } from 'playwright-core';
 import { parsePollerConfig } from '../lambdas/poller-config';
 import { createRegistryApi } from '../lambdas/registry/api';
 import { pollerConfigInDefinition } from '../lambdas/registry/registry-waiters';
@@ -12,6 +9,7 @@ import { synthesizeWaiter } from '../lib/local/local-waiter';
 import type { LocalIdentity } from '../lib/local/sigv4-verifier';
 import { LOCAL_CLIENT_SETTINGS } from '../lib/local/template';
 import { type JobSummary, type RegistryView, type StageRecord, tethysStatus } from '../waiters';
+import { launchChromium } from './chromium';
 import { RegistryClient } from './cli/account/registry-client';
 import { startJobsPage } from './cli/ui/jobs-page-server';
 
@@ -21,7 +19,6 @@ import { startJobsPage } from './cli/ui/jobs-page-server';
  * checks SigV4, and `stepwait ui`'s server signs the page's calls; Debian's headless Chromium, driven by
  * playwright-core, takes the picture. Not a test: the tests (test/bin/ui/) check the page's behaviour.
  */
-const CHROMIUM = process.env.STEPWAIT_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT = join(__dirname, '..', 'docs', 'jobs-page.png');
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:NightlyEtlWaiter';
 const OPERATOR: LocalIdentity = {
@@ -103,7 +100,6 @@ const DEMO: DemoWait[] = [
 ];
 
 async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium`);
   let clock = NOW - 2_000 * 60_000;
   const registry = await LocalRegistry.start(() => clock);
   const api = createRegistryApi({
@@ -124,7 +120,6 @@ async function main(): Promise<void> {
     log: () => undefined,
   });
   const url = await LocalFunctionUrl.start(api, { iam: { region: 'us-east-1', identities: [OPERATOR] } });
-  const profile = mkdtempSync(join(tmpdir(), 'stepwait-chromium-'));
   try {
     for (const [index, wait] of [...DEMO].reverse().entries()) {
       clock = NOW - wait.minutesAgo * 60_000;
@@ -162,22 +157,9 @@ async function main(): Promise<void> {
       all: false,
       refreshSeconds: 5,
     });
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 760 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const chromium = await launchChromium({ width: 1280, height: 760 });
     try {
-      const tab = await browser.newPage();
+      const tab = await chromium.browser.newPage();
       await tab.goto(page.url);
       await tab
         .locator('#waits tbody tr')
@@ -187,14 +169,13 @@ async function main(): Promise<void> {
       await tab.locator('#detail-jobs tbody tr').first().waitFor();
       await tab.screenshot({ path: OUTPUT, fullPage: true });
     } finally {
-      await browser.close();
+      await chromium.close();
       await page.stop();
     }
     process.stdout.write(`wrote ${OUTPUT}\n`);
   } finally {
     await url.stop();
     await registry.stop();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 

@@ -18,6 +18,7 @@ import {
 import { acknowledge, acknowledgeWildcard, executionsArn } from '../acknowledgements';
 import { handlerFunction } from '../handler-function';
 import type { PollerFunction } from '../poller-function';
+import { stackSingleton } from '../stack-singleton';
 import { StepWaitValidationError } from '../validation-error';
 import type { WaiterMachines } from '../waiter-grants';
 
@@ -59,9 +60,7 @@ const ENDED_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 export class Registry extends Construct {
   /** The stack's Registry, created with defaults on first use. */
   static of(scope: IConstruct): Registry {
-    const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(REGISTRY_ID);
-    return existing instanceof Registry ? existing : new Registry(stack, REGISTRY_ID);
+    return stackSingleton(scope, REGISTRY_ID, Registry, (stack, id) => new Registry(stack, id));
   }
 
   readonly table: dynamodb.Table;

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -19,6 +19,7 @@ import { statusesNamedBy, WaiterModel } from '../../waiters';
 import { acknowledge } from '../acknowledgements';
 import { handlerFunction } from '../handler-function';
 import type { PollerFunction } from '../poller-function';
+import { stackSingleton } from '../stack-singleton';
 import { StepWaitValidationError } from '../validation-error';
 
 /**
@@ -81,9 +82,7 @@ const WAKE_UPS_ID = 'StepWaitWakeUps';
 export class WakeUps extends Construct {
   /** The stack's WakeUps, created with defaults on first use. */
   static of(scope: IConstruct): WakeUps {
-    const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(WAKE_UPS_ID);
-    return existing instanceof WakeUps ? existing : new WakeUps(stack, WAKE_UPS_ID);
+    return stackSingleton(scope, WAKE_UPS_ID, WakeUps, (stack, id) => new WakeUps(stack, id));
   }
 
   readonly table: dynamodb.Table;

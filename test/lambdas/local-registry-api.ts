@@ -1,8 +1,13 @@
+import { BatchClient } from '@aws-sdk/client-batch';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { ClientFactory } from '../../bin/cli/account/clients';
+import { RegistryClient } from '../../bin/cli/account/registry-client';
 import { parsePollerConfig } from '../../lambdas/poller-config';
-import { createRegistryApi } from '../../lambdas/registry/api';
+import { createRegistryApi, type RegistryApiDependencies } from '../../lambdas/registry/api';
+import type { RegistryStore } from '../../lambdas/registry/registry-store';
 import { LocalFunctionUrl } from '../../lib/local/function-url-server';
 import type { LocalIdentity } from '../../lib/local/sigv4-verifier';
 import { pollerConfig } from './fixtures';
@@ -36,12 +41,14 @@ export const ADMIN = identity(
   'arn:aws:sts::123456789012:assumed-role/ops/ops',
 );
 
-export async function localRegistryApi(tables: ReturnType<typeof registryTables>) {
-  const sfnMock = mockClient(SFNClient);
-  sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
+/**
+ * The registry API for tests: two waiters (`waiter` on MACHINE; `loader`, which submits, on LOADER), ADMIN as
+ * its admin, wait ids counted up from c0000000-0000-4000-8000-000000000001, and Step Functions calls that go
+ * to a client the test mocks.
+ */
+export function testRegistryApi(store: RegistryStore, overrides: Partial<RegistryApiDependencies> = {}) {
   let ids = 0;
-  const store = await tables.store();
-  const api = createRegistryApi({
+  return createRegistryApi({
     store,
     sfn: new SFNClient({ region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
     waiters: [
@@ -64,7 +71,15 @@ export async function localRegistryApi(tables: ReturnType<typeof registryTables>
     newWaitId: () => `c0000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     now: Date.now,
     log: () => undefined,
+    ...overrides,
   });
+}
+
+export async function localRegistryApi(tables: ReturnType<typeof registryTables>) {
+  const sfnMock = mockClient(SFNClient);
+  sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
+  const store = await tables.store();
+  const api = testRegistryApi(store);
   const invocations: LambdaFunctionURLEvent[] = [];
   const url = await LocalFunctionUrl.start(
     (event) => {
@@ -83,3 +98,25 @@ export async function localRegistryApi(tables: ReturnType<typeof registryTables>
     },
   };
 }
+
+/** A principal's local access key, as its AWS profile would hold it. */
+export const keysOf = (who: LocalIdentity) => ({
+  accessKeyId: who.accessKeyId,
+  secretAccessKey: who.secretAccessKey,
+});
+
+/** The registry API at `url`, called as `who` (signed with that principal's local key). */
+export const registryClientAs = (url: string, who: LocalIdentity, region = REGION) =>
+  new RegistryClient(url, keysOf(who), region);
+
+/** The clients the account commands get from a principal's profile: its keys, in the registry's region. */
+export const accountClientsAs =
+  (who: LocalIdentity): ClientFactory =>
+  () => {
+    const credentials = keysOf(who);
+    return {
+      sfn: new SFNClient({ region: REGION, credentials }),
+      cloudFormation: new CloudFormationClient({ region: REGION, credentials }),
+      batch: new BatchClient({ region: REGION, credentials }),
+    };
+  };

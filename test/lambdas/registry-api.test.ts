@@ -9,15 +9,12 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parsePollerConfig } from '../../lambdas/poller-config';
-import { createRegistryApi, resubmitKey } from '../../lambdas/registry/api';
+import { resubmitKey } from '../../lambdas/registry/api';
 import { BATCH_STAGES, registryViewOf, type WaitState } from '../../waiters';
 import { waitState } from '../waiters/wait-state-fixture';
-import { pollerConfig } from './fixtures';
+import { MACHINE, LOADER as SUBMITTING, testRegistryApi } from './local-registry-api';
 import { registryTables } from './local-tables';
 
-const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Waiter';
-const SUBMITTING = 'arn:aws:states:us-east-1:123456789012:stateMachine:Loader';
 const ALICE = {
   userId: 'AROAALICEROLEID00001:alice',
   userArn: 'arn:aws:sts::123456789012:assumed-role/alice/alice',
@@ -59,33 +56,13 @@ function request(
 async function api() {
   let clock = Date.parse('2026-12-02T06:00:00Z');
   const store = await tables.store(() => (clock += 1000));
-  let ids = 0;
   const terminated: string[][] = [];
   const logs: Record<string, unknown>[] = [];
-  const handler = createRegistryApi({
-    store,
-    sfn: new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-    waiters: [
-      { name: 'waiter', stateMachineArn: MACHINE, parsed: parsePollerConfig(JSON.stringify(pollerConfig())) },
-      {
-        name: 'loader',
-        stateMachineArn: SUBMITTING,
-        parsed: parsePollerConfig(
-          JSON.stringify(
-            pollerConfig({
-              name: 'loader',
-              submit: { jobQueue: 'etl', resubmitFailed: false, parameters: {} },
-            }),
-          ),
-        ),
-      },
-    ],
-    adminIds: new Set(['AROAADMINROLEID00001']),
+  const handler = testRegistryApi(store, {
     terminate: async (_system, jobIds) => {
       terminated.push([...jobIds]);
       return [];
     },
-    newWaitId: () => `c0000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     now: () => clock,
     log: (line) => logs.push(line),
   });

@@ -1,12 +1,15 @@
-import { BatchClient } from '@aws-sdk/client-batch';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientFactory } from '../../../bin/cli/account/clients';
-import { RegistryClient } from '../../../bin/cli/account/registry-client';
 import type { LocalIdentity } from '../../../lib/local/sigv4-verifier';
-import { ADMIN, ALICE, BOB, localRegistryApi, REGION } from '../../lambdas/local-registry-api';
+import {
+  ADMIN,
+  ALICE,
+  accountClientsAs,
+  BOB,
+  localRegistryApi,
+  registryClientAs,
+} from '../../lambdas/local-registry-api';
 import { registryTables } from '../../lambdas/local-tables';
 import { onlyJson, run } from './harness';
 
@@ -18,24 +21,10 @@ const tables = registryTables();
 let api: Awaited<ReturnType<typeof localRegistryApi>>;
 const cloudFormation = mockClient(CloudFormationClient);
 
-/** The clients a user's profile would give: that user's keys, in the registry's region. */
-const as =
-  (who: LocalIdentity): ClientFactory =>
-  () => {
-    const credentials = { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey };
-    return {
-      sfn: new SFNClient({ region: REGION, credentials }),
-      cloudFormation: new CloudFormationClient({ region: REGION, credentials }),
-      batch: new BatchClient({ region: REGION, credentials }),
-    };
-  };
+const as = accountClientsAs;
 
 const start = (who: LocalIdentity, name: string) =>
-  new RegistryClient(
-    api.url.url,
-    { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey },
-    REGION,
-  ).call({
+  registryClientAs(api.url.url, who).call({
     method: 'POST',
     path: '/waits',
     body: { name, waiter: 'waiter', input: { jobId: `job-${name}` } },

@@ -1,10 +1,5 @@
-import { BatchClient } from '@aws-sdk/client-batch';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientFactory } from '../../../bin/cli/account/clients';
-import type { LocalIdentity } from '../../../lib/local/sigv4-verifier';
-import { ALICE, BOB, localRegistryApi, REGION } from '../../lambdas/local-registry-api';
+import { ALICE, accountClientsAs, BOB, localRegistryApi } from '../../lambdas/local-registry-api';
 import { registryTables } from '../../lambdas/local-tables';
 import { onlyJson, run } from './harness';
 
@@ -16,16 +11,7 @@ const tables = registryTables();
 let api: Awaited<ReturnType<typeof localRegistryApi>>;
 let registry: string[];
 
-const as =
-  (who: LocalIdentity): ClientFactory =>
-  () => {
-    const credentials = { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey };
-    return {
-      sfn: new SFNClient({ region: REGION, credentials }),
-      cloudFormation: new CloudFormationClient({ region: REGION, credentials }),
-      batch: new BatchClient({ region: REGION, credentials }),
-    };
-  };
+const as = accountClientsAs;
 
 beforeAll(async () => {
   api = await localRegistryApi(tables);

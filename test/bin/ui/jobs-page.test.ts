@@ -1,13 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../../bin/cli/account/registry-client';
+import { type LocalChromium, launchChromium } from '../../../bin/chromium';
 import { type JobsPage, startJobsPage } from '../../../bin/cli/ui/jobs-page-server';
 import type { LocalIdentity } from '../../../lib/local/sigv4-verifier';
-import { ALICE, BOB, localRegistryApi, REGION } from '../../lambdas/local-registry-api';
+import { ALICE, BOB, localRegistryApi, registryClientAs } from '../../lambdas/local-registry-api';
 import { registryTables } from '../../lambdas/local-tables';
 
 /**
@@ -16,41 +13,23 @@ import { registryTables } from '../../lambdas/local-tables';
  * that checks SigV4. Chromium starts with background networking off and a fresh profile: nothing may leave
  * 127.0.0.1.
  */
-const CHROMIUM = process.env.STEPWAIT_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 
 const tables = registryTables();
 let api: Awaited<ReturnType<typeof localRegistryApi>>;
 let jobsPage: JobsPage;
+let chromium: LocalChromium;
 let browser: BrowserContext;
-let profile: string;
 const ids: Record<string, string> = {};
 const dialogs: string[] = [];
 /** Every URL the browser asked for: all of them must be the page's own, on 127.0.0.1. */
 const requested: string[] = [];
 
-const clientOf = (who: LocalIdentity) =>
-  new RegistryClient(
-    api.url.url,
-    { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey },
-    REGION,
-  );
+const clientOf = (who: LocalIdentity) => registryClientAs(api.url.url, who);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `no Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium), as .ci/run does`,
-    );
-  }
+  chromium = await launchChromium();
+  browser = chromium.browser;
   api = await localRegistryApi(tables);
   for (const [who, name] of [
     [ALICE, 'alice-nightly'],
@@ -67,20 +46,13 @@ beforeAll(async () => {
     ids[name] = (started.body as { wait: { waitId: string } }).wait.waitId;
   }
   jobsPage = await startJobsPage({ registry: clientOf(ALICE), all: false, refreshSeconds: 1 });
-  profile = mkdtempSync(join(tmpdir(), 'stepwait-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
   browser.on('request', (request) => requested.push(request.url()));
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
   await jobsPage?.stop();
   await api?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 async function openPage(): Promise<Page> {

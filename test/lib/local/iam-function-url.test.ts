@@ -2,10 +2,9 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../../bin/cli/account/registry-client';
 import type { LocalFunctionUrl } from '../../../lib/local/function-url-server';
 import type { LocalIdentity } from '../../../lib/local/sigv4-verifier';
-import { ALICE, BOB, localRegistryApi, REGION } from '../../lambdas/local-registry-api';
+import { ALICE, BOB, localRegistryApi, REGION, registryClientAs } from '../../lambdas/local-registry-api';
 import { registryTables } from '../../lambdas/local-tables';
 
 /**
@@ -28,8 +27,7 @@ afterAll(async () => {
   await api.stop();
 });
 
-const client = (who: LocalIdentity, region = REGION) =>
-  new RegistryClient(url.url, { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey }, region);
+const client = (who: LocalIdentity, region = REGION) => registryClientAs(url.url, who, region);
 
 describe('a local function URL with AuthType AWS_IAM', () => {
   it('runs the API as the principal whose key signed the request, and each sees only their own waits', async () => {
