@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BatchClient, TerminateJobCommand } from '@aws-sdk/client-batch';
+import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createRegistryApi, type RegistryApiHandler } from './registry/api';
@@ -10,6 +10,7 @@ import {
   REGISTRY_ADMINS_ENV,
   REGISTRY_WAITERS_ENV,
 } from './registry/registry-waiters';
+import { terminateSubmittedJobs } from './registry/terminate-submitted';
 
 /**
  * The deployed registry API (lambdas/registry/api.ts) behind a function URL with AuthType AWS_IAM. The
@@ -19,21 +20,6 @@ import {
  */
 const WAITERS_MAX_AGE_MS = 5 * 60_000;
 let api: { handler: Promise<RegistryApiHandler>; readAt: number } | undefined;
-
-/** Terminates Batch jobs a wait submitted; other systems' waits never submit (their constructs refuse it). */
-async function terminate(batch: BatchClient, system: string, jobIds: readonly string[], reason: string) {
-  if (system !== 'batch')
-    return jobIds.map((id) => `${id}: ${system} jobs are not terminated by the registry`);
-  const failures: string[] = [];
-  for (const jobId of jobIds) {
-    try {
-      await batch.send(new TerminateJobCommand({ jobId, reason: reason.slice(0, 1024) }));
-    } catch (error) {
-      failures.push(`${jobId}: ${(error as Error).name}`);
-    }
-  }
-  return failures;
-}
 
 async function createApi(): Promise<RegistryApiHandler> {
   const sfn = new SFNClient({ maxAttempts: 3 });
@@ -47,7 +33,7 @@ async function createApi(): Promise<RegistryApiHandler> {
     sfn,
     waiters,
     adminIds: new Set((process.env[REGISTRY_ADMINS_ENV] ?? '').split(',').filter((id) => id !== '')),
-    terminate: (system, jobIds, reason) => terminate(batch, system, jobIds, reason),
+    terminate: (system, jobIds, reason) => terminateSubmittedJobs(batch, system, jobIds, reason),
     newWaitId: randomUUID,
     now: Date.now,
     log: (line) => console.log(JSON.stringify(line)),

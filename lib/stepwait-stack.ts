@@ -7,7 +7,7 @@ import { AirbyteJobs } from './airbyte/airbyte-jobs';
 import { DqopsJobs } from './dqops/dqops-jobs';
 import { EtlPipeline } from './examples/etl-pipeline';
 import { JobWaiter, type JobWaiterProps } from './job-waiter';
-import { Registry } from './registry/registry';
+import { REGISTRY_ID, Registry, type RegistryProps } from './registry/registry';
 import { WakeUps } from './wake-up/wake-ups';
 
 /** The job systems the example app can deploy a waiter for (`stepwait local --system`, `bench --system`). */
@@ -47,10 +47,11 @@ export interface StepWaitStackProps extends StackProps {
    */
   readonly callbacks?: boolean;
   /**
-   * Record the Batch waiter's waits in the stack's Registry, with its API (`RegistryUrl` output).
+   * Record the Batch waiter's waits in the stack's Registry, with its API (`RegistryUrl` output); with
+   * props (its admins, say), a Registry made with them.
    * @default false
    */
-  readonly registry?: boolean;
+  readonly registry?: boolean | RegistryProps;
 }
 
 /** The example deployment: one JobWaiter for AWS Batch, its ARN as a stack output. */
@@ -88,7 +89,12 @@ export class StepWaitStack extends Stack {
         : props.drainWakeUps
           ? { wakeUps: WakeUps.of(this) }
           : {}),
-      ...(props.registry ? { registry: Registry.of(this) } : {}),
+      ...(props.registry
+        ? {
+            registry:
+              props.registry === true ? Registry.of(this) : new Registry(this, REGISTRY_ID, props.registry),
+          }
+        : {}),
       ...props.waiter,
     });
     this.stateMachineOutput();

@@ -46,7 +46,7 @@ export async function runCallbackFaults(requests: number, seed: number): Promise
   const clock = new VirtualClock();
   const tokens = new LocalTaskTokens(new VirtualTimers(clock));
   const dynamo = await LocalDynamoDb.start();
-  const endpoint = await LocalStepFunctionsEndpoint.start(tokens);
+  const endpoint = await LocalStepFunctionsEndpoint.start({ tokens });
   const client = dynamo.client();
   const sfn = endpoint.client();
   const incorrect: { index: number; problem: string }[] = [];

@@ -15,6 +15,22 @@ interface Sleeper {
   wake: () => void;
 }
 
+/**
+ * A paced clock, for a local deployment people watch (`stepwait local --ui`): the clock follows real time
+ * at `speed` virtual seconds a real second, and keeps moving with no execution running (jobs progress, new
+ * waits start at the time it is). It never runs ahead of that pace, and falls behind only while an
+ * execution is busy, catching up once none is.
+ */
+export interface Pace {
+  /** Virtual seconds per real second (1: real time). */
+  readonly speed: number;
+  /** Real time in epoch ms. @default Date.now */
+  readonly realNow?: () => number;
+}
+
+/** How long a paced clock sleeps at most before it looks again (real ms). */
+const PACED_TICK_MS = 50;
+
 export class FleetScheduler {
   private running = 0;
   private blocked = 0;
@@ -22,8 +38,21 @@ export class FleetScheduler {
   private readonly sleepers = new Heap<Sleeper>((a, b) => a.at - b.at || a.seq - b.seq);
   private seq = 0;
   private driving: Promise<void> | undefined;
+  private readonly paced?: { speed: number; realNow: () => number; virtualAt: number; realAt: number };
+  private stopped = false;
 
-  constructor(readonly timers: VirtualTimers) {}
+  constructor(
+    readonly timers: VirtualTimers,
+    pace?: Pace,
+  ) {
+    if (pace !== undefined) {
+      if (!Number.isFinite(pace.speed) || pace.speed <= 0)
+        throw new RangeError(`pace.speed: expected a positive number, got ${pace.speed}`);
+      const realNow = pace.realNow ?? Date.now;
+      this.paced = { speed: pace.speed, realNow, virtualAt: timers.clock.now(), realAt: realNow() };
+      this.kick();
+    }
+  }
 
   /** An execution starts: it counts as running until it blocks or ends. */
   enter(): void {
@@ -56,13 +85,19 @@ export class FleetScheduler {
 
   /**
    * Resolves once the clock has stopped (no execution left, the step under way finished); rejects with what
-   * a timer threw (a sweep, a delivery), which would otherwise be lost.
+   * a timer threw (a sweep, a delivery), which would otherwise be lost. A paced clock stops only at stop().
    */
   async idle(): Promise<void> {
     await this.driving;
   }
 
-  /** Runs the clock while anything runs; resolves when no execution is left. */
+  /** Stops a paced clock (after the step under way); executions still blocked on it stay so. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.driving;
+  }
+
+  /** Runs the clock while anything runs (a paced one until stopped). */
   private kick(): void {
     this.driving ??= this.drive().finally(() => {
       this.driving = undefined;
@@ -70,32 +105,47 @@ export class FleetScheduler {
   }
 
   private async drive(): Promise<void> {
-    while (this.running > 0) {
+    while (this.paced === undefined ? this.running > 0 : !this.stopped) {
       // Let every execution get as far as it can at this instant (I/O included) before time moves.
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.running === 0) break;
+      if (this.paced === undefined && this.running === 0) break;
       if (this.blocked < this.running) continue;
       await this.step();
     }
   }
 
-  /** Moves to the earliest instant anything happens, and makes it happen. */
-  private async step(): Promise<void> {
+  /** The earliest instant anything happens: a timer, or a blocked execution going on. */
+  private nextInstant(): { at: number; timer: boolean } {
     const timer = this.timers.nextAt();
     const sleeper = this.sleepers.peek()?.at;
-    const at = [timer, sleeper]
-      .filter((value): value is number => value !== undefined)
-      .reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
-    if (!Number.isFinite(at))
+    const at = Math.min(timer ?? Number.POSITIVE_INFINITY, sleeper ?? Number.POSITIVE_INFINITY);
+    return { at, timer: timer !== undefined && timer <= at };
+  }
+
+  /** Moves to the earliest instant anything happens (a paced clock: once real time gets there), and makes it happen. */
+  private async step(): Promise<void> {
+    const next = this.nextInstant();
+    if (this.paced !== undefined) {
+      const { speed, realNow, virtualAt, realAt } = this.paced;
+      const paced = virtualAt + (realNow() - realAt) * speed;
+      if (next.at > paced) {
+        const now = this.timers.clock.now();
+        if (paced > now) this.timers.clock.advanceSeconds((paced - now) / 1000);
+        const sleepMs = Math.min(PACED_TICK_MS, (next.at - paced) / speed);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, sleepMs)));
+        return;
+      }
+    }
+    if (!Number.isFinite(next.at))
       throw new Error('every execution is blocked and nothing is scheduled: it would wait forever');
-    if (timer !== undefined && timer <= at) {
+    if (next.timer) {
       await this.timers.runNext();
       return;
     }
     const now = this.timers.clock.now();
-    if (at > now) this.timers.clock.advanceSeconds((at - now) / 1000);
+    if (next.at > now) this.timers.clock.advanceSeconds((next.at - now) / 1000);
     const due: Sleeper[] = [];
-    while ((this.sleepers.peek()?.at ?? Number.POSITIVE_INFINITY) <= at)
+    while ((this.sleepers.peek()?.at ?? Number.POSITIVE_INFINITY) <= next.at)
       due.push(this.sleepers.pop() as Sleeper);
     for (const entry of due) entry.wake();
   }

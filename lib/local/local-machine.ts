@@ -161,18 +161,37 @@ export class LocalMachine {
     );
   }
 
-  async run(input: unknown): Promise<LocalWaitResult> {
-    this.started = [];
+  /**
+   * Runs one execution to its end.
+   * @param execution its name (default `local-<n>`), and a signal that stops it (StopExecution: ABORTED)
+   */
+  async run(
+    input: unknown,
+    execution: { name?: string; signal?: AbortSignal } = {},
+  ): Promise<LocalWaitResult> {
+    const started: ChildExecution[] = [];
+    this.started = started;
     // The context object the engine only has when given: Hand Over associates segments with this execution.
-    const name = `local-${++localRuns}`;
-    const machineName = this.stateMachineArn.split(':').pop();
+    const name = execution.name ?? `local-${++localRuns}`;
     const context = {
       Execution: {
-        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`,
+        Id: executionArnOf(this.stateMachineArn, name),
         Name: name,
+        Input: input,
+        StartTime: new Date(this.runtime.clock.now()).toISOString(),
       },
     };
-    const result = await this.engine.run(input, { ...this.runtime, context });
-    return { ...result, segments: this.started };
+    const result = await this.engine.run(input, {
+      ...this.runtime,
+      context,
+      ...(execution.signal === undefined ? {} : { signal: execution.signal }),
+    });
+    return { ...result, segments: started };
   }
+}
+
+/** The ARN of a machine's execution named `name`, in the local account and region. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  const machineName = stateMachineArn.split(':').pop();
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`;
 }

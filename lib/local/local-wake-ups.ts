@@ -219,10 +219,13 @@ export class LocalWakeUps {
       await dynamo.createTable(options.routes.tableName, 'pk', 'sk');
       let wakeUps: LocalWakeUps | undefined;
       const throttle = options.faults?.sendTaskThrottleProbability ?? 0;
-      endpoint = await LocalStepFunctionsEndpoint.start(tokens, () => {
-        if (throttle === 0 || options.random() >= throttle) return false;
-        if (wakeUps !== undefined) wakeUps.injected.sendTaskThrottles++;
-        return true;
+      endpoint = await LocalStepFunctionsEndpoint.start({
+        tokens,
+        throttled: () => {
+          if (throttle === 0 || options.random() >= throttle) return false;
+          if (wakeUps !== undefined) wakeUps.injected.sendTaskThrottles++;
+          return true;
+        },
       });
       wakeUps = new LocalWakeUps(tokens, dynamo, endpoint, dynamo.client(), endpoint.client(), options);
       if (options.routes.callback !== undefined)

@@ -72,7 +72,7 @@ export const TASK_CAUSE_LIMIT = MAX_CAUSE_LENGTH;
  */
 const EXECUTION_NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/u;
 
-function isExecutionName(name: unknown): name is string {
+export function isExecutionName(name: unknown): name is string {
   if (typeof name !== 'string' || name.length < 1 || [...name].length > 80) return false;
   if (EXECUTION_NAME_FORBIDDEN.test(name)) return false;
   return ![...name].some((character) => {
@@ -135,7 +135,9 @@ interface Started {
 }
 
 /** Step Functions' own status of an ended child (stepwait calls a Fail with StepWait.Timeout TIMED_OUT). */
-function statusOf(result: LocalExecutionResult): 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' {
+export function statusOf(
+  result: Pick<LocalExecutionResult, 'status' | 'error'>,
+): 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' {
   if (result.status === 'SUCCEEDED' || result.status === 'ABORTED') return result.status;
   return result.error === 'States.Timeout' ? 'TIMED_OUT' : 'FAILED';
 }

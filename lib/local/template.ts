@@ -178,3 +178,24 @@ export const LOCAL_CLIENT_SETTINGS = {
   region: LOCAL_REGION,
   credentials: { accessKeyId: 'AKIDLOCALONLY', secretAccessKey: 'local-only-secret' },
 } as const;
+
+/** The logical id a `{ Fn::GetAtt: [id, 'Arn'] }` names, or undefined. */
+export function getAttId(value: CfnValue | undefined): string | undefined {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'Fn::GetAtt' in value) {
+    return (value['Fn::GetAtt'] as string[])[0];
+  }
+  return undefined;
+}
+
+/** A value with every intrinsic resolved the local way (placeholder ARNs, the local region and account). */
+export function resolveDeep(template: CfnTemplate, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveDeep(template, item));
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && (keys[0] as string).startsWith('Fn::'))
+      return resolveValue(template, value as CfnValue);
+    if (keys.length === 1 && keys[0] === 'Ref') return resolveValue(template, value as CfnValue);
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveDeep(template, item)]));
+  }
+  return value;
+}

@@ -2,7 +2,14 @@ import { CALLBACK_SECRET_ENV } from '../../lambdas/wake-up/callback-url';
 import { PARK_TABLE_ENV } from '../../lambdas/wake-up/park-store';
 import { LocalAppError } from './app-error';
 import type { EventPattern } from './event-pattern';
-import { type CfnTemplate, type CfnValue, functionVariables, resolveValue } from './template';
+import {
+  type CfnTemplate,
+  type CfnValue,
+  functionVariables,
+  getAttId,
+  resolveDeep,
+  resolveValue,
+} from './template';
 
 /**
  * How a synthesized template routes wake-ups, read from its resources as CloudFormation would create
@@ -41,27 +48,6 @@ export interface QueueRoute {
   /** The logical id of the function that drains it. */
   readonly consumer: string;
   readonly rules: readonly { name: string; pattern: EventPattern }[];
-}
-
-/** The logical id a `{ Fn::GetAtt: [id, 'Arn'] }` names, or undefined. */
-function getAttId(value: CfnValue | undefined): string | undefined {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'Fn::GetAtt' in value) {
-    return (value['Fn::GetAtt'] as string[])[0];
-  }
-  return undefined;
-}
-
-/** A value with every intrinsic resolved the local way (placeholder ARNs, the local region and account). */
-function resolveDeep(template: CfnTemplate, value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((item) => resolveDeep(template, item));
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && (keys[0] as string).startsWith('Fn::'))
-      return resolveValue(template, value as CfnValue);
-    if (keys.length === 1 && keys[0] === 'Ref') return resolveValue(template, value as CfnValue);
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveDeep(template, item)]));
-  }
-  return value;
 }
 
 /** @throws LocalAppError when the template parks but has no waker to wake it */

@@ -46,7 +46,8 @@ const UNIQUE_ID = /^(AIDA|AROA)[A-Z0-9]{12,128}$/;
 /** The API answers in milliseconds, but a start or a cancel may call Step Functions and Batch a few times. */
 const API_TIMEOUT = Duration.seconds(30);
 
-const REGISTRY_ID = 'StepWaitRegistry';
+/** The id of a stack's Registry (Registry.of). */
+export const REGISTRY_ID = 'StepWaitRegistry';
 
 /** What an execution's end event says; "Step Functions Execution Status Change" (Step Functions User Guide). */
 const ENDED_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];

@@ -9,6 +9,7 @@ import { parsePollerConfig } from '../../lambdas/poller-config';
 import { createRegistryApi, type RegistryApiDependencies } from '../../lambdas/registry/api';
 import type { RegistryStore } from '../../lambdas/registry/registry-store';
 import { LocalFunctionUrl } from '../../lib/local/function-url-server';
+import { ALICE, BOB, keysOf, OPS } from '../../lib/local/local-users';
 import type { LocalIdentity } from '../../lib/local/sigv4-verifier';
 import { pollerConfig } from './fixtures';
 import type { registryTables } from './local-tables';
@@ -22,24 +23,7 @@ export const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Waite
 /** A waiter that submits its jobs (so its waits can be resubmitted). */
 export const LOADER = 'arn:aws:states:us-east-1:123456789012:stateMachine:Loader';
 
-const identity = (name: string, userId: string, userArn: string): LocalIdentity => ({
-  accessKeyId: `AKIALOCAL${name.toUpperCase().padEnd(11, '0')}`,
-  secretAccessKey: `${name}-local-secret`,
-  userId,
-  userArn,
-  accountId: '123456789012',
-});
-export const ALICE = identity(
-  'alice',
-  'AROAALICEROLEID00001:alice',
-  'arn:aws:sts::123456789012:assumed-role/alice/alice',
-);
-export const BOB = identity('bob', 'AIDABOBUSERID0000001', 'arn:aws:iam::123456789012:user/bob');
-export const ADMIN = identity(
-  'ops',
-  'AROAADMINROLEID00001:ops',
-  'arn:aws:sts::123456789012:assumed-role/ops/ops',
-);
+export { ALICE, BOB, keysOf, OPS as ADMIN } from '../../lib/local/local-users';
 
 /**
  * The registry API for tests: two waiters (`waiter` on MACHINE; `loader`, which submits, on LOADER), ADMIN as
@@ -86,7 +70,7 @@ export async function localRegistryApi(tables: ReturnType<typeof registryTables>
       invocations.push(event);
       return api(event);
     },
-    { iam: { region: REGION, identities: [ALICE, BOB, ADMIN] } },
+    { iam: { region: REGION, identities: [ALICE, BOB, OPS] } },
   );
   return {
     url,
@@ -98,12 +82,6 @@ export async function localRegistryApi(tables: ReturnType<typeof registryTables>
     },
   };
 }
-
-/** A principal's local access key, as its AWS profile would hold it. */
-export const keysOf = (who: LocalIdentity) => ({
-  accessKeyId: who.accessKeyId,
-  secretAccessKey: who.secretAccessKey,
-});
 
 /** The registry API at `url`, called as `who` (signed with that principal's local key). */
 export const registryClientAs = (url: string, who: LocalIdentity, region = REGION) =>

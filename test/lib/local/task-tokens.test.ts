@@ -76,7 +76,7 @@ describe('task tokens in local runs', () => {
 
   it('ends a park when SendTaskSuccess comes through the Step Functions JSON protocol, and refuses a second', async () => {
     const { clock, timers, taskTokens } = runtime();
-    endpoint = await LocalStepFunctionsEndpoint.start(taskTokens);
+    endpoint = await LocalStepFunctionsEndpoint.start({ tokens: taskTokens });
     const sfn = endpoint.client();
     let token = '';
     // Something on the clock wakes the park an hour in: the clock moves to it, not to the timeout.
@@ -114,7 +114,7 @@ describe('task tokens in local runs', () => {
 
   it('fails the task with SendTaskFailure’s error, and refuses output that is not JSON', async () => {
     const { clock, timers, taskTokens } = runtime();
-    endpoint = await LocalStepFunctionsEndpoint.start(taskTokens);
+    endpoint = await LocalStepFunctionsEndpoint.start({ tokens: taskTokens });
     const sfn = endpoint.client();
     const result = await new LocalStateMachine(parkMachine(600)).run(
       {},

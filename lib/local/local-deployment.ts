@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { createRegistryApi } from '../../lambdas/registry/api';
+import { recordExecutionEnd } from '../../lambdas/registry/end-recorder';
+import { loadRegistryWaiters } from '../../lambdas/registry/registry-waiters';
+import { terminateSubmittedJobs } from '../../lambdas/registry/terminate-submitted';
+import { LocalAppError } from './app-error';
+import { BatchEmulator } from './batch-emulator';
+import { localBatchClient } from './batch-integrations';
+import { LocalEventBus } from './event-bus';
+import { FleetScheduler } from './fleet-scheduler';
+import { LocalFunctionUrl } from './function-url-server';
+import { LocalExecutions } from './local-executions';
+import { LocalMachine } from './local-machine';
+import { LocalRegistry } from './local-registry';
+import { LOCAL_JOB_DEFINITION, LOCAL_JOB_QUEUE } from './local-run';
+import type { LocalUser } from './local-users';
+import { LocalWakeUps } from './local-wake-ups';
+import { type RegistryRoutes, registryRoutesIn } from './registry-routes';
+import { type RunnableMachine, runnableMachine } from './runnable-machine';
+import { LocalStepFunctionsEndpoint } from './step-functions-endpoint';
+import { registerTargets } from './submit-targets';
+import { type CfnTemplate, LOCAL_REGION, stateMachineLogicalId } from './template';
+import { VirtualClock } from './virtual-clock';
+import { VirtualTimers } from './virtual-timers';
+
+/**
+ * A synthesized app with a registry of waits, deployed on 127.0.0.1 and left running, as `stepwait local
+ * --ui` shows it: its waiter machine answers StartExecution, DescribeExecution, StopExecution and
+ * DescribeStateMachine on a local Step Functions endpoint, and every execution started there runs the
+ * real ASL with the shipped poller; the registry's table is in dynalite; the registry API is the shipped
+ * code behind a local function URL that checks each request's SigV4 signature against the local users'
+ * keys; execution ends reach the shipped end recorder through the template's own EventBridge rule, late
+ * and at least once. Time is a paced clock (lib/local/fleet-scheduler.ts), `speed` times real time.
+ */
+export interface LocalDeploymentOptions {
+  readonly template: CfnTemplate;
+  /** The waiter's state machine ARN (its placeholder ARN in the template). */
+  readonly stateMachineArn: string;
+  readonly users: readonly LocalUser[];
+  /** Virtual seconds a real second. */
+  readonly speed: number;
+  readonly random: () => number;
+  /** Each line the deployment's functions log (the poller's, the registry API's, the recorder's). */
+  readonly log?: (line: Record<string, unknown>) => void;
+}
+
+export class LocalDeployment {
+  private constructor(
+    readonly clock: VirtualClock,
+    readonly scheduler: FleetScheduler,
+    readonly batch: BatchEmulator,
+    readonly registry: LocalRegistry,
+    readonly executions: LocalExecutions,
+    readonly stepFunctions: LocalStepFunctionsEndpoint,
+    readonly registryApi: LocalFunctionUrl,
+    readonly routes: RegistryRoutes,
+    readonly machine: RunnableMachine,
+  ) {}
+
+  /** The registry API's address (AuthType AWS_IAM: sign for service `lambda` in LOCAL_REGION). */
+  get registryUrl(): string {
+    return this.registryApi.url;
+  }
+
+  /** The waiter's name, as the registry API's `waiter` field takes it. */
+  get waiterName(): string {
+    const waiter = this.routes.waiters.find(
+      (entry) => entry.stateMachineArn === this.machine.stateMachineArn,
+    );
+    return (waiter ?? this.routes.waiters[0])?.name as string;
+  }
+
+  /** @throws LocalAppError if the template has no registry, or it does not record this machine's waits */
+  static async start(options: LocalDeploymentOptions): Promise<LocalDeployment> {
+    const routes = registryRoutesIn(options.template);
+    if (routes.authType !== 'AWS_IAM') {
+      throw new LocalAppError(`the registry API's function URL has AuthType ${routes.authType}, not AWS_IAM`);
+    }
+    if (!routes.waiters.some((waiter) => waiter.stateMachineArn === options.stateMachineArn)) {
+      throw new LocalAppError(`the registry does not start waits in ${options.stateMachineArn}`);
+    }
+    const machine = runnableMachine(
+      options.template,
+      stateMachineLogicalId(options.stateMachineArn) as string,
+    );
+    const log = options.log ?? (() => {});
+    // The clock starts at the real time, so the page's times read as today.
+    const clock = new VirtualClock(Date.now());
+    const timers = new VirtualTimers(clock);
+    const scheduler = new FleetScheduler(timers, { speed: options.speed });
+    const stops: (() => Promise<void>)[] = [() => scheduler.stop()];
+    const stopAll = async () => {
+      for (const stop of stops.splice(0).reverse()) await stop();
+    };
+    try {
+      const batch = await BatchEmulator.start({ clock, random: options.random });
+      stops.push(() => batch.stop());
+      registerTargets(batch, machine.submitTargets);
+      batch.registerJobQueue(LOCAL_JOB_QUEUE);
+      batch.registerJobDefinition(LOCAL_JOB_DEFINITION);
+      const registry = await LocalRegistry.start(() => clock.now(), routes.tableName);
+      stops.push(() => registry.stop());
+      const wakeUps =
+        machine.wakeUps === undefined
+          ? undefined
+          : await LocalWakeUps.start({ routes: machine.wakeUps, timers, random: options.random, batch, log });
+      if (wakeUps !== undefined) stops.push(() => wakeUps.stop());
+      const local = new LocalMachine({
+        machine,
+        batchEndpoint: batch.endpoint,
+        clock,
+        random: options.random,
+        registry: { store: registry.store },
+        fleet: scheduler,
+        timers,
+        log,
+        ...(wakeUps === undefined ? {} : { wakeUps }),
+      });
+
+      // Execution ends travel as EventBridge delivers them: by the template's rule, late, at least once.
+      const bus = new LocalEventBus(timers, options.random);
+      bus.addRule(routes.ends.rule, routes.ends.pattern, (event) => {
+        recordExecutionEnd(registry.store, event as never).then(
+          (result) => log({ event: 'executionEnd', ...result }),
+          (error: unknown) => log({ event: 'executionEndFailed', error: (error as Error).message }),
+        );
+      });
+      const executions = new LocalExecutions(
+        [
+          {
+            stateMachineArn: machine.stateMachineArn,
+            definition: machine.definition,
+            run: (input, execution) => local.run(input, execution),
+          },
+        ],
+        clock,
+        (event) => bus.put(event),
+      );
+      stops.push(() => executions.stopAll());
+      const stepFunctions = await LocalStepFunctionsEndpoint.start({ executions });
+      stops.push(() => stepFunctions.stop());
+
+      // The registry API as deployed, its waiters read from their definitions through DescribeStateMachine.
+      const sfn = stepFunctions.client(3);
+      const api = createRegistryApi({
+        store: registry.store,
+        sfn,
+        waiters: await loadRegistryWaiters(sfn, routes.waiters),
+        adminIds: new Set(routes.adminIds),
+        terminate: (system, jobIds, reason) =>
+          terminateSubmittedJobs(localBatchClient(batch.endpoint), system, jobIds, reason),
+        newWaitId: randomUUID,
+        now: () => clock.now(),
+        log,
+      });
+      const registryApi = await LocalFunctionUrl.start(api, {
+        iam: { region: LOCAL_REGION, identities: options.users },
+      });
+      stops.push(() => registryApi.stop());
+      const deployment = new LocalDeployment(
+        clock,
+        scheduler,
+        batch,
+        registry,
+        executions,
+        stepFunctions,
+        registryApi,
+        routes,
+        machine,
+      );
+      deployment.stopAll = stopAll;
+      return deployment;
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
+  }
+
+  private stopAll: () => Promise<void> = async () => {};
+
+  /** Stops every execution still running, then each part, the last started first. */
+  async stop(): Promise<void> {
+    await this.stopAll();
+  }
+}

@@ -1,0 +1,182 @@
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidExecutionInput,
+  InvalidName,
+  type SFNClient,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+  StopExecutionCommand,
+  ValidationException,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '../../../bin/cli/account/registry-client';
+import { LocalDeployment } from '../../../lib/local/local-deployment';
+import { splitQueueTime } from '../../../lib/local/local-run';
+import { ALICE, BOB, keysOf, LOCAL_USERS, OPS, uniqueIdOf } from '../../../lib/local/local-users';
+import { synthesizeWaiter } from '../../../lib/local/local-waiter';
+import { seededRandom } from '../../../lib/local/seeded-random';
+import type { LocalIdentity } from '../../../lib/local/sigv4-verifier';
+import { LOCAL_REGION } from '../../../lib/local/template';
+
+/**
+ * The example app with a registry, deployed locally and left running on a paced clock (600x): waits
+ * started through the registry API run real local executions, which the API describes and stops through
+ * the loopback Step Functions endpoint, and whose ends reach the registry through the template's rule.
+ */
+let deployment: LocalDeployment;
+let sfn: SFNClient;
+const client = (who: LocalIdentity) => new RegistryClient(deployment.registryUrl, keysOf(who), LOCAL_REGION);
+
+beforeAll(async () => {
+  const synthesized = synthesizeWaiter({ examples: false, registry: { admins: [uniqueIdOf(OPS)] } });
+  deployment = await LocalDeployment.start({
+    template: synthesized.template,
+    stateMachineArn: synthesized.stateMachineArn,
+    users: LOCAL_USERS,
+    speed: 600,
+    random: seededRandom(3),
+  });
+  sfn = deployment.stepFunctions.client();
+}, 60_000);
+
+afterAll(async () => {
+  await deployment?.stop();
+});
+
+function addJob(runSeconds: number, outcome: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED'): string {
+  return deployment.batch.addJob({
+    jobQueue: 'stepwait-local-queue',
+    jobDefinition: 'stepwait-local-job:1',
+    durations: splitQueueTime(30, runSeconds),
+    outcome,
+  });
+}
+
+async function start(who: LocalIdentity, name: string, jobId: string) {
+  const answer = await client(who).call({
+    method: 'POST',
+    path: '/waits',
+    body: { name, waiter: deployment.waiterName, input: { jobId } },
+  });
+  expect(answer.status).toBe(201);
+  const { waitId, executionArns } = (answer.body as { wait: { waitId: string; executionArns: string[] } })
+    .wait;
+  return { waitId, executionArn: executionArns[0] as string };
+}
+
+async function waitOf(who: LocalIdentity, waitId: string) {
+  const answer = await client(who).call({ method: 'GET', path: `/waits/${waitId}` });
+  return answer.status === 200 ? (answer.body as { wait: Record<string, unknown> }).wait : answer.status;
+}
+
+describe('a local deployment with a registry', () => {
+  it('runs a wait the registry API started to its end, on the execution named after the wait', async () => {
+    const wait = await start(ALICE, 'alice-load', addJob(120));
+    await expect
+      .poll(async () => (await waitOf(ALICE, wait.waitId)) as Record<string, unknown>, { timeout: 30_000 })
+      .toMatchObject({ status: 'SUCCEEDED', tethysStatus: 'Complete' });
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: wait.executionArn }));
+    expect(described).toMatchObject({ name: wait.waitId, status: 'SUCCEEDED' });
+    expect(JSON.parse(described.input ?? '')).toMatchObject({ waitId: wait.waitId });
+    // Nobody else's: 404 for Bob, as for a wait that does not exist; the admin sees it, with its owner.
+    expect(await waitOf(BOB, wait.waitId)).toBe(404);
+    expect(await waitOf(OPS, wait.waitId)).toMatchObject({
+      owner: { verified: true, id: uniqueIdOf(ALICE) },
+    });
+  });
+
+  it('cancels a running wait: its execution stops ABORTED, and the registry says Aborted', async () => {
+    const wait = await start(BOB, 'bob-long', addJob(86_400));
+    await expect
+      .poll(async () => ((await waitOf(BOB, wait.waitId)) as Record<string, unknown>).status, {
+        timeout: 30_000,
+      })
+      .toBe('RUNNING');
+    const cancelled = await client(BOB).call({ method: 'POST', path: `/waits/${wait.waitId}/cancel` });
+    expect(cancelled.status).toBe(202);
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: wait.executionArn }));
+    expect(described.status).toBe('ABORTED');
+    // The end event arrives later (at least once); the wait stays Aborted.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await waitOf(BOB, wait.waitId)).toMatchObject({ status: 'ABORTED', tethysStatus: 'Aborted' });
+  });
+
+  it("records an end its polls cannot see (a stop from the console) through the template's end rule", async () => {
+    const wait = await start(ALICE, 'alice-stopped-elsewhere', addJob(86_400));
+    const status = async () => ((await waitOf(ALICE, wait.waitId)) as Record<string, unknown>).status;
+    await expect.poll(status, { timeout: 30_000 }).toBe('RUNNING');
+    await sfn.send(new StopExecutionCommand({ executionArn: wait.executionArn, error: 'Console.Stop' }));
+    await expect.poll(status, { timeout: 30_000 }).toBe('ABORTED');
+  });
+
+  it("records a wait started outside the registry as unverified, for the admin's eyes only", async () => {
+    const jobId = addJob(60);
+    const started = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deployment.machine.stateMachineArn,
+        name: 'nightly-schedule-run',
+        input: JSON.stringify({ jobId }),
+      }),
+    );
+    expect(started.executionArn).toMatch(/:execution:[^:]+:nightly-schedule-run$/);
+    const unverified = async () => {
+      const answer = await client(OPS).call({ method: 'GET', path: '/waits?all=true' });
+      const waits = (answer.body as { waits: { owner: { verified: boolean; hint?: string } }[] }).waits;
+      return waits.filter((wait) => !wait.owner.verified);
+    };
+    await expect.poll(unverified, { timeout: 30_000 }).toHaveLength(1);
+    expect((await unverified())[0]?.owner.hint).toContain('nightly-schedule-run');
+    const mine = await client(ALICE).call({ method: 'GET', path: '/waits' });
+    const names = (mine.body as { waits: { owner: { verified: boolean } }[] }).waits;
+    expect(names.every((wait) => wait.owner.verified)).toBe(true);
+  });
+
+  it('answers the Step Functions API as AWS does, with its errors', async () => {
+    const stateMachineArn = deployment.machine.stateMachineArn;
+    const input = JSON.stringify({ jobId: addJob(3_600) });
+    const first = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'same-name', input }));
+    // Idempotent while running with the same input; another input is ExecutionAlreadyExists.
+    const again = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'same-name', input }));
+    expect(again.executionArn).toBe(first.executionArn);
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'same-name', input: '{"jobId":"other"}' })),
+    ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'has space', input })),
+    ).rejects.toBeInstanceOf(InvalidName);
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{not json' })),
+    ).rejects.toBeInstanceOf(InvalidExecutionInput);
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: `${stateMachineArn}Gone`, input })),
+    ).rejects.toBeInstanceOf(StateMachineDoesNotExist);
+    await expect(
+      sfn.send(new StopExecutionCommand({ executionArn: first.executionArn, cause: 'x'.repeat(32_769) })),
+    ).rejects.toBeInstanceOf(ValidationException);
+    const stopped = await sfn.send(
+      new StopExecutionCommand({ executionArn: first.executionArn, error: 'Test.Stop', cause: 'done' }),
+    );
+    expect(stopped.stopDate).toBeInstanceOf(Date);
+    // Stopping it again leaves it as it ended.
+    const stoppedAgain = await sfn.send(new StopExecutionCommand({ executionArn: first.executionArn }));
+    expect(stoppedAgain.stopDate).toEqual(stopped.stopDate);
+    await expect(
+      sfn.send(new DescribeExecutionCommand({ executionArn: `${first.executionArn}-unknown` })),
+    ).rejects.toBeInstanceOf(ExecutionDoesNotExist);
+    // A closed execution's name stays taken.
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'same-name', input })),
+    ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
+    expect(JSON.parse(machine.definition ?? '')).toEqual(deployment.machine.definition);
+  });
+
+  it('refuses a request signed with a key it does not know, before the API runs', async () => {
+    const stranger = { ...ALICE, accessKeyId: 'AKIALOCALSTRANGER000', secretAccessKey: 'nope' };
+    const answer = await client(stranger).call({ method: 'GET', path: '/waits' });
+    expect(answer.status).toBe(403);
+  });
+});
