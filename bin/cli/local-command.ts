@@ -12,6 +12,7 @@ import { liveView, type Output } from './local-live-view';
 import { LOCAL_USAGE, type LocalCommandOptions, parseLocalOptions } from './local-options';
 import { type LocalRuntimeModules, loadLocalRuntime } from './local-runtime';
 import { summaryTable } from './local-summary';
+import type { LocalUiRun } from './local-ui';
 import { formatDuration, UsageError } from './usage-error';
 
 export { LOCAL_USAGE, parseDelayOption, parseLocalOptions } from './local-options';
@@ -77,14 +78,27 @@ function timeoutFor(options: LocalCommandOptions, chosen: Chosen): number | unde
   return Math.min(maxTimeout, Math.max(86_400, options.queueSeconds + options.jobDurationSeconds + 3_600));
 }
 
-/** Runs `stepwait local`; returns the exit code. */
-export async function localCommand(args: string[], output: Output): Promise<number> {
+/**
+ * Runs `stepwait local`; returns the exit code.
+ * @param untilStopped with --ui, when to stop (default: Ctrl-C or SIGTERM)
+ */
+export async function localCommand(
+  args: string[],
+  output: Output,
+  untilStopped?: (run: LocalUiRun) => Promise<void>,
+): Promise<number> {
   const options = parseLocalOptions(args);
   if (options === 'help') {
     output.out(`${LOCAL_USAGE}\n`);
     return 0;
   }
   try {
+    if (options.ui) {
+      // The runtime's packages are checked first, so a broken install is told what to install.
+      await loadLocalRuntime();
+      const { runLocalUi, untilSignalled } = await import('./local-ui.js');
+      return await runLocalUi(options, output, untilStopped ?? untilSignalled);
+    }
     return await run(options, output);
   } catch (error) {
     if (!(error instanceof LocalAppError)) throw error;

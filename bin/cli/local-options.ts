@@ -5,7 +5,7 @@ import type { JobOutcome } from '../../lib/local/batch-emulator';
 import { parseStub } from '../../lib/local/stubs';
 import { EXAMPLE_SYSTEMS, type ExampleSystem } from '../../lib/stepwait-stack';
 import { type DelayStrategy, DelayStrategyError, validateDelayStrategy } from '../../waiters';
-import { attachNegativeValues, parseDurationSeconds, UsageError } from './usage-error';
+import { attachNegativeValues, parseDurationSeconds, parseWholeNumber, UsageError } from './usage-error';
 
 export const LOCAL_USAGE = `Usage: stepwait local [options]
 
@@ -25,6 +25,14 @@ The job:
                             event (or the park's own timeout) wakes it
   --registry                record the wait in the example app's registry of waits (its table in
                             dynalite, written by the poller as deployed) and show how it sees the wait
+
+The jobs page, locally:
+  --ui                      deploy the example app with a registry of waits on 127.0.0.1 and leave it
+                            running: simulated users (alice, bob, and ops, its admin) start waits through
+                            the registry API, signed with their local keys, and each gets a jobs page
+                            (stepwait ui's); a new wait starts every 15 minutes of its clock. Ctrl-C stops
+                            it. Takes --speed, --wake-up and --seed only
+  --speed <n>               with --ui: virtual seconds per real second, 1 to 3600 (default 60)
 
 The wait (each request stepwait builds; not with --input):
   --timeout <s>             the wait's deadline, at most the waiter's maxTimeout (default: the waiter's
@@ -66,6 +74,10 @@ export interface LocalCommandOptions {
   wakeUp: 'poll' | 'events';
   /** The example app's waiter has a registry of waits (`--registry`). */
   registry: boolean;
+  /** `--ui`: the example app deployed locally with a registry, its jobs pages, left running. */
+  ui: boolean;
+  /** With --ui: virtual seconds per real second. */
+  speed: number;
   jobDurationSeconds: number;
   queueSeconds: number;
   outcome: JobOutcome;
@@ -124,6 +136,8 @@ const LOCAL_OPTIONS = {
   system: { type: 'string' },
   'wake-up': { type: 'string' },
   registry: { type: 'boolean' },
+  ui: { type: 'boolean' },
+  speed: { type: 'string' },
   'job-duration': { type: 'string' },
   'queue-time': { type: 'string' },
   outcome: { type: 'string' },
@@ -183,6 +197,8 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
     system,
     wakeUp,
     registry: values.registry === true,
+    ui: values.ui === true,
+    speed: 60,
     jobDurationSeconds: parseDurationSeconds(text('job-duration') ?? '7200', '--job-duration', 0),
     queueSeconds: parseDurationSeconds(text('queue-time') ?? '120', '--queue-time', 0),
     outcome,
@@ -263,6 +279,21 @@ export function parseLocalOptions(args: string[]): LocalCommandOptions | 'help' 
       );
     }
     options.throttle = fraction;
+  }
+  const speed = text('speed');
+  if (speed !== undefined) {
+    if (!options.ui) throw new UsageError('--speed: only with --ui (a single run takes no real time at all)');
+    options.speed = parseWholeNumber(speed, '--speed', 1, 3_600);
+  }
+  if (options.ui) {
+    const others = Object.keys(values).filter(
+      (name) => values[name] !== undefined && !['ui', 'speed', 'wake-up', 'seed'].includes(name),
+    );
+    if (others.length > 0) {
+      throw new UsageError(
+        `--ui: not with ${others.map((name) => `--${name}`).join(', ')} (it deploys the example app with a registry and runs its own waits; it takes --speed, --wake-up and --seed)`,
+      );
+    }
   }
   const seed = text('seed');
   if (seed !== undefined) {

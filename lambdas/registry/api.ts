@@ -129,6 +129,8 @@ async function route(
       return answer(200, {
         waits: page.records.map((record) => publicWait(record, admin)),
         ...(page.cursor ? { cursor: page.cursor } : {}),
+        // The registry's time, so a caller works out how long an active wait has run without its own clock.
+        asOf: new Date(deps.now()).toISOString(),
       });
     }
     default: {

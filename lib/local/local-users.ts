@@ -35,6 +35,8 @@ export const OPS = user(
 );
 
 export const LOCAL_USERS: readonly LocalUser[] = [ALICE, BOB, OPS];
+/** The local registry's admins. */
+export const LOCAL_ADMINS: readonly LocalUser[] = [OPS];
 
 /** The unique id the registry knows a principal by: a role session's role id, or the user's id. */
 export const uniqueIdOf = (who: LocalIdentity): string => who.userId.split(':')[0] as string;

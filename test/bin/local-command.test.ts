@@ -325,11 +325,28 @@ describe('stepwait local options', () => {
       [['--system', 'airbyte', '--wake-up', 'events'], /--wake-up: not with --system airbyte/],
       [['--registry', '--app', 'cdk.out'], /--registry: not with --app/],
       [['--system', 'dqops', '--registry'], /--registry: not with --system dqops/],
+      [['--speed', '60'], /--speed: only with --ui/],
+      [['--ui', '--speed', '0'], /--speed: .*below 1/],
+      [['--ui', '--speed', '5000'], /--speed: .*above 3600/],
+      [['--ui', '--job-duration', '1h', '--json'], /--ui: not with --job-duration, --json \(it deploys/],
+      [['--ui', '--app', 'cdk.out'], /--ui: not with --app/],
     ];
     for (const [args, message] of cases) {
       expect(() => parseLocalOptions(args), args.join(' ')).toThrowError(UsageError);
       expect(() => parseLocalOptions(args), args.join(' ')).toThrowError(message);
     }
+  });
+
+  it('takes --ui with --speed, --wake-up and --seed', () => {
+    expect(parseLocalOptions(['--ui'])).toMatchObject({ ui: true, speed: 60 });
+    expect(parseLocalOptions(['--ui', '--speed', '600', '--wake-up', 'events', '--seed', '3'])).toMatchObject(
+      {
+        ui: true,
+        speed: 600,
+        wakeUp: 'events',
+        seed: 3,
+      },
+    );
   });
 
   it('parses delays and durations', () => {

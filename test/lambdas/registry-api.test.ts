@@ -110,9 +110,10 @@ describe('the registry API: each caller’s own waits, by IAM identity', () => {
     expect(startCall).toMatchObject({ stateMachineArn: MACHINE, name: wait.waitId });
     expect(JSON.parse(startCall?.input as string)).toEqual({ jobId: 'job-1', waitId: wait.waitId });
 
-    expect((await call(ALICE, 'GET', '/waits')).body.waits.map((w: { waitId: string }) => w.waitId)).toEqual([
-      wait.waitId,
-    ]);
+    const listed = (await call(ALICE, 'GET', '/waits')).body;
+    expect(listed.waits.map((w: { waitId: string }) => w.waitId)).toEqual([wait.waitId]);
+    // The registry's own time, for how long an active wait has run.
+    expect(Date.parse(listed.asOf)).toBeGreaterThanOrEqual(Date.parse(wait.createdAt));
     expect((await call(BOB, 'GET', '/waits')).body.waits).toEqual([]);
     expect((await call(BOB, 'GET', `/waits/${wait.waitId}`)).status).toBe(404);
     expect((await call(ALICE, 'GET', `/waits/${wait.waitId}`)).body.wait.waitId).toBe(wait.waitId);

@@ -86,9 +86,10 @@ export const JOBS_PAGE_SCRIPT = `'use strict';
     const time = Date.parse(iso);
     return Number.isFinite(time) ? new Date(time).toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '';
   };
-  const runTime = (wait) => {
+  // An active wait has run until the registry's own now (asOf): the browser's clock may differ from it.
+  const runTime = (wait, asOf) => {
     const start = Date.parse(wait.startedAt || wait.createdAt);
-    const end = wait.completedAt ? Date.parse(wait.completedAt) : Date.now();
+    const end = Date.parse(wait.completedAt || asOf || new Date().toISOString());
     if (!Number.isFinite(start)) return '';
     const seconds = Math.max(0, Math.round((end - start) / 1000));
     const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
@@ -112,7 +113,7 @@ export const JOBS_PAGE_SCRIPT = `'use strict';
     await refresh();
   };
 
-  const row = (wait) => {
+  const row = (wait, asOf) => {
     const tr = document.createElement('tr');
     tr.dataset.waitId = wait.waitId;
     tr.append(
@@ -122,7 +123,7 @@ export const JOBS_PAGE_SCRIPT = `'use strict';
       text('td', wait.system || 'batch', 'system'),
       text('td', (wait.jobIds || []).join(', '), 'jobs'),
       text('td', when(wait.createdAt), 'created'),
-      text('td', runTime(wait), 'run-time'),
+      text('td', runTime(wait, asOf), 'run-time'),
       text('td', wait.owner && (wait.owner.display + (wait.owner.verified ? '' : ' (unverified)')), 'owner'),
     );
     const actions = document.createElement('td');
@@ -197,11 +198,13 @@ export const JOBS_PAGE_SCRIPT = `'use strict';
   const refresh = async () => {
     // Every page of the list, up to MAX_WAITS: a page may hold fewer than its limit (deleted waits are skipped).
     const waits = [];
+    let asOf;
     try {
       let cursor;
       do {
         const page = await call('GET', '/waits?limit=100' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
         waits.push(...page.waits);
+        asOf = asOf || page.asOf;
         cursor = page.cursor;
       } while (cursor && waits.length < MAX_WAITS);
       if (document.getElementById('problem').textContent.startsWith('list:')) problem(undefined);
@@ -209,7 +212,7 @@ export const JOBS_PAGE_SCRIPT = `'use strict';
       problem('list: ' + error.message);
       return;
     }
-    document.querySelector('#waits tbody').replaceChildren(...waits.slice(0, MAX_WAITS).map(row));
+    document.querySelector('#waits tbody').replaceChildren(...waits.slice(0, MAX_WAITS).map((wait) => row(wait, asOf)));
     document.getElementById('refreshed').textContent =
       'Refreshed ' + new Date().toLocaleTimeString() + '; again every ' + config.refreshSeconds + ' s';
     if (selected) showDetail();
