@@ -82,7 +82,7 @@ export function formatWait(wait: RegistryWaitDetail): string {
       ? []
       : ([['completed', isoSeconds(wait.completedAt)]] as [string, string][])),
     ...(wait.endReason === undefined ? [] : ([['why', wait.endReason]] as [string, string][])),
-    ['owner', `${wait.owner.display}${wait.owner.verified ? '' : ' (unverified)'}`],
+    ['owner', `${wait.owner.display}${wait.owner.hint ? ` (${wait.owner.hint})` : ''}`],
     ...(wait.callbackUrl === undefined ? [] : ([['callback URL', wait.callbackUrl]] as [string, string][])),
     ...wait.executionArns.map((arn): [string, string] => ['execution', arn]),
     ['actions', wait.actions.length === 0 ? '-' : wait.actions.join(', ')],

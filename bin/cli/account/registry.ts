@@ -110,7 +110,8 @@ export interface RegistryWait {
   jobIds?: string[];
   createdAt: string;
   completedAt?: string;
-  owner: { display: string; verified: boolean };
+  /** `display` is `unverified` for a wait started outside the registry; admins get its `hint`. */
+  owner: { display: string; verified: boolean; hint?: string };
 }
 
 /** Up to `max` of the caller's waits (every owner's with `all`), newest first, following the API's cursors. */
@@ -148,7 +149,7 @@ export function formatRegistryTable(waits: readonly RegistryWait[], withOwner: b
     wait.status,
     String(wait.jobIds?.length ?? 0),
     isoSeconds(wait.createdAt),
-    ...(withOwner ? [`${wait.owner.display}${wait.owner.verified ? '' : ' (unverified)'}`] : []),
+    ...(withOwner ? [wait.owner.display] : []),
   ]);
   return columns(header, body);
 }

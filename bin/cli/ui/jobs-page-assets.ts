@@ -124,7 +124,7 @@ export const JOBS_PAGE_SCRIPT = `'use strict';
       text('td', (wait.jobIds || []).join(', '), 'jobs'),
       text('td', when(wait.createdAt), 'created'),
       text('td', runTime(wait, asOf), 'run-time'),
-      text('td', wait.owner && (wait.owner.display + (wait.owner.verified ? '' : ' (unverified)')), 'owner'),
+      text('td', wait.owner && wait.owner.display, 'owner'),
     );
     const actions = document.createElement('td');
     actions.className = 'actions';
@@ -169,6 +169,7 @@ export const JOBS_PAGE_SCRIPT = `'use strict';
       ['Deadline', when(wait.deadline)],
       ['Why it ended', wait.endReason],
       ['Callback URL', wait.callbackUrl],
+      ['Owner', wait.owner && wait.owner.hint ? wait.owner.display + ': ' + wait.owner.hint : undefined],
     ]) {
       if (value === undefined || value === null || value === '') continue;
       facts.append(text('dt', name), text('dd', value));
