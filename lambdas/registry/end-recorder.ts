@@ -1,4 +1,4 @@
-import type { WaitStanding } from '../../waiters';
+import { isRecord, type JobSummary, type WaitStanding } from '../../waiters';
 import { WAIT_ID_PATTERN } from '../wait-request';
 import type { RegistryStore } from './registry-store';
 
@@ -65,6 +65,42 @@ function standingOf(detail: NonNullable<ExecutionStatusChange['detail']>): WaitS
   }
 }
 
+/**
+ * The jobs as the execution's end reports them, for a wait whose last poll's write never landed: a success's
+ * output has every job's summary (`jobs`, as the last poll had them); a failure's JSON cause has each job's
+ * status, reason, exit code and log stream by id (waiters/cause.ts). Undefined where there is nothing whole
+ * to read: no such field, or an input or output EventBridge cut.
+ */
+export function finalJobsOf(detail: NonNullable<ExecutionStatusChange['detail']>): JobSummary[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse((detail.status === 'SUCCEEDED' ? detail.output : detail.cause) ?? 'null');
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed)) return undefined;
+  const { jobs } = parsed;
+  if (Array.isArray(jobs)) {
+    return jobs.every((job) => isRecord(job) && typeof job.jobId === 'string')
+      ? (jobs as JobSummary[])
+      : undefined;
+  }
+  if (!isRecord(jobs)) return undefined;
+  const summaries: JobSummary[] = [];
+  for (const [jobId, job] of Object.entries(jobs)) {
+    if (!isRecord(job) || typeof job.status !== 'string') return undefined;
+    const { status, statusReason, exitCode, logStreamName } = job;
+    summaries.push({
+      jobId,
+      status,
+      ...(typeof statusReason === 'string' ? { statusReason } : {}),
+      ...(typeof exitCode === 'number' ? { exitCode } : {}),
+      ...(typeof logStreamName === 'string' ? { logStreamName } : {}),
+    });
+  }
+  return summaries;
+}
+
 export async function recordExecutionEnd(
   store: RegistryStore,
   event: ExecutionStatusChange,
@@ -85,7 +121,7 @@ export async function recordExecutionEnd(
       : detail.status === 'FAILED' && detail.error
         ? `the execution failed: ${detail.error}`
         : undefined;
-  const found = await store.recordEnd(waitId, standing, endedAt, reason);
+  const found = await store.recordEnd(waitId, standing, endedAt, reason, finalJobsOf(detail));
   return found
     ? { recorded: true, waitId, standing }
     : { recorded: false, why: `no wait ${waitId} in the registry` };

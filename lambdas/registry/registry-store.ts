@@ -7,7 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { RegistryView, TethysStatus, WaitStanding } from '../../waiters';
+import type { JobSummary, RegistryView, TethysStatus, WaitStanding } from '../../waiters';
 import { tethysStatus } from '../../waiters';
 
 /**
@@ -239,6 +239,8 @@ export class RegistryStore {
     standing: WaitStanding,
     endedAt: string,
     reason?: string,
+    /** The jobs as the execution's end reported them: written with the status, where no poll wrote the end. */
+    jobs?: readonly JobSummary[],
   ): Promise<boolean> {
     const key = marshall({ waitId });
     try {
@@ -272,7 +274,7 @@ export class RegistryStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: 'SET #status = :status, #tethys = :tethys',
+          UpdateExpression: `SET #status = :status, #tethys = :tethys${jobs === undefined ? '' : ', #jobs = :jobs'}`,
           // Even a stop: a cancel that read RUNNING as the wait ended must not relabel its end Aborted.
           ConditionExpression:
             'attribute_not_exists(#deleted) AND (#status = :running OR #status = :pending)',
@@ -280,13 +282,18 @@ export class RegistryStore {
             '#status': 'status',
             '#tethys': 'tethysStatus',
             '#deleted': 'deletedAt',
+            ...(jobs === undefined ? {} : { '#jobs': 'jobs' }),
           },
-          ExpressionAttributeValues: marshall({
-            ':status': standing,
-            ':tethys': tethysStatus(standing, []),
-            ':running': 'RUNNING',
-            ':pending': 'PENDING',
-          }),
+          ExpressionAttributeValues: marshall(
+            {
+              ':status': standing,
+              ':tethys': tethysStatus(standing, jobs ?? []),
+              ':running': 'RUNNING',
+              ':pending': 'PENDING',
+              ...(jobs === undefined ? {} : { ':jobs': jobs }),
+            },
+            { removeUndefinedValues: true },
+          ),
         }),
       );
     } catch (error) {

@@ -66,14 +66,13 @@ async function serve(
     );
     return;
   }
-  const url = new URL(request.url ?? '/', 'http://localhost');
   const headers = Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [
       name,
       Array.isArray(value) ? value.join(',') : String(value),
     ]),
   );
-  let authorizer: object | undefined;
+  let identity: LocalIdentity | undefined;
   if (iam !== undefined) {
     const verdict = await verifySignature(
       { method: request.method ?? 'GET', url: request.url ?? '/', headers, body },
@@ -89,38 +88,15 @@ async function serve(
       response.end(JSON.stringify({ Message: 'Forbidden' }));
       return;
     }
-    const { identity } = verdict;
-    authorizer = {
-      iam: {
-        accessKey: identity.accessKeyId,
-        accountId: identity.accountId,
-        callerId: identity.userId,
-        cognitoIdentity: null,
-        principalOrgId: null,
-        userArn: identity.userArn,
-        userId: identity.userId,
-      },
-    };
+    identity = verdict.identity;
   }
-  const event = {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    queryStringParameters: url.search === '' ? undefined : Object.fromEntries(url.searchParams),
+  const event = functionUrlEvent({
+    method: request.method ?? 'GET',
+    url: request.url ?? '/',
     headers,
-    requestContext: {
-      ...(authorizer === undefined ? {} : { authorizer }),
-      http: {
-        method: request.method ?? 'GET',
-        path: url.pathname,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-      },
-      timeEpoch: Date.now(),
-    },
-    ...(body.length === 0 ? {} : { body: body.toString('utf8'), isBase64Encoded: false }),
-  } as unknown as LambdaFunctionURLEvent;
+    body,
+    ...(identity === undefined ? {} : { identity }),
+  });
   const result = await handler(event);
   if (typeof result === 'string') {
     response.writeHead(200, { 'content-type': 'application/json' });
@@ -129,4 +105,55 @@ async function serve(
   }
   response.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
   response.end(result.body ?? '');
+}
+
+/**
+ * The event a function URL hands its function (payload format 2.0) for a request; with AuthType AWS_IAM, the
+ * principal whose signature it checked is in `requestContext.authorizer.iam`.
+ */
+export function functionUrlEvent(request: {
+  method: string;
+  /** Path and query, as sent. */
+  url: string;
+  headers: Readonly<Record<string, string>>;
+  body: Uint8Array;
+  identity?: LocalIdentity;
+}): LambdaFunctionURLEvent {
+  const url = new URL(request.url, 'http://localhost');
+  const { identity } = request;
+  const authorizer =
+    identity === undefined
+      ? undefined
+      : {
+          iam: {
+            accessKey: identity.accessKeyId,
+            accountId: identity.accountId,
+            callerId: identity.userId,
+            cognitoIdentity: null,
+            principalOrgId: null,
+            userArn: identity.userArn,
+            userId: identity.userId,
+          },
+        };
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    queryStringParameters: url.search === '' ? undefined : Object.fromEntries(url.searchParams),
+    headers: request.headers,
+    requestContext: {
+      ...(authorizer === undefined ? {} : { authorizer }),
+      http: {
+        method: request.method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+      },
+      timeEpoch: Date.now(),
+    },
+    ...(request.body.length === 0
+      ? {}
+      : { body: Buffer.from(request.body).toString('utf8'), isBase64Encoded: false }),
+  } as unknown as LambdaFunctionURLEvent;
 }

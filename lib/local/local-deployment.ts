@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRegistryApi } from '../../lambdas/registry/api';
+import { createRegistryApi, type RegistryApiHandler } from '../../lambdas/registry/api';
 import { recordExecutionEnd } from '../../lambdas/registry/end-recorder';
 import { loadRegistryWaiters } from '../../lambdas/registry/registry-waiters';
 import { terminateSubmittedJobs } from '../../lambdas/registry/terminate-submitted';
@@ -8,7 +8,7 @@ import { BatchEmulator } from './batch-emulator';
 import { localBatchClient } from './batch-integrations';
 import { LocalEventBus } from './event-bus';
 import { FleetScheduler } from './fleet-scheduler';
-import { LocalFunctionUrl } from './function-url-server';
+import { functionUrlEvent, LocalFunctionUrl } from './function-url-server';
 import { LocalExecutions } from './local-executions';
 import { LocalMachine } from './local-machine';
 import { LocalRegistry } from './local-registry';
@@ -37,8 +37,13 @@ export interface LocalDeploymentOptions {
   /** The waiter's state machine ARN (its placeholder ARN in the template). */
   readonly stateMachineArn: string;
   readonly users: readonly LocalUser[];
-  /** Virtual seconds a real second. */
-  readonly speed: number;
+  /**
+   * Virtual seconds a real second (a paced clock, for people to watch); without it the clock jumps from one
+   * instant something happens to the next, as fast as the machine runs (for the fault suite).
+   */
+  readonly speed?: number;
+  /** The share of the pollers' registry writes DynamoDB throttles past all their attempts (0 to 1). */
+  readonly registryWriteThrottle?: number;
   readonly random: () => number;
   /** Each line the deployment's functions log (the poller's, the registry API's, the recorder's). */
   readonly log?: (line: Record<string, unknown>) => void;
@@ -55,7 +60,31 @@ export class LocalDeployment {
     readonly registryApi: LocalFunctionUrl,
     readonly routes: RegistryRoutes,
     readonly machine: RunnableMachine,
+    private readonly api: RegistryApiHandler,
   ) {}
+
+  /**
+   * Calls the registry API as Lambda invokes it once the function URL has checked `who`'s signature (the
+   * fault suite's way in; people and the CLI sign their requests to `registryUrl`).
+   */
+  async invokeApi(
+    who: LocalUser,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }> {
+    const result = await this.api(
+      functionUrlEvent({
+        method,
+        url: path,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? new Uint8Array() : Buffer.from(JSON.stringify(body)),
+        identity: who,
+      }),
+    );
+    const answer = result as { statusCode?: number; body?: string };
+    return { status: answer.statusCode ?? 200, body: JSON.parse(answer.body ?? 'null') };
+  }
 
   /** The registry API's address (AuthType AWS_IAM: sign for service `lambda` in LOCAL_REGION). */
   get registryUrl(): string {
@@ -87,7 +116,10 @@ export class LocalDeployment {
     // The clock starts at the real time, so the page's times read as today.
     const clock = new VirtualClock(Date.now());
     const timers = new VirtualTimers(clock);
-    const scheduler = new FleetScheduler(timers, { speed: options.speed });
+    const scheduler = new FleetScheduler(
+      timers,
+      options.speed === undefined ? undefined : { speed: options.speed },
+    );
     const stops: (() => Promise<void>)[] = [() => scheduler.stop()];
     const stopAll = async () => {
       for (const stop of stops.splice(0).reverse()) await stop();
@@ -105,12 +137,15 @@ export class LocalDeployment {
           ? undefined
           : await LocalWakeUps.start({ routes: machine.wakeUps, timers, random: options.random, batch, log });
       if (wakeUps !== undefined) stops.push(() => wakeUps.stop());
+      const pollerRegistry = options.registryWriteThrottle
+        ? registry.throttledStore(options.registryWriteThrottle, options.random)
+        : undefined;
       const local = new LocalMachine({
         machine,
         batchEndpoint: batch.endpoint,
         clock,
         random: options.random,
-        registry: { store: registry.store },
+        registry: { store: pollerRegistry?.store ?? registry.store },
         fleet: scheduler,
         timers,
         log,
@@ -119,11 +154,14 @@ export class LocalDeployment {
 
       // Execution ends travel as EventBridge delivers them: by the template's rule, late, at least once.
       const bus = new LocalEventBus(timers, options.random);
+      const recording = new Set<Promise<void>>();
       bus.addRule(routes.ends.rule, routes.ends.pattern, (event) => {
-        recordExecutionEnd(registry.store, event as never).then(
+        const recorded = recordExecutionEnd(registry.store, event as never).then(
           (result) => log({ event: 'executionEnd', ...result }),
           (error: unknown) => log({ event: 'executionEndFailed', error: (error as Error).message }),
         );
+        recording.add(recorded);
+        void recorded.finally(() => recording.delete(recorded));
       });
       const executions = new LocalExecutions(
         [
@@ -167,8 +205,19 @@ export class LocalDeployment {
         registryApi,
         routes,
         machine,
+        api,
       );
       deployment.stopAll = stopAll;
+      deployment.settleTimers = async () => {
+        // What is still on its way (an end event, its recording) arrives: the clock moves to each in turn.
+        for (;;) {
+          await scheduler.idle();
+          if (recording.size > 0) await Promise.all(recording);
+          else if (timers.nextAt() !== undefined) await timers.runNext();
+          else return;
+        }
+      };
+      deployment.injectedThrottles = pollerRegistry?.throttled ?? (() => 0);
       return deployment;
     } catch (error) {
       await stopAll();
@@ -177,6 +226,17 @@ export class LocalDeployment {
   }
 
   private stopAll: () => Promise<void> = async () => {};
+  private settleTimers: () => Promise<void> = async () => {};
+  /** Registry writes of the pollers DynamoDB throttled (registryWriteThrottle). */
+  injectedThrottles: () => number = () => 0;
+
+  /**
+   * An unpaced deployment with no execution running: lets everything still on its way arrive (end events,
+   * their recording). A paced clock has recurring work and never settles: stop it instead.
+   */
+  async settle(): Promise<void> {
+    await this.settleTimers();
+  }
 
   /** Stops every execution still running, then each part, the last started first. */
   async stop(): Promise<void> {

@@ -16,6 +16,7 @@ export class LocalRegistry {
   private constructor(
     private readonly dynamo: LocalDynamoDb,
     readonly store: RegistryStore,
+    private readonly now: () => number,
   ) {}
 
   static async start(now: () => number, tableName = 'stepwait-registry'): Promise<LocalRegistry> {
@@ -25,7 +26,7 @@ export class LocalRegistry {
       await dynamo.createTable(tableName, partitionKey, undefined, [byOwner, byCreated]);
       // As the deployed poller's client: a write throttled past three attempts leaves the registry behind.
       const client = dynamo.client(3);
-      const registry = new LocalRegistry(dynamo, new RegistryStore(client, tableName, now));
+      const registry = new LocalRegistry(dynamo, new RegistryStore(client, tableName, now), now);
       client.middlewareStack.add(
         (next, context) => async (args) => {
           if (context.commandName === 'UpdateItemCommand' || context.commandName === 'PutItemCommand')
@@ -39,6 +40,39 @@ export class LocalRegistry {
       await dynamo.stop();
       throw error;
     }
+  }
+
+  /**
+   * The same table through a client whose writes DynamoDB throttles with this probability, past all of the
+   * client's attempts (ProvisionedThroughputExceededException, DynamoDB API Reference, "Errors"): the
+   * poller's view of a registry under load, for the fault suite. Counts what it injected.
+   */
+  throttledStore(
+    probability: number,
+    random: () => number,
+  ): { store: RegistryStore; throttled: () => number } {
+    const client = this.dynamo.client(3);
+    let throttled = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const write = context.commandName === 'UpdateItemCommand' || context.commandName === 'PutItemCommand';
+        if (write) this.writeCount++;
+        if (write && random() < probability) {
+          throttled++;
+          throw Object.assign(
+            new Error('The level of configured provisioned throughput for the table was exceeded.'),
+            {
+              name: 'ProvisionedThroughputExceededException',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 400 },
+            },
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'throttleRegistryWrites' },
+    );
+    return { store: new RegistryStore(client, this.store.tableName, this.now), throttled: () => throttled };
   }
 
   /** Writes the poller made: UpdateItem (and PutItem) calls. */

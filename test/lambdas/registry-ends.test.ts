@@ -40,6 +40,70 @@ const state = (overrides: Partial<WaitState>): WaitState =>
   });
 
 describe('the recorder of execution ends', () => {
+  it("carries the jobs' final statuses from the end when the last poll's write never landed", async () => {
+    const store = await registry();
+    await store.recordProgress(ID, registryViewOf(state({}), BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
+    const output = {
+      status: 'SUCCEEDED',
+      jobs: [
+        { jobId: 'a', status: 'SUCCEEDED', phase: 'succeeded', exitCode: 0 },
+        { jobId: 'b', status: 'SUCCEEDED', phase: 'succeeded', exitCode: 0 },
+      ],
+    };
+    await recordExecutionEnd(store, ended({ name: ID, status: 'SUCCEEDED', output: JSON.stringify(output) }));
+    expect(await store.get(ID)).toMatchObject({
+      status: 'SUCCEEDED',
+      tethysStatus: 'Complete',
+      jobs: output.jobs,
+    });
+
+    const failed = 'c0000000-0000-4000-8000-0000000000f2';
+    await store.recordProgress(failed, registryViewOf(state({}), BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
+    const cause = {
+      reason: 'job b failed',
+      jobs: {
+        a: { status: 'SUCCEEDED', exitCode: 0 },
+        b: { status: 'FAILED', statusReason: 'Essential container in task exited', exitCode: 3 },
+      },
+    };
+    await recordExecutionEnd(
+      store,
+      ended({ name: failed, status: 'FAILED', error: 'StepWait.JobFailed', cause: JSON.stringify(cause) }),
+    );
+    expect(await store.get(failed)).toMatchObject({
+      status: 'FAILED',
+      tethysStatus: 'Error',
+      jobs: [
+        { jobId: 'a', status: 'SUCCEEDED', exitCode: 0 },
+        { jobId: 'b', status: 'FAILED', statusReason: 'Essential container in task exited', exitCode: 3 },
+      ],
+    });
+  });
+
+  it("leaves the jobs as they were when the end's output was cut, or a poll wrote the end", async () => {
+    const store = await registry();
+    await store.recordProgress(ID, registryViewOf(state({}), BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
+    await recordExecutionEnd(
+      store,
+      ended({ name: ID, status: 'SUCCEEDED', output: '{"jobs":[{"jobId":"a"' }),
+    );
+    expect((await store.get(ID))?.jobs?.map((job) => job.status)).toEqual(['RUNNING', 'RUNNING']);
+
+    const polled = 'c0000000-0000-4000-8000-0000000000f3';
+    const end = state({ status: 'FAILED', jobs: [{ jobId: 'a', status: 'FAILED', phase: 'failed' }] });
+    await store.recordProgress(polled, registryViewOf(end, BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
+    await recordExecutionEnd(
+      store,
+      ended({
+        name: polled,
+        status: 'FAILED',
+        error: 'StepWait.JobFailed',
+        cause: JSON.stringify({ jobs: { a: { status: 'SUCCEEDED' } } }),
+      }),
+    );
+    expect((await store.get(polled))?.jobs).toEqual([{ jobId: 'a', status: 'FAILED', phase: 'failed' }]);
+  });
+
   it('records an end no poll wrote, finds the wait by its execution’s name, and keeps a poll’s finer status', async () => {
     const store = await registry();
     await store.recordProgress(ID, registryViewOf(state({}), BATCH_STAGES, '2026-12-02T07:00:00Z'), {});
