@@ -20,6 +20,7 @@ import {
   synthesizeWaiter,
 } from './local-waiter';
 import type { NestedExecutionOptions, StartExecutionFault } from './nested-executions';
+import { REGISTRY_FAULTS_ID, runRegistryFaults } from './registry-faults';
 import { seededRandom } from './seeded-random';
 import { registerSubmitTargets } from './submit-targets';
 import { VirtualClock } from './virtual-clock';
@@ -2009,6 +2010,10 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultRo
   if (!options.only || options.only.includes(CALLBACK_FAULTS_ID)) {
     rows.push(await runCallbackFaults(options.scale === 'full' ? 1_000 : 100, options.seed));
   }
+  // The registry of waits: its writes throttled.
+  if (!options.only || options.only.includes(REGISTRY_FAULTS_ID)) {
+    rows.push(await runRegistryFaults(options.scale === 'full' ? 40 : 10, options.seed));
+  }
   return rows;
 }
 
@@ -2019,4 +2024,5 @@ export const FAULT_SCENARIO_IDS: readonly string[] = [
   ...FAULT_SCENARIOS.map((scenario) => scenario.id),
   ...EVENT_FAULT_SCENARIOS.map((scenario) => scenario.id),
   CALLBACK_FAULTS_ID,
+  REGISTRY_FAULTS_ID,
 ];

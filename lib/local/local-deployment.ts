@@ -217,7 +217,10 @@ export class LocalDeployment {
           else return;
         }
       };
-      deployment.injectedThrottles = pollerRegistry?.throttled ?? (() => 0);
+      deployment.pollerWrites = () => ({
+        writes: pollerRegistry?.writes() ?? 0,
+        throttled: pollerRegistry?.throttled() ?? 0,
+      });
       return deployment;
     } catch (error) {
       await stopAll();
@@ -227,8 +230,8 @@ export class LocalDeployment {
 
   private stopAll: () => Promise<void> = async () => {};
   private settleTimers: () => Promise<void> = async () => {};
-  /** Registry writes of the pollers DynamoDB throttled (registryWriteThrottle). */
-  injectedThrottles: () => number = () => 0;
+  /** With registryWriteThrottle: the pollers' registry writes, and those DynamoDB throttled. */
+  pollerWrites: () => { writes: number; throttled: number } = () => ({ writes: 0, throttled: 0 });
 
   /**
    * An unpaced deployment with no execution running: lets everything still on its way arrive (end events,

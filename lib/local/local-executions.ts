@@ -233,6 +233,11 @@ export class LocalExecutions {
       .map(({ arn, name, status }) => ({ executionArn: arn, name, status }));
   }
 
+  /** Resolves once every execution started so far has ended. */
+  async allEnded(): Promise<void> {
+    await Promise.all([...this.executions.values()].map((execution) => execution.ended));
+  }
+
   /** Stops every running execution (the deployment is going away) and waits for them to end. */
   async stopAll(): Promise<void> {
     const running = [...this.executions.values()].filter((execution) => execution.status === 'RUNNING');

@@ -50,13 +50,17 @@ export class LocalRegistry {
   throttledStore(
     probability: number,
     random: () => number,
-  ): { store: RegistryStore; throttled: () => number } {
+  ): { store: RegistryStore; writes: () => number; throttled: () => number } {
     const client = this.dynamo.client(3);
+    let writes = 0;
     let throttled = 0;
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const write = context.commandName === 'UpdateItemCommand' || context.commandName === 'PutItemCommand';
-        if (write) this.writeCount++;
+        if (write) {
+          this.writeCount++;
+          writes++;
+        }
         if (write && random() < probability) {
           throttled++;
           throw Object.assign(
@@ -72,7 +76,11 @@ export class LocalRegistry {
       },
       { step: 'initialize', name: 'throttleRegistryWrites' },
     );
-    return { store: new RegistryStore(client, this.store.tableName, this.now), throttled: () => throttled };
+    return {
+      store: new RegistryStore(client, this.store.tableName, this.now),
+      writes: () => writes,
+      throttled: () => throttled,
+    };
   }
 
   /** Writes the poller made: UpdateItem (and PutItem) calls. */

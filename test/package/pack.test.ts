@@ -149,6 +149,7 @@ describe('the npm package', () => {
       'benchmark',
       'frontier-plot',
       'in-pool',
+      'registry-faults',
     ]) {
       expect(packedFiles).not.toContain(`dist/lib/local/${module}.js`);
     }

@@ -39,6 +39,7 @@ describe('fault injection, small scale', () => {
       ...FAULT_SCENARIOS.map((scenario) => scenario.id),
       ...EVENT_FAULT_SCENARIOS.map((scenario) => scenario.id),
       'callback-requests',
+      'registry-writes',
     ]);
     for (const scenario of [...FAULT_SCENARIOS, ...EVENT_FAULT_SCENARIOS])
       expect(rowOf(scenario.id).waitsRun).toBe(scenario.waits.small);
@@ -61,6 +62,14 @@ describe('fault injection, small scale', () => {
     expect(row.stats.woken).toBeGreaterThan(0);
     expect(row.stats.refused).toBeGreaterThan(row.stats.valid ?? Number.POSITIVE_INFINITY);
     expect(row.stats.rateLimited).toBeGreaterThan(0);
+  });
+
+  it("registry: half the pollers' writes throttled, yet every wait ends as its job did and its record says so", () => {
+    const row = rowOf('registry-writes');
+    expect(row.failures).toEqual([]);
+    expect(row).toMatchObject({ waitsRun: 10, waitsCorrect: 10, dataLost: 0, passed: true });
+    expect(row.stats.throttled).toBeGreaterThan(0);
+    expect(row.stats.writes).toBeGreaterThan(row.stats.throttled ?? Number.POSITIVE_INFINITY);
   });
 
   it('event faults really happened, and the wake-up path answered each the way it should', () => {
