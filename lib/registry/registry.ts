@@ -49,6 +49,39 @@ const API_TIMEOUT = Duration.seconds(30);
 /** The id of a stack's Registry (Registry.of). */
 export const REGISTRY_ID = 'StepWaitRegistry';
 
+/** All of a function's environment variables, keys and values, take at most 4 KB (Lambda quotas). */
+const LAMBDA_ENVIRONMENT_BYTES = 4_096;
+/**
+ * The longest a state machine ARN gets once deployed: `arn:` + the longest partition (`aws-us-gov`, 10) +
+ * `:states:` + the longest region (14) + `:` + the account (12) + `:stateMachine:` + a name of at most 80
+ * characters (Step Functions' limit, which CloudFormation's generated names keep to).
+ */
+const MAX_DEPLOYED_MACHINE_ARN = 4 + 10 + 8 + 14 + 1 + 12 + 14 + 80;
+/** A table name is at most 255 characters; a unique id (AIDA/AROA...) at most 128. */
+const MAX_TABLE_NAME = 255;
+const MAX_UNIQUE_ID = 128;
+
+/**
+ * The most the API's environment can take once deployed, its tokens at their longest: the variables'
+ * names, the table name, the waiters' JSON and the admins' ids.
+ */
+function apiEnvironmentBound(waiters: readonly RegistryWaiterName[], adminIds: readonly string[]): number {
+  const waitersJson = JSON.stringify(
+    waiters.map(({ name }) => ({ name, stateMachineArn: 'x'.repeat(MAX_DEPLOYED_MACHINE_ARN) })),
+  );
+  const admins = adminIds
+    .map((id) => (Token.isUnresolved(id) ? MAX_UNIQUE_ID : Buffer.byteLength(id)))
+    .reduce((sum, length) => sum + length + 1, 0);
+  return (
+    Buffer.byteLength(REGISTRY_TABLE_ENV) +
+    MAX_TABLE_NAME +
+    Buffer.byteLength(REGISTRY_WAITERS_ENV) +
+    Buffer.byteLength(waitersJson) +
+    Buffer.byteLength(REGISTRY_ADMINS_ENV) +
+    admins
+  );
+}
+
 /** What an execution's end event says; "Step Functions Execution Status Change" (Step Functions User Guide). */
 const ENDED_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
@@ -171,10 +204,16 @@ export class Registry extends Construct {
       }),
     );
     this.node.addValidation({
-      validate: () =>
-        this.waiters.length > 0
+      validate: () => {
+        if (this.waiters.length === 0)
+          return ['registry: no waiter uses this Registry: give it to a JobWaiter (`registry` prop)'];
+        const bytes = apiEnvironmentBound(this.waiters, adminIds);
+        return bytes <= LAMBDA_ENVIRONMENT_BYTES
           ? []
-          : ['registry: no waiter uses this Registry: give it to a JobWaiter (`registry` prop)'],
+          : [
+              `registry: the registry API's environment may need ${bytes} bytes once deployed for its ${this.waiters.length} waiters, over the ${LAMBDA_ENVIRONMENT_BYTES} Lambda allows (Lambda Developer Guide, "Working with Lambda environment variables"): give the waiters shorter waiterNames, or spread them over registries in separate stacks`,
+            ];
+      },
     });
   }
 

@@ -227,6 +227,25 @@ describe('Registry mistakes, reported at synth by construct path and prop', () =
     expect(() => Template.fromStack(unused)).toThrowError(/no waiter uses this Registry/);
   });
 
+  it("refuses, at synth, more waiters than the API's 4 KB environment can name once deployed", () => {
+    const fits = newStack();
+    for (let index = 0; index < 12; index++)
+      new JobWaiter(fits, `Waiter${index}`, {
+        waiterName: `w${index}`.padEnd(64, 'x'),
+        registry: Registry.of(fits),
+      });
+    expect(() => Template.fromStack(fits)).not.toThrow();
+    const crowded = newStack();
+    for (let index = 0; index < 20; index++)
+      new JobWaiter(crowded, `Waiter${index}`, {
+        waiterName: `w${index}`.padEnd(64, 'x'),
+        registry: Registry.of(crowded),
+      });
+    expect(() => Template.fromStack(crowded)).toThrowError(
+      /Test\/StepWaitRegistry.*registry: the registry API's environment may need \d+ bytes once deployed for its 20 waiters, over the 4096 Lambda allows/,
+    );
+  });
+
   it('refuses a registry in another stack, which would make the two stacks depend on each other', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const registry = new Registry(new Stack(app, 'Shared'), 'Registry');
