@@ -206,6 +206,20 @@ describe('summarizeJob', () => {
       attempts: 1,
     });
   });
+
+  it("names the job's log group only when its definition chose one other than Batch's default", () => {
+    const logging = (logDriver: string, options: Record<string, string>) =>
+      summarizeJob({
+        jobId: 'a',
+        container: { logStreamName: 'c', logConfiguration: { logDriver, options } },
+      });
+    expect(logging('awslogs', { 'awslogs-group': '/etl/nightly' }).detail).toEqual({
+      logGroup: '/etl/nightly',
+    });
+    expect(logging('awslogs', {}).detail).toBeUndefined();
+    expect(logging('splunk', { 'awslogs-group': '/etl/nightly' }).detail).toBeUndefined();
+    expect(summarizeJob({ jobId: 'a', container: { logStreamName: 'c' } }).detail).toBeUndefined();
+  });
 });
 
 describe('an unknown status in the decision input', () => {

@@ -34,7 +34,13 @@ export interface BatchJobDetail {
   createdAt?: number;
   startedAt?: number;
   stoppedAt?: number;
-  container?: { exitCode?: number; logStreamName?: string; reason?: string };
+  container?: {
+    exitCode?: number;
+    logStreamName?: string;
+    reason?: string;
+    /** Where the container logs: `awslogs` with an `awslogs-group` option, or Batch's default group. */
+    logConfiguration?: { logDriver?: string; options?: Readonly<Record<string, string>> };
+  };
   attempts?: readonly {
     container?: { exitCode?: number; logStreamName?: string; reason?: string };
     startedAt?: number;

@@ -26,5 +26,9 @@ export function summarizeJob(job: BatchJobDetail, phase?: JobPhase): BatchJobSum
   if (job.stoppedAt !== undefined) summary.stoppedAt = job.stoppedAt;
   if (exitCode !== undefined) summary.exitCode = exitCode;
   if (logStreamName !== undefined) summary.logStreamName = logStreamName;
+  // A log group other than Batch's default (/aws/batch/job), so a link to the stream finds it.
+  const logging = job.container?.logConfiguration;
+  const logGroup = logging?.logDriver === 'awslogs' ? logging.options?.['awslogs-group'] : undefined;
+  if (logGroup !== undefined) summary.detail = { logGroup };
   return summary;
 }

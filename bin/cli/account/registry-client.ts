@@ -30,7 +30,8 @@ export class RegistryClient {
   constructor(
     private readonly baseUrl: string,
     credentials: ConstructorParameters<typeof SignatureV4>[0]['credentials'],
-    region: string,
+    /** The registry's region (its function URL's), which requests are signed for. */
+    readonly region: string,
   ) {
     this.signer = new SignatureV4({
       credentials,

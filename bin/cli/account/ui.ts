@@ -54,6 +54,7 @@ export async function uiCommand(args: string[], context: CommandContext): Promis
         all: parsed.values.all === true,
         refreshSeconds,
         port: portNumber,
+        consoleRegion: registry.region,
       });
     } catch (error) {
       if ((error as { code?: unknown }).code === 'EADDRINUSE') {

@@ -146,6 +146,23 @@ export const JOBS_PAGE_SCRIPT = `'use strict';
     return tr;
   };
 
+  // AWS Batch logs to CloudWatch Logs, in /aws/batch/job unless the job definition names another group
+  // (AWS Batch User Guide, "Using the awslogs log driver"). The console's fragment escapes "%" as "$25".
+  const consoleEscape = (value) => encodeURIComponent(value).replace(/%/g, '$25');
+  const logCell = (wait, job) => {
+    const cell = text('td', job.logStreamName);
+    if (!job.logStreamName || !config.consoleRegion || (wait.system || 'batch') !== 'batch') return cell;
+    const group = (job.detail && job.detail.logGroup) || '/aws/batch/job';
+    const link = text('a', job.logStreamName, 'log-link');
+    link.href = 'https://' + config.consoleRegion + '.console.aws.amazon.com/cloudwatch/home?region=' +
+      encodeURIComponent(config.consoleRegion) + '#logsV2:log-groups/log-group/' + consoleEscape(group) +
+      '/log-events/' + consoleEscape(job.logStreamName);
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    cell.replaceChildren(link);
+    return cell;
+  };
+
   const showDetail = async () => {
     if (!selected) return;
     let wait;
@@ -189,7 +206,7 @@ export const JOBS_PAGE_SCRIPT = `'use strict';
           text('td', job.status || 'not seen yet'),
           text('td', job.statusReason),
           text('td', job.exitCode),
-          text('td', job.logStreamName),
+          logCell(wait, job),
         );
         return tr;
       }),

@@ -21,6 +21,11 @@ export interface JobsPageOptions {
   readonly all: boolean;
   /** How often the page refreshes its statuses (Tethys' Jobs Table: 5 s). */
   readonly refreshSeconds: number;
+  /**
+   * The region whose CloudWatch console the detail view links each AWS Batch job's log stream to (the
+   * registry's); none: log streams are shown as text (a local deployment's jobs have no CloudWatch logs).
+   */
+  readonly consoleRegion?: string;
   /** @default 0 (any free port) */
   readonly port?: number;
   /** @default 32 random bytes, hex */
@@ -134,7 +139,11 @@ async function serve(
   }
   const path = url.pathname.slice('/api'.length);
   if (path === '/config' && request.method === 'GET') {
-    answer(response, 200, { refreshSeconds: options.refreshSeconds, all: options.all });
+    answer(response, 200, {
+      refreshSeconds: options.refreshSeconds,
+      all: options.all,
+      ...(options.consoleRegion === undefined ? {} : { consoleRegion: options.consoleRegion }),
+    });
     return;
   }
   const method = request.method as 'GET' | 'POST' | 'DELETE';

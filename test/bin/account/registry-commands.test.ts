@@ -116,7 +116,7 @@ describe('the account commands through the registry of waits', () => {
         const { origin, hash } = new URL(url);
         const token = new URLSearchParams(hash.slice(1)).get('token') as string;
         const config = await fetch(`${origin}/api/config`, { headers: { 'x-stepwait-token': token } });
-        expect(await config.json()).toEqual({ refreshSeconds: 2, all: false });
+        expect(await config.json()).toEqual({ refreshSeconds: 2, all: false, consoleRegion: 'us-east-1' });
         const listed = await fetch(`${origin}/api/waits`, { headers: { 'x-stepwait-token': token } });
         const names = ((await listed.json()) as { waits: { name: string }[] }).waits.map((wait) => wait.name);
         expect(names).toContain('ui-wait');

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalChromium, launchChromium } from '../../../bin/chromium';
 import { type JobsPage, startJobsPage } from '../../../bin/cli/ui/jobs-page-server';
 import type { LocalIdentity } from '../../../lib/local/sigv4-verifier';
+import { BATCH_STAGES, registryViewOf } from '../../../waiters';
 import { ALICE, BOB, localRegistryApi, registryClientAs } from '../../lambdas/local-registry-api';
 import { registryTables } from '../../lambdas/local-tables';
+import { waitState } from '../../waiters/wait-state-fixture';
 
 /**
  * The jobs page in a real browser: Debian's Chromium (never a downloaded one) driven by playwright-core, the
@@ -45,7 +47,12 @@ beforeAll(async () => {
     expect(started.status).toBe(201);
     ids[name] = (started.body as { wait: { waitId: string } }).wait.waitId;
   }
-  jobsPage = await startJobsPage({ registry: clientOf(ALICE), all: false, refreshSeconds: 1 });
+  jobsPage = await startJobsPage({
+    registry: clientOf(ALICE),
+    all: false,
+    refreshSeconds: 1,
+    consoleRegion: 'eu-west-1',
+  });
   browser.on('request', (request) => requested.push(request.url()));
 }, 60_000);
 
@@ -104,6 +111,46 @@ describe('the jobs page in headless Chromium', () => {
       .poll(() => rowOf(page, 'alice-weekly').locator('td.status').textContent(), { timeout: 10_000 })
       .toBe('Aborted');
     expect((await api.store.get(ids['alice-weekly'] as string))?.status).toBe('ABORTED');
+    await page.close();
+  });
+
+  it("links each Batch job's log stream to the registry region's CloudWatch console, in its own log group", async () => {
+    const started = await clientOf(ALICE).call({
+      method: 'POST',
+      path: '/waits',
+      body: { name: 'alice-logged', waiter: 'waiter', input: { jobIds: ['j-default', 'j-own'] } },
+    });
+    const { waitId, executionArns } = (started.body as { wait: { waitId: string; executionArns: string[] } })
+      .wait;
+    const polled = waitState({
+      stageIndex: 2,
+      jobIds: ['j-default', 'j-own'],
+      jobs: [
+        { jobId: 'j-default', status: 'RUNNING', phase: 'running', logStreamName: 'etl/default/abc' },
+        {
+          jobId: 'j-own',
+          status: 'RUNNING',
+          phase: 'running',
+          logStreamName: 'etl/default/def',
+          detail: { logGroup: '/etl/nightly' },
+        },
+      ],
+      waitedSeconds: 1,
+      segmentPolls: 1,
+      waitId,
+    });
+    await api.store.recordProgress(waitId, registryViewOf(polled, BATCH_STAGES, new Date().toISOString()), {
+      executionArn: executionArns[0] as string,
+    });
+    const page = await openPage();
+    await rowOf(page, 'alice-logged').locator('td.name').click();
+    const links = page.locator('#detail-jobs a.log-link');
+    await expect.poll(() => links.count()).toBe(2);
+    expect(await links.nth(0).getAttribute('href')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Faws$252Fbatch$252Fjob/log-events/etl$252Fdefault$252Fabc',
+    );
+    expect(await links.nth(1).getAttribute('href')).toContain('log-group/$252Fetl$252Fnightly/log-events/');
+    expect(await links.nth(0).getAttribute('rel')).toBe('noopener noreferrer');
     await page.close();
   });
 
