@@ -27,7 +27,11 @@ export interface ScenarioWait {
   readonly jobs: readonly LocalJob[];
 }
 
-const job = (queueSeconds: number, runSeconds: number, outcome: JobOutcome = 'SUCCEEDED'): LocalJob => ({
+export const job = (
+  queueSeconds: number,
+  runSeconds: number,
+  outcome: JobOutcome = 'SUCCEEDED',
+): LocalJob => ({
   queueSeconds,
   runSeconds,
   outcome,
@@ -94,17 +98,23 @@ export class LocalUiWaits {
     private readonly onError: (error: Error) => void,
   ) {}
 
+  /** The job the nightly schedule's wait watches (that wait is named after it: it has no registry name). */
+  scheduledJobId: string | undefined;
+
+  /** Puts a job in the local Batch, as if submitted now. */
+  private addJob(jobName: string, spec: LocalJob): string {
+    return this.deployment.batch.addJob({
+      jobName,
+      jobQueue: LOCAL_JOB_QUEUE,
+      jobDefinition: LOCAL_JOB_DEFINITION,
+      durations: splitQueueTime(spec.queueSeconds, spec.runSeconds),
+      outcome: spec.outcome,
+    });
+  }
+
   /** Puts the jobs in the local Batch and starts the wait through the registry API, as its user. */
   async start(wait: ScenarioWait): Promise<string> {
-    const jobIds = wait.jobs.map((spec) =>
-      this.deployment.batch.addJob({
-        jobName: wait.name,
-        jobQueue: LOCAL_JOB_QUEUE,
-        jobDefinition: LOCAL_JOB_DEFINITION,
-        durations: splitQueueTime(spec.queueSeconds, spec.runSeconds),
-        outcome: spec.outcome,
-      }),
-    );
+    const jobIds = wait.jobs.map((spec) => this.addJob(wait.name, spec));
     const client = new RegistryClient(this.deployment.registryUrl, keysOf(wait.user), LOCAL_REGION);
     const answer = await client.call({
       method: 'POST',
@@ -130,13 +140,8 @@ export class LocalUiWaits {
   /** Starts the opening waits and the schedule's, then a new one every NEW_WAIT_EVERY_SECONDS. */
   async open(): Promise<void> {
     for (const wait of OPENING_WAITS) await this.start(wait);
-    const jobId = this.deployment.batch.addJob({
-      jobName: 'nightly-etl',
-      jobQueue: LOCAL_JOB_QUEUE,
-      jobDefinition: LOCAL_JOB_DEFINITION,
-      durations: splitQueueTime(SCHEDULED_JOB.queueSeconds, SCHEDULED_JOB.runSeconds),
-      outcome: SCHEDULED_JOB.outcome,
-    });
+    const jobId = this.addJob('nightly-etl', SCHEDULED_JOB);
+    this.scheduledJobId = jobId;
     this.deployment.executions.startExecution({
       stateMachineArn: this.deployment.machine.stateMachineArn,
       name: SCHEDULED_EXECUTION_NAME,

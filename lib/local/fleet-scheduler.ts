@@ -13,6 +13,8 @@ interface Sleeper {
   at: number;
   seq: number;
   wake: () => void;
+  /** Its execution was stopped: it went on already, and the clock need not come here for it. */
+  cancelled: boolean;
 }
 
 /**
@@ -24,8 +26,13 @@ interface Sleeper {
 export interface Pace {
   /** Virtual seconds per real second (1: real time). */
   readonly speed: number;
-  /** Real time in epoch ms. @default Date.now */
+  /** A real clock in ms; only its differences count. @default performance.now (monotonic) */
   readonly realNow?: () => number;
+  /**
+   * What a timer threw (a delivery, a sweep, a new wait); the clock goes on. Without it, the first such error
+   * stops the clock and stop() throws it.
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** How long a paced clock sleeps at most before it looks again (real ms). */
@@ -38,8 +45,16 @@ export class FleetScheduler {
   private readonly sleepers = new Heap<Sleeper>((a, b) => a.at - b.at || a.seq - b.seq);
   private seq = 0;
   private driving: Promise<void> | undefined;
-  private readonly paced?: { speed: number; realNow: () => number; virtualAt: number; realAt: number };
+  private readonly paced?: {
+    speed: number;
+    realNow: () => number;
+    virtualAt: number;
+    realAt: number;
+    onError?: (error: unknown) => void;
+  };
   private stopped = false;
+  /** A paced clock's failure, for stop() to throw. */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     readonly timers: VirtualTimers,
@@ -48,10 +63,23 @@ export class FleetScheduler {
     if (pace !== undefined) {
       if (!Number.isFinite(pace.speed) || pace.speed <= 0)
         throw new RangeError(`pace.speed: expected a positive number, got ${pace.speed}`);
-      const realNow = pace.realNow ?? Date.now;
-      this.paced = { speed: pace.speed, realNow, virtualAt: timers.clock.now(), realAt: realNow() };
+      const realNow = pace.realNow ?? (() => performance.now());
+      this.paced = {
+        speed: pace.speed,
+        realNow,
+        virtualAt: timers.clock.now(),
+        realAt: realNow(),
+        ...(pace.onError === undefined ? {} : { onError: pace.onError }),
+      };
       this.kick();
     }
+  }
+
+  /** A paced clock's pace counts from now (after a slow start, so the clock does not leap ahead). */
+  anchorPace(): void {
+    if (this.paced === undefined) return;
+    this.paced.virtualAt = this.timers.clock.now();
+    this.paced.realAt = this.paced.realNow();
   }
 
   /** An execution starts: it counts as running until it blocks or ends. */
@@ -66,10 +94,26 @@ export class FleetScheduler {
     this.kick();
   }
 
-  /** Blocks the calling execution until the clock reaches `at` (now, if it has). */
-  async sleepUntil(at: number): Promise<void> {
-    if (at <= this.timers.clock.now()) return;
-    await this.blockOn(new Promise<void>((wake) => this.sleepers.push({ at, seq: ++this.seq, wake })));
+  /**
+   * Blocks the calling execution until the clock reaches `at` (now, if it has), or until `signal` stops it
+   * (StopExecution: a stopped execution waits for nothing).
+   */
+  async sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+    if (at <= this.timers.clock.now() || signal?.aborted) return;
+    await this.blockOn(
+      new Promise<void>((wake) => {
+        const sleeper: Sleeper = { at, seq: ++this.seq, wake, cancelled: false };
+        this.sleepers.push(sleeper);
+        signal?.addEventListener(
+          'abort',
+          () => {
+            sleeper.cancelled = true;
+            wake();
+          },
+          { once: true },
+        );
+      }),
+    );
   }
 
   /** Blocks the calling execution until `promise` settles (a parked task's token). */
@@ -91,10 +135,14 @@ export class FleetScheduler {
     await this.driving;
   }
 
-  /** Stops a paced clock (after the step under way); executions still blocked on it stay so. */
+  /**
+   * Stops a paced clock (after the step under way); executions still blocked on it stay so.
+   * @throws what a timer threw, if it stopped the clock (no `onError`)
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.driving;
+    if (this.failure !== undefined) throw this.failure.error;
   }
 
   /** Runs the clock while anything runs (a paced one until stopped). */
@@ -110,12 +158,26 @@ export class FleetScheduler {
       await new Promise((resolve) => setImmediate(resolve));
       if (this.paced === undefined && this.running === 0) break;
       if (this.blocked < this.running) continue;
-      await this.step();
+      if (this.paced === undefined) {
+        await this.step();
+        continue;
+      }
+      // Nobody awaits a paced clock's loop until stop(): what a timer throws is reported, never unhandled.
+      try {
+        await this.step();
+      } catch (error) {
+        if (this.paced.onError === undefined) {
+          this.failure = { error };
+          return;
+        }
+        this.paced.onError(error);
+      }
     }
   }
 
   /** The earliest instant anything happens: a timer, or a blocked execution going on. */
   private nextInstant(): { at: number; timer: boolean } {
+    while (this.sleepers.peek()?.cancelled) this.sleepers.pop();
     const timer = this.timers.nextAt();
     const sleeper = this.sleepers.peek()?.at;
     const at = Math.min(timer ?? Number.POSITIVE_INFINITY, sleeper ?? Number.POSITIVE_INFINITY);
@@ -127,7 +189,8 @@ export class FleetScheduler {
     const next = this.nextInstant();
     if (this.paced !== undefined) {
       const { speed, realNow, virtualAt, realAt } = this.paced;
-      const paced = virtualAt + (realNow() - realAt) * speed;
+      // Whole milliseconds, as clocks and the API's dates have them.
+      const paced = Math.floor(virtualAt + (realNow() - realAt) * speed);
       if (next.at > paced) {
         const now = this.timers.clock.now();
         if (paced > now) this.timers.clock.advanceSeconds((paced - now) / 1000);

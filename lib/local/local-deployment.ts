@@ -6,7 +6,7 @@ import { terminateSubmittedJobs } from '../../lambdas/registry/terminate-submitt
 import { LocalAppError } from './app-error';
 import { BatchEmulator } from './batch-emulator';
 import { localBatchClient } from './batch-integrations';
-import { LocalEventBus } from './event-bus';
+import { type EventDelivery, LocalEventBus, statedEventDelay } from './event-bus';
 import { FleetScheduler } from './fleet-scheduler';
 import { functionUrlEvent, LocalFunctionUrl } from './function-url-server';
 import { LocalExecutions } from './local-executions';
@@ -32,6 +32,12 @@ import { VirtualTimers } from './virtual-timers';
  * keys; execution ends reach the shipped end recorder through the template's own EventBridge rule, late
  * and at least once. Time is a paced clock (lib/local/fleet-scheduler.ts), `speed` times real time.
  */
+/**
+ * How execution ends reach the recorder: after the delay stepwait states for EventBridge (event-bus.ts), and
+ * some twice ("Events are delivered at least once"; the share is stated, AWS gives none).
+ */
+const ENDS_DELIVERY: EventDelivery = { delaySeconds: statedEventDelay, duplicateProbability: 0.1 };
+
 export interface LocalDeploymentOptions {
   readonly template: CfnTemplate;
   /** The waiter's state machine ARN (its placeholder ARN in the template). */
@@ -118,10 +124,18 @@ export class LocalDeployment {
     const timers = new VirtualTimers(clock);
     const scheduler = new FleetScheduler(
       timers,
-      options.speed === undefined ? undefined : { speed: options.speed },
+      options.speed === undefined
+        ? undefined
+        : {
+            speed: options.speed,
+            onError: (error) => log({ event: 'timerFailed', error: (error as Error).message }),
+          },
     );
-    const stops: (() => Promise<void>)[] = [() => scheduler.stop()];
+    const stops: (() => Promise<void>)[] = [];
+    // The clock stops first, so nothing fires against a part already stopped; then the executions (a stopped
+    // one waits for no clock), then each part, the last started first.
     const stopAll = async () => {
+      await scheduler.stop();
       for (const stop of stops.splice(0).reverse()) await stop();
     };
     try {
@@ -153,7 +167,7 @@ export class LocalDeployment {
       });
 
       // Execution ends travel as EventBridge delivers them: by the template's rule, late, at least once.
-      const bus = new LocalEventBus(timers, options.random);
+      const bus = new LocalEventBus(timers, options.random, ENDS_DELIVERY);
       const recording = new Set<Promise<void>>();
       bus.addRule(routes.ends.rule, routes.ends.pattern, (event) => {
         const recorded = recordExecutionEnd(registry.store, event as never).then(
@@ -208,6 +222,8 @@ export class LocalDeployment {
         api,
       );
       deployment.stopAll = stopAll;
+      // Its time counts from now: starting the parts took real time the clock should not leap over.
+      scheduler.anchorPace();
       deployment.settleTimers = async () => {
         // What is still on its way (an end event, its recording) arrives: the clock moves to each in turn.
         for (;;) {
@@ -241,7 +257,7 @@ export class LocalDeployment {
     await this.settleTimers();
   }
 
-  /** Stops every execution still running, then each part, the last started first. */
+  /** Stops the clock, every execution still running, then each part, the last started first. */
   async stop(): Promise<void> {
     await this.stopAll();
   }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { executionArnOf } from './local-machine';
 import type { AslDefinition, LocalExecutionResult } from './local-state-machine';
 import { isExecutionName, statusOf } from './nested-executions';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
+import { executionArnOf, LOCAL_ACCOUNT, LOCAL_REGION } from './template';
 import type { Clock } from './virtual-clock';
 
 /**
@@ -43,6 +42,8 @@ export interface DeployedMachine {
   run(input: unknown, execution: { name: string; signal: AbortSignal }): Promise<LocalExecutionResult>;
 }
 
+/** StartExecution's `input` is at most 262,144 characters (API Reference, StartExecution). */
+const MAX_INPUT = 262_144;
 /** StopExecution's limits (API Reference, StopExecution: `error` 0-256, `cause` 0-32768 characters). */
 const MAX_STOP_ERROR = 256;
 const MAX_STOP_CAUSE = 32_768;
@@ -97,6 +98,8 @@ const seconds = (ms: number) => ms / 1000;
 export class LocalExecutions {
   private readonly machines: ReadonlyMap<string, DeployedMachine>;
   private readonly executions = new Map<string, Execution>();
+  /** When the machines were deployed: their creationDate. */
+  private readonly deployedAt: number;
 
   constructor(
     machines: readonly DeployedMachine[],
@@ -104,6 +107,7 @@ export class LocalExecutions {
     private readonly publish: (event: ExecutionStatusChangeEvent) => void = () => {},
   ) {
     this.machines = new Map(machines.map((machine) => [machine.stateMachineArn, machine]));
+    this.deployedAt = clock.now();
   }
 
   startExecution(request: Record<string, unknown>): { executionArn: string; startDate: number } {
@@ -116,6 +120,12 @@ export class LocalExecutions {
       throw new ExecutionsApiError(
         'InvalidExecutionInput',
         'Invalid State Machine Execution Input: not a string',
+      );
+    }
+    if (input.length > MAX_INPUT) {
+      throw new ExecutionsApiError(
+        'ValidationException',
+        `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_INPUT}`,
       );
     }
     let parsed: unknown;
@@ -183,8 +193,12 @@ export class LocalExecutions {
       ...(execution.error === undefined ? {} : { error: execution.error }),
       ...(execution.cause === undefined ? {} : { cause: execution.cause }),
       redriveCount: 0,
+      // A running or succeeded execution cannot be redriven (API Reference, DescribeExecution).
       ...(execution.status === 'RUNNING' || execution.status === 'SUCCEEDED'
-        ? {}
+        ? {
+            redriveStatus: 'NOT_REDRIVABLE',
+            redriveStatusReason: `Execution is ${execution.status} and cannot be redriven`,
+          }
         : { redriveStatus: 'REDRIVABLE' }),
     };
   }
@@ -203,9 +217,9 @@ export class LocalExecutions {
         );
       }
     }
+    // Its `error` and `cause` go to the ExecutionAborted history event; DescribeExecution shows them only
+    // for a FAILED execution, as for the executions a machine starts (nested-executions.ts).
     if (execution.status === 'RUNNING') {
-      execution.error = request.error as string | undefined;
-      execution.cause = request.cause as string | undefined;
       execution.controller.abort();
       await execution.ended;
     }
@@ -221,7 +235,7 @@ export class LocalExecutions {
       definition: JSON.stringify(machine.definition),
       roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/stepwait-local`,
       type: 'STANDARD',
-      creationDate: 0,
+      creationDate: seconds(this.deployedAt),
     };
   }
 

@@ -24,7 +24,7 @@ import {
 } from './nested-executions';
 import type { RunnableMachine } from './runnable-machine';
 import type { TaskStubs } from './stubs';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
+import { executionArnOf } from './template';
 import type { VirtualClock } from './virtual-clock';
 import type { VirtualTimers } from './virtual-timers';
 
@@ -188,10 +188,4 @@ export class LocalMachine {
     });
     return { ...result, segments: started };
   }
-}
-
-/** The ARN of a machine's execution named `name`, in the local account and region. */
-export function executionArnOf(stateMachineArn: string, name: string): string {
-  const machineName = stateMachineArn.split(':').pop();
-  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`;
 }

@@ -118,11 +118,13 @@ const LAMBDA_INVOKE_WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTask
  */
 const TASK_TOKEN_PLACEHOLDER = 'stepwait-local-task-token-placeholder';
 /**
- * The engine times a Task's TimeoutSeconds(Path) with a real timer (and 60 real seconds when none is set);
- * the harness keeps the real values and enforces them on the virtual clock, and gives the engine this
- * many seconds instead: never reached, and below Node's timer limit (2^31 - 1 ms).
+ * The engine times a Task's TimeoutSeconds(Path) with a real timer, and 60 real seconds when none is set (the
+ * ASL specification's default; Step Functions' is 99,999,999 seconds, "Task workflow state"). The harness
+ * keeps the real values and enforces them on the virtual clock, and gives the engine this many seconds for
+ * every Task instead: never reached, and below Node's timer limit (2^31 - 1 ms). A paced clock
+ * (`stepwait local --ui`) may hold a task in real time for minutes before it runs.
  */
-const ENGINE_TASK_TIMEOUT_SECONDS = 2_000_000;
+export const ENGINE_TASK_TIMEOUT_SECONDS = 2_000_000;
 /** A task's TimeoutSeconds must be a positive integer (ASL); AWS takes at most 99999999. */
 const MAX_TASK_TIMEOUT_SECONDS = 99_999_999;
 /** The largest value a Wait's SecondsPath may yield in AWS. */
@@ -153,15 +155,13 @@ function withoutWholeResultPaths(state: StateDefinition): StateDefinition {
  * The definition the engine runs: each Task's timeout left to the harness (see ENGINE_TASK_TIMEOUT_SECONDS),
  * and `$` ResultPaths as AWS reads them (withoutWholeResultPaths).
  */
-function engineStates(states: Record<string, StateDefinition>): Record<string, StateDefinition> {
+export function engineStates(states: Record<string, StateDefinition>): Record<string, StateDefinition> {
   return Object.fromEntries(
     Object.entries(states).map(([name, state]) => {
       const asAwsReadsIt = withoutWholeResultPaths(state);
       const { TimeoutSeconds, TimeoutSecondsPath, ...rest } = asAwsReadsIt;
       const copy: StateDefinition =
-        state.Type === 'Task' && (TimeoutSeconds !== undefined || TimeoutSecondsPath !== undefined)
-          ? { ...rest, TimeoutSeconds: ENGINE_TASK_TIMEOUT_SECONDS }
-          : asAwsReadsIt;
+        state.Type === 'Task' ? { ...rest, TimeoutSeconds: ENGINE_TASK_TIMEOUT_SECONDS } : asAwsReadsIt;
       if (state.Branches)
         copy.Branches = state.Branches.map((branch) => ({
           ...branch,
@@ -263,6 +263,8 @@ export class LocalStateMachine {
       // Whatever was due on the clock happened before the task: an event delivered, a timer fired.
       handlers[name] = async (input) => {
         await run.beforeTask();
+        // Stopped while it waited for its turn: a stopped execution runs no more tasks.
+        if (run.stopped()) throw new Error('The execution stopped.');
         return handler(input);
       };
     }
@@ -480,7 +482,7 @@ export class LocalStateMachine {
         }
         const at = resumeAt;
         resumeAt = undefined;
-        if (at !== undefined) await runtime.fleet.sleepUntil(at);
+        if (at !== undefined) await runtime.fleet.sleepUntil(at, runtime.signal);
       },
     };
     /** In a fleet: when this run may go on after its Wait or retry backoff (the clock is shared). */

@@ -7,7 +7,7 @@ import type {
   LocalRuntime,
   LocalStateMachine,
 } from './local-state-machine';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
+import { executionArnOf } from './template';
 
 /** A state machine a parent may start, with what its runs talk to. Replace `machine` to model a redeploy. */
 export interface ChildMachine {
@@ -256,8 +256,7 @@ export function nestedExecutionIntegrations(
     if (!isExecutionName(name)) {
       throw apiError('InvalidName', 'InvalidName', 400, `Invalid Name: '${String(name)}'`);
     }
-    const machineName = StateMachineArn.split(':').pop();
-    const arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`;
+    const arn = executionArnOf(StateMachineArn, name);
     const input = typeof Input === 'string' ? JSON.parse(Input) : (Input ?? {});
     const inputJson = JSON.stringify(input);
 

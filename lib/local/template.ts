@@ -199,3 +199,9 @@ export function resolveDeep(template: CfnTemplate, value: unknown): unknown {
   }
   return value;
 }
+
+/** The ARN of a machine's execution named `name`, in the local account and region. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  const machineName = stateMachineArn.split(':').pop();
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`;
+}

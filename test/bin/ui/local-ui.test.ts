@@ -4,7 +4,8 @@ import { type LocalChromium, launchChromium } from '../../../bin/chromium';
 import type { Output } from '../../../bin/cli/account/io';
 import { localCommand } from '../../../bin/cli/local-command';
 import type { LocalUiRun } from '../../../bin/cli/local-ui';
-import { OPENING_WAITS, SCHEDULED_EXECUTION_NAME } from '../../../bin/cli/local-ui-waits';
+import { job, OPENING_WAITS } from '../../../bin/cli/local-ui-waits';
+import { ALICE } from '../../../lib/local/local-users';
 
 /**
  * `stepwait local --ui` as a user runs it: the command deploys the example app with a registry on
@@ -89,9 +90,11 @@ describe('stepwait local --ui in headless Chromium', () => {
     await expect
       .poll(async () => ops.locator('#waits tbody td.name').allTextContents())
       .toEqual(expect.arrayContaining([...namesOf('alice'), ...namesOf('bob')]));
-    // The schedule's wait is recorded with the execution's name as its hint, owner unverified.
-    await expect.poll(() => ops.locator('#waits tbody').textContent()).toContain('unverified');
-    expect(aliceNames.join(' ')).not.toContain(SCHEDULED_EXECUTION_NAME);
+    // The schedule's wait, started outside the registry, is named after its job and owned by nobody verified:
+    // the admin sees it, alice does not.
+    const scheduled = run.waits.scheduledJobId as string;
+    await expect.poll(() => rowOf(ops, scheduled).locator('td.owner').textContent()).toBe('unverified');
+    expect(aliceNames).not.toContain(scheduled);
     await alice.close();
     await ops.close();
   });
@@ -101,8 +104,12 @@ describe('stepwait local --ui in headless Chromium', () => {
     await page.evaluate(() => {
       (globalThis as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true;
     });
-    const name = 'orders-nightly-load';
-    expect(await statusOf(page, name)).not.toBe('Complete');
+    // A wait started now on a 20-minute job (10 s at 120x): it cannot have finished yet.
+    const name = 'alice-live-check';
+    await run.waits.start({ user: ALICE, name, description: 'started by the test', jobs: [job(60, 1_200)] });
+    await expect
+      .poll(() => statusOf(page, name), { timeout: 20_000 })
+      .toMatch(/^(Pending|Submitted|Running)$/);
     await expect.poll(() => statusOf(page, name), { timeout: 60_000, interval: 500 }).toBe('Complete');
     expect(
       await page.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage),

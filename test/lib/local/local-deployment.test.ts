@@ -3,6 +3,7 @@ import {
   DescribeStateMachineCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  InvalidArn,
   InvalidExecutionInput,
   InvalidName,
   type SFNClient,
@@ -28,6 +29,7 @@ import { LOCAL_REGION } from '../../../lib/local/template';
  */
 let deployment: LocalDeployment;
 let sfn: SFNClient;
+const logged: Record<string, unknown>[] = [];
 const client = (who: LocalIdentity) => new RegistryClient(deployment.registryUrl, keysOf(who), LOCAL_REGION);
 
 beforeAll(async () => {
@@ -38,12 +40,15 @@ beforeAll(async () => {
     users: LOCAL_USERS,
     speed: 600,
     random: seededRandom(3),
+    log: (line) => logged.push(line),
   });
   sfn = deployment.stepFunctions.client();
 }, 60_000);
 
 afterAll(async () => {
   await deployment?.stop();
+  // Nothing is left running once it stopped.
+  expect(deployment.executions.list().filter((execution) => execution.status === 'RUNNING')).toEqual([]);
 });
 
 function addJob(runSeconds: number, outcome: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED'): string {
@@ -98,9 +103,15 @@ describe('a local deployment with a registry', () => {
     const cancelled = await client(BOB).call({ method: 'POST', path: `/waits/${wait.waitId}/cancel` });
     expect(cancelled.status).toBe(202);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn: wait.executionArn }));
-    expect(described.status).toBe('ABORTED');
-    // The end event arrives later (at least once); the wait stays Aborted.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(described).toMatchObject({ status: 'ABORTED', redriveStatus: 'REDRIVABLE' });
+    // Only a FAILED execution describes an error and a cause.
+    expect(described.error).toBeUndefined();
+    // The end event arrives later (at least once) and is recorded; the wait stays Aborted.
+    await expect
+      .poll(() => logged.some((line) => line.event === 'executionEnd' && line.waitId === wait.waitId), {
+        timeout: 30_000,
+      })
+      .toBe(true);
     expect(await waitOf(BOB, wait.waitId)).toMatchObject({ status: 'ABORTED', tethysStatus: 'Aborted' });
   });
 
@@ -140,7 +151,16 @@ describe('a local deployment with a registry', () => {
     const first = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'same-name', input }));
     // Idempotent while running with the same input; another input is ExecutionAlreadyExists.
     const again = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'same-name', input }));
-    expect(again.executionArn).toBe(first.executionArn);
+    expect(again).toMatchObject({ executionArn: first.executionArn, startDate: first.startDate });
+    expect(deployment.executions.list().filter((execution) => execution.name === 'same-name')).toHaveLength(
+      1,
+    );
+    const running = await sfn.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
+    expect(running).toMatchObject({
+      status: 'RUNNING',
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution is RUNNING and cannot be redriven',
+    });
     await expect(
       sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'same-name', input: '{"jobId":"other"}' })),
     ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
@@ -154,12 +174,24 @@ describe('a local deployment with a registry', () => {
       sfn.send(new StartExecutionCommand({ stateMachineArn: `${stateMachineArn}Gone`, input })),
     ).rejects.toBeInstanceOf(StateMachineDoesNotExist);
     await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify('x'.repeat(262_143)) })),
+    ).rejects.toBeInstanceOf(ValidationException);
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:us-east-1:Waiter', input })),
+    ).rejects.toBeInstanceOf(InvalidArn);
+    await expect(
       sfn.send(new StopExecutionCommand({ executionArn: first.executionArn, cause: 'x'.repeat(32_769) })),
     ).rejects.toBeInstanceOf(ValidationException);
+    await expect(
+      sfn.send(new StopExecutionCommand({ executionArn: first.executionArn, error: 'x'.repeat(257) })),
+    ).rejects.toBeInstanceOf(ValidationException);
+    const before = deployment.clock.now();
     const stopped = await sfn.send(
       new StopExecutionCommand({ executionArn: first.executionArn, error: 'Test.Stop', cause: 'done' }),
     );
-    expect(stopped.stopDate).toBeInstanceOf(Date);
+    // Epoch seconds on the wire, as the SDK reads them: the stop happened between these two readings.
+    expect(stopped.stopDate?.getTime()).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(stopped.stopDate?.getTime()).toBeLessThanOrEqual(deployment.clock.now());
     // Stopping it again leaves it as it ended.
     const stoppedAgain = await sfn.send(new StopExecutionCommand({ executionArn: first.executionArn }));
     expect(stoppedAgain.stopDate).toEqual(stopped.stopDate);
@@ -172,6 +204,27 @@ describe('a local deployment with a registry', () => {
     ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
     const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
     expect(JSON.parse(machine.definition ?? '')).toEqual(deployment.machine.definition);
+  });
+
+  it('refuses an app without a registry, and a machine its registry does not serve, by name', async () => {
+    const plain = synthesizeWaiter({ examples: false });
+    await expect(
+      LocalDeployment.start({
+        template: plain.template,
+        stateMachineArn: plain.stateMachineArn,
+        users: LOCAL_USERS,
+        random: seededRandom(1),
+      }),
+    ).rejects.toThrow(/the app has no registry of waits: no function has STEPWAIT_REGISTRY_WAITERS/);
+    const withRegistry = synthesizeWaiter({ examples: false, registry: true });
+    await expect(
+      LocalDeployment.start({
+        template: withRegistry.template,
+        stateMachineArn: withRegistry.segment.stateMachineArn,
+        users: LOCAL_USERS,
+        random: seededRandom(1),
+      }),
+    ).rejects.toThrow(/the registry does not start waits in arn:aws:states:.*SegmentStateMachine/);
   });
 
   it('refuses a request signed with a key it does not know, before the API runs', async () => {

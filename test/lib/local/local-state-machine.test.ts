@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { LocalStateMachine } from '../../../lib/local/local-state-machine';
+import {
+  ENGINE_TASK_TIMEOUT_SECONDS,
+  engineStates,
+  LocalStateMachine,
+} from '../../../lib/local/local-state-machine';
 import { VirtualClock } from '../../../lib/local/virtual-clock';
 
 // Small hand-written machines test the harness itself; the product's ASL is only ever the synthesized one.
@@ -223,5 +227,19 @@ describe('LocalStateMachine', () => {
       error: 'StepWait.Timeout',
       cause: '{"reason":"late"}',
     });
+  });
+});
+
+describe('the definition the engine runs', () => {
+  it("gives every Task a timeout it never reaches (the engine's own default is 60 real seconds)", () => {
+    const definition: Record<string, unknown> = {
+      Poll: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Next: 'Limited' },
+      Limited: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 5, Next: 'Pause' },
+      Pause: { Type: 'Wait', Seconds: 90, End: true },
+    };
+    const states = engineStates(definition as Parameters<typeof engineStates>[0]);
+    expect(states.Poll?.TimeoutSeconds).toBe(ENGINE_TASK_TIMEOUT_SECONDS);
+    expect(states.Limited?.TimeoutSeconds).toBe(ENGINE_TASK_TIMEOUT_SECONDS);
+    expect(states.Pause).not.toHaveProperty('TimeoutSeconds');
   });
 });

@@ -15,20 +15,29 @@ afterEach(async () => {
   scheduler = undefined;
 });
 
-function paced(speed: number) {
-  const real = { now: 0 };
+function paced(speed: number, onError?: (error: unknown) => void) {
+  const real = { now: 0, reads: 0 };
   const clock = new VirtualClock(START);
   const timers = new VirtualTimers(clock);
-  scheduler = new FleetScheduler(timers, { speed, realNow: () => real.now });
-  return { real, clock, timers, scheduler };
+  scheduler = new FleetScheduler(timers, {
+    speed,
+    realNow: () => {
+      real.reads++;
+      return real.now;
+    },
+    ...(onError === undefined ? {} : { onError }),
+  });
+  /** Resolves once the scheduler has looked at the real clock a few more times: it had its chances. */
+  const ticks = async () => {
+    const reads = real.reads;
+    await expect.poll(() => real.reads, { interval: 10 }).toBeGreaterThanOrEqual(reads + 3);
+  };
+  return { real, clock, timers, scheduler, ticks };
 }
-
-/** Lets the scheduler look at the real clock a few times. */
-const ticks = () => new Promise((resolve) => setTimeout(resolve, 150));
 
 describe('a paced clock', () => {
   it('moves with real time at its speed, with nothing running', async () => {
-    const { real, clock } = paced(60);
+    const { real, clock, ticks } = paced(60);
     await ticks();
     expect(clock.now()).toBe(START);
     real.now = 500;
@@ -38,7 +47,7 @@ describe('a paced clock', () => {
   });
 
   it('wakes a waiting execution when real time gets there, not before, and exactly at its instant', async () => {
-    const { real, clock, scheduler } = paced(60);
+    const { real, clock, scheduler, ticks } = paced(60);
     scheduler.enter();
     let woke: number | undefined;
     const sleeping = scheduler.sleepUntil(START + 120_000).then(() => {
@@ -55,7 +64,7 @@ describe('a paced clock', () => {
   });
 
   it('fires a timer once its time has come, on the clock at its instant', async () => {
-    const { real, clock, timers } = paced(10);
+    const { real, clock, timers, ticks } = paced(10);
     const fired: number[] = [];
     timers.at(START + 5_000, () => {
       fired.push(clock.now());
@@ -72,7 +81,8 @@ describe('a paced clock', () => {
     const { real, clock, scheduler } = paced(60);
     scheduler.enter();
     real.now = 1_000;
-    await ticks();
+    // A busy execution keeps the loop from reading the real clock at all: only real time can show it holds.
+    await new Promise((resolve) => setTimeout(resolve, 150));
     expect(clock.now()).toBe(START);
     let wake: (() => void) | undefined;
     const blocked = scheduler.blockOn(new Promise<void>((resolve) => (wake = resolve)));
@@ -80,6 +90,62 @@ describe('a paced clock', () => {
     wake?.();
     await blocked;
     scheduler.leave();
+  });
+
+  it('lets a stopped execution go on at once, and does not come back for it', async () => {
+    const { real, clock, scheduler } = paced(60);
+    scheduler.enter();
+    const stop = new AbortController();
+    const sleeping = scheduler.sleepUntil(START + 3_600_000, stop.signal);
+    stop.abort();
+    await sleeping;
+    expect(clock.now()).toBe(START);
+    scheduler.leave();
+    // Already stopped: no wait at all.
+    await scheduler.sleepUntil(START + 3_600_000, stop.signal);
+    real.now = 100;
+    await expect.poll(() => clock.now()).toBe(START + 6_000);
+  });
+
+  it('counts its pace from anchorPace, not from before a slow start', async () => {
+    const { real, clock, scheduler, ticks } = paced(60);
+    await ticks();
+    // The same instant as the real clock's jump: no step runs between the two.
+    real.now = 50_000;
+    scheduler.anchorPace();
+    await ticks();
+    expect(clock.now()).toBe(START);
+    real.now = 51_000;
+    await expect.poll(() => clock.now()).toBe(START + 60_000);
+  });
+
+  it('reports what a timer threw and goes on; without onError, stops and throws it from stop()', async () => {
+    const errors: unknown[] = [];
+    const reporting = paced(10, (error) => errors.push(error));
+    reporting.timers.at(START + 1_000, () => {
+      throw new Error('delivery failed');
+    });
+    const later: number[] = [];
+    reporting.timers.at(START + 2_000, () => {
+      later.push(reporting.clock.now());
+    });
+    reporting.real.now = 300;
+    await expect.poll(() => later).toEqual([START + 2_000]);
+    expect(errors.map((error) => (error as Error).message)).toEqual(['delivery failed']);
+    await reporting.scheduler.stop();
+
+    const failing = paced(10);
+    failing.timers.at(START + 1_000, () => {
+      throw new Error('sweep failed');
+    });
+    failing.real.now = 300;
+    await expect(
+      (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await failing.scheduler.stop();
+      })(),
+    ).rejects.toThrow('sweep failed');
+    scheduler = undefined;
   });
 
   it('refuses a speed that is not a positive number, by name', () => {
