@@ -281,7 +281,11 @@ async function cancel(record: RegistryRecord, caller: Caller, deps: RegistryApiD
     );
   }
   const reason = `cancelled through the stepwait registry by ${caller.display}`;
-  for (const executionArn of record.executionArns) {
+  // The execution the wait began in first: stopping it stops the segment its `.sync` Hand Over waits for,
+  // whereas a segment stopped first would fail it (StepWait.SegmentFailed) before its own stop arrived.
+  const first = (arn: string) => (arn.endsWith(`:${record.waitId}`) ? 0 : 1);
+  const executionArns = [...record.executionArns].sort((a, b) => first(a) - first(b));
+  for (const executionArn of executionArns) {
     try {
       await deps.sfn.send(
         new StopExecutionCommand({ executionArn, error: 'StepWait.Cancelled', cause: reason }),

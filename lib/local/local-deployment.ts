@@ -154,11 +154,14 @@ export class LocalDeployment {
       const pollerRegistry = options.registryWriteThrottle
         ? registry.throttledStore(options.registryWriteThrottle, options.random)
         : undefined;
+      // Segments a wait hands over to are executions of the account too (a cancel stops them).
+      let executions: LocalExecutions | undefined;
       const local = new LocalMachine({
         machine,
         batchEndpoint: batch.endpoint,
         clock,
         random: options.random,
+        handOver: { onStarted: (child) => executions?.adopt(child) },
         registry: { store: pollerRegistry?.store ?? registry.store },
         fleet: scheduler,
         timers,
@@ -177,7 +180,7 @@ export class LocalDeployment {
         recording.add(recorded);
         void recorded.finally(() => recording.delete(recorded));
       });
-      const executions = new LocalExecutions(
+      executions = new LocalExecutions(
         [
           {
             stateMachineArn: machine.stateMachineArn,

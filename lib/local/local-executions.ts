@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AslDefinition, LocalExecutionResult } from './local-state-machine';
-import { isExecutionName, statusOf } from './nested-executions';
+import { isExecutionName, type StartedChild, statusOf } from './nested-executions';
 import { executionArnOf, LOCAL_ACCOUNT, LOCAL_REGION } from './template';
 import type { Clock } from './virtual-clock';
 
@@ -146,23 +146,52 @@ export class LocalExecutions {
     }
     const controller = new AbortController();
     const startDate = this.clock.now();
+    this.track(
+      { arn, name, stateMachineArn: machine.stateMachineArn, input, startDate },
+      controller,
+      machine.run(parsed, { name, signal: controller.signal }),
+    );
+    return { executionArn: arn, startDate: seconds(startDate) };
+  }
+
+  /**
+   * An execution a machine started itself (a segment, by Hand Over's `startExecution.sync:2`): described,
+   * stopped and announced here like any other, so a cancel that stops every execution of a wait stops it.
+   */
+  adopt(child: StartedChild): void {
+    const controller = new AbortController();
+    controller.signal.addEventListener('abort', () => child.stop(), { once: true });
+    this.track(
+      {
+        arn: child.executionArn,
+        name: child.name,
+        stateMachineArn: child.stateMachineArn,
+        input: child.input,
+        startDate: child.startDate,
+      },
+      controller,
+      child.result,
+    );
+  }
+
+  /** Keeps an execution from its start to its end, announcing both. */
+  private track(
+    identity: Pick<Execution, 'arn' | 'name' | 'stateMachineArn' | 'input' | 'startDate'>,
+    controller: AbortController,
+    run: Promise<LocalExecutionResult>,
+  ): void {
     let settle: () => void = () => {};
     const execution: Execution = {
-      arn,
-      name,
-      stateMachineArn: machine.stateMachineArn,
-      input,
-      startDate,
+      ...identity,
       controller,
       ended: new Promise<void>((resolve) => {
         settle = resolve;
       }),
       status: 'RUNNING',
     };
-    this.executions.set(arn, execution);
+    this.executions.set(identity.arn, execution);
     this.publishChange(execution);
-    void machine
-      .run(parsed, { name, signal: controller.signal })
+    void run
       .then(
         (result) => this.end(execution, result),
         (error: unknown) =>
@@ -173,7 +202,6 @@ export class LocalExecutions {
           }),
       )
       .finally(settle);
-    return { executionArn: arn, startDate: seconds(startDate) };
   }
 
   describeExecution(request: Record<string, unknown>): Record<string, unknown> {

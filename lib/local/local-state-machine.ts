@@ -21,7 +21,10 @@ type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncIterab
 export type LocalLambda = (payload: unknown, context: { stateName: string }) => Promise<unknown>;
 
 /** An in-process stand-in for a Step Functions service integration (batch:submitJob, ...), keyed by Resource. */
-export type LocalIntegration = (input: unknown, context: { stateName: string }) => Promise<unknown>;
+export type LocalIntegration = (
+  input: unknown,
+  context: { stateName: string; signal?: AbortSignal },
+) => Promise<unknown>;
 
 /** A state machine definition in the Amazon States Language. */
 export interface AslDefinition {
@@ -320,7 +323,11 @@ export class LocalStateMachine {
         `state "${stateName}" calls ${resource}, which has no local handler (it would reach AWS)`,
       );
     }
-    return (input) => integration(structuredClone(input), { stateName });
+    return (input) =>
+      integration(structuredClone(input), {
+        stateName,
+        ...(runtime.signal === undefined ? {} : { signal: runtime.signal }),
+      });
   }
 
   /**

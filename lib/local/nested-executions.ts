@@ -59,6 +59,20 @@ export interface NestedExecutionOptions {
   readonly stopAfterInvocations?: (name: string) => number | undefined;
   /** Told when a child is stopped (a child that ends before its limit is not). */
   readonly onStop?: (name: string) => void;
+  /** Told of each child as it starts: a local deployment's executions API describes and stops it too. */
+  readonly onStarted?: (child: StartedChild) => void;
+}
+
+/** A child execution as it starts: who it is, how to stop it (StopExecution), and its run. */
+export interface StartedChild {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly stateMachineArn: string;
+  /** Its input, as JSON. */
+  readonly input: string;
+  readonly startDate: number;
+  readonly stop: () => void;
+  readonly result: Promise<LocalExecutionResult>;
 }
 
 /**
@@ -196,9 +210,17 @@ export function nestedExecutionIntegrations(
   const started = new Map<string, Started>();
   let unnamed = 0;
 
-  const run = (execution: Started, child: ChildMachine): Promise<LocalExecutionResult> => {
-    execution.run ??= (async () => {
-      const controller = new AbortController();
+  const run = (
+    execution: Started,
+    child: ChildMachine,
+    parent: AbortSignal | undefined,
+  ): Promise<LocalExecutionResult> => {
+    if (execution.run !== undefined) return execution.run;
+    const controller = new AbortController();
+    // A stopped parent stops the child its `.sync` task waits for, as Step Functions does (which is why the
+    // task's role may StopExecution on it).
+    parent?.addEventListener('abort', () => controller.abort(), { once: true });
+    execution.run = (async () => {
       const limit = options.stopAfterInvocations?.(execution.name);
       const result = await child.machine.run(execution.input, {
         ...child.runtime,
@@ -231,10 +253,19 @@ export function nestedExecutionIntegrations(
       });
       return result;
     })();
+    options.onStarted?.({
+      executionArn: execution.arn,
+      name: execution.name,
+      stateMachineArn: execution.stateMachineArn,
+      input: execution.inputJson,
+      startDate: execution.startDate,
+      stop: () => controller.abort(),
+      result: execution.run,
+    });
     return execution.run;
   };
 
-  const startSync2: LocalIntegration = async (rawInput) => {
+  const startSync2: LocalIntegration = async (rawInput, { signal }) => {
     const { StateMachineArn, Input, Name } = rawInput as {
       StateMachineArn: string;
       Input?: unknown;
@@ -281,10 +312,10 @@ export function nestedExecutionIntegrations(
       started.set(arn, execution);
     }
     // The call did its work (started the execution, or found it running); only the answer is lost.
-    if (fault === 'lostResponseAfterEnd') await run(execution, child);
+    if (fault === 'lostResponseAfterEnd') await run(execution, child, signal);
     if (fault === 'lostResponse' || fault === 'lostResponseAfterEnd') throw lostResponse();
 
-    const result = await run(execution, child);
+    const result = await run(execution, child, signal);
     const described = description(execution);
     if (result.status === 'SUCCEEDED') {
       return { ...described, Input: input, Output: result.output };

@@ -167,6 +167,26 @@ describe('the registry API: each caller’s own waits, by IAM identity', () => {
     });
     expect((await call(ALICE, 'POST', `/waits/${own.waitId}/cancel`)).body.error).toBe('NotActive');
 
+    // A wait that continued in a segment: the execution it began in is stopped first (stopping it stops the
+    // segment its Hand Over waits for; a segment stopped first would fail it), whatever order the set keeps.
+    const long = (
+      await call(ALICE, 'POST', '/waits', { name: 'long', waiter: 'waiter', input: { jobId: 'job-2' } })
+    ).body.wait;
+    const segment = `arn:aws:states:us-east-1:123456789012:execution:ASegments:${long.waitId}-1`;
+    await store.recordProgress(
+      long.waitId,
+      registryViewOf(state({ jobIds: ['job-2'], segments: 1 }), BATCH_STAGES, '2026-12-02T06:02:00Z'),
+      { executionArn: segment },
+    );
+    const before = sfnMock.commandCalls(StopExecutionCommand).length;
+    expect((await call(ALICE, 'POST', `/waits/${long.waitId}/cancel`)).status).toBe(202);
+    expect(
+      sfnMock
+        .commandCalls(StopExecutionCommand)
+        .slice(before)
+        .map((stop) => stop.args[0].input.executionArn),
+    ).toEqual([executionOf(long.waitId, long), segment]);
+
     // A wait on a job it did not submit stops the wait, never the job.
     sfnMock.on(StopExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'gone', $metadata: {} }));
     const other = (

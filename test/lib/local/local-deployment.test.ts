@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../../bin/cli/account/registry-client';
 import { LocalDeployment } from '../../../lib/local/local-deployment';
-import { splitQueueTime } from '../../../lib/local/local-run';
+import { LOCAL_JOB_DEFINITION, LOCAL_JOB_QUEUE, splitQueueTime } from '../../../lib/local/local-run';
 import { ALICE, BOB, keysOf, LOCAL_USERS, OPS, uniqueIdOf } from '../../../lib/local/local-users';
 import { synthesizeWaiter } from '../../../lib/local/local-waiter';
 import { seededRandom } from '../../../lib/local/seeded-random';
@@ -204,6 +204,48 @@ describe('a local deployment with a registry', () => {
     ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
     const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
     expect(JSON.parse(machine.definition ?? '')).toEqual(deployment.machine.definition);
+  });
+
+  it("cancels a wait that handed over: its segment execution is the account's too, and stops", async () => {
+    // A poll budget of 10: the wait continues in a segment execution after 10 polls.
+    const synthesized = synthesizeWaiter({ examples: false, registry: true, waiter: { pollBudget: 10 } });
+    const segmented = await LocalDeployment.start({
+      template: synthesized.template,
+      stateMachineArn: synthesized.stateMachineArn,
+      users: LOCAL_USERS,
+      speed: 3_600,
+      random: seededRandom(5),
+    });
+    try {
+      const jobId = segmented.batch.addJob({
+        jobQueue: LOCAL_JOB_QUEUE,
+        jobDefinition: LOCAL_JOB_DEFINITION,
+        durations: splitQueueTime(30, 30 * 86_400),
+      });
+      const alice = new RegistryClient(segmented.registryUrl, keysOf(ALICE), LOCAL_REGION);
+      const started = await alice.call({
+        method: 'POST',
+        path: '/waits',
+        body: { name: 'long-one', waiter: segmented.waiterName, input: { jobId } },
+      });
+      const { waitId } = (started.body as { wait: { waitId: string } }).wait;
+      const executionsOf = async () => {
+        const answer = await alice.call({ method: 'GET', path: `/waits/${waitId}` });
+        return (answer.body as { wait: { executionArns: string[] } }).wait.executionArns;
+      };
+      await expect
+        .poll(async () => (await executionsOf()).length, { timeout: 60_000 })
+        .toBeGreaterThanOrEqual(2);
+      const cancelled = await alice.call({ method: 'POST', path: `/waits/${waitId}/cancel` });
+      expect(cancelled.status).toBe(202);
+      const stepFunctions = segmented.stepFunctions.client();
+      for (const executionArn of await executionsOf()) {
+        const described = await stepFunctions.send(new DescribeExecutionCommand({ executionArn }));
+        expect(described.status, described.name).toBe('ABORTED');
+      }
+    } finally {
+      await segmented.stop();
+    }
   });
 
   it('refuses an app without a registry, and a machine its registry does not serve, by name', async () => {
