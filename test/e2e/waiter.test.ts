@@ -7,6 +7,7 @@ import {
   type SynthesizedWaiter,
   synthesizeWaiter,
 } from '../../lib/local/local-waiter';
+import { seededRandom } from '../../lib/local/seeded-random';
 import { VirtualClock } from '../../lib/local/virtual-clock';
 import { WaiterModel } from '../../waiters';
 
@@ -19,14 +20,6 @@ let synthesized: SynthesizedWaiter;
 let emulator: BatchEmulator;
 let clock: VirtualClock;
 let batch: BatchClient;
-
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state / 2_147_483_648;
-  };
-}
 
 beforeAll(async () => {
   synthesized = synthesizeWaiter();
