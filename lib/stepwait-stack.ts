@@ -8,7 +8,7 @@ import { DqopsJobs } from './dqops/dqops-jobs';
 import { EtlPipeline } from './examples/etl-pipeline';
 import { JobWaiter, type JobWaiterProps } from './job-waiter';
 import { REGISTRY_ID, Registry, type RegistryProps } from './registry/registry';
-import { WakeUps } from './wake-up/wake-ups';
+import { type CallbackOptions, WakeUps } from './wake-up/wake-ups';
 
 /** The job systems the example app can deploy a waiter for (`stepwait local --system`, `bench --system`). */
 export const EXAMPLE_SYSTEMS = ['batch', 'dqops', 'airbyte'] as const;
@@ -42,10 +42,11 @@ export interface StepWaitStackProps extends StackProps {
    */
   readonly drainWakeUps?: boolean;
   /**
-   * With the Batch waiter in event mode: give each wait a callback URL (`WakeUps` `callbacks`).
+   * With the Batch waiter in event mode: give each wait a callback URL (`WakeUps` `callbacks`); with options
+   * (`authType: AWS_IAM`, say), made with them.
    * @default false
    */
-  readonly callbacks?: boolean;
+  readonly callbacks?: boolean | CallbackOptions;
   /**
    * Record the Batch waiter's waits in the stack's Registry, with its API (`RegistryUrl` output); with
    * props (its admins, say), a Registry made with them.
@@ -85,7 +86,11 @@ export class StepWaitStack extends Stack {
           ]
         : undefined,
       ...(props.callbacks
-        ? { wakeUps: new WakeUps(this, 'StepWaitWakeUps', { callbacks: {} }) }
+        ? {
+            wakeUps: new WakeUps(this, 'StepWaitWakeUps', {
+              callbacks: props.callbacks === true ? {} : props.callbacks,
+            }),
+          }
         : props.drainWakeUps
           ? { wakeUps: WakeUps.of(this) }
           : {}),

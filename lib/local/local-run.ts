@@ -1,5 +1,6 @@
 import { REGISTRY_TABLE_ENV, type RegistryRecord } from '../../lambdas/registry/registry-store';
 import { stageOfPollState } from '../../waiters';
+import { signedHeaders, sigV4Signer } from '../sigv4-request';
 import { outcomeOf, type WaitOutcome } from '../wait-outcome';
 import { LocalAppError } from './app-error';
 import { batchAccountOf } from './batch-account';
@@ -12,10 +13,12 @@ import { startLocalJobSystems } from './local-job-systems';
 import { LocalMachine } from './local-machine';
 import { LocalRegistry } from './local-registry';
 import type { ExecutionStatus } from './local-state-machine';
+import { JOB_CALLER, keysOf } from './local-users';
 import { LocalWakeUps, type WakeUpFaults } from './local-wake-ups';
 import type { RunnableMachine } from './runnable-machine';
 import type { TaskStubs } from './stubs';
 import { registerTargets } from './submit-targets';
+import { LOCAL_REGION } from './template';
 import { VirtualClock } from './virtual-clock';
 import { VirtualTimers } from './virtual-timers';
 
@@ -62,9 +65,10 @@ export interface LocalRunOptions extends RequestOptions {
   wakeUpFaults?: WakeUpFaults;
   /**
    * Event mode with callbacks: the job calls its wait's callback URL (POST, its status as JSON) this many
-   * seconds after it ends, as Tethys' jobs call their status callback.
+   * seconds after it ends, as Tethys' jobs call their status callback. A URL of AuthType AWS_IAM is called
+   * signed with the job's local key (JOB_CALLER), unless `unsigned` (a job misconfigured so).
    */
-  jobCallsBack?: { delaySeconds: number };
+  jobCallsBack?: { delaySeconds: number; unsigned?: boolean };
 }
 
 /** What a live view shows when the waker handles an event. */
@@ -131,6 +135,8 @@ export interface LocalRunReport {
     deadLetters: number;
     eventsLost: number;
     eventsDuplicated: number;
+    /** With `jobCallsBack`: the HTTP status of each call the job made to its callback URL. */
+    callbackAnswers?: number[];
   };
   /** A waiter with a registry: what the poller wrote there, and how the registry shows the wait. */
   registry?: {
@@ -259,17 +265,31 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
 
     let polls = 0;
     let callbackUrl: string | undefined;
+    /** The HTTP status of each call the job made to its callback URL. */
+    const callbackAnswers: number[] = [];
     if (options.jobCallsBack !== undefined && timers !== undefined) {
       const endsAt =
         startedAt +
         (options.queueSeconds + options.jobDurationSeconds + options.jobCallsBack.delaySeconds) * 1000;
+      const signs = wakeUps?.callbackAuthType() === 'AWS_IAM' && options.jobCallsBack.unsigned !== true;
       timers.at(endsAt, async () => {
         if (callbackUrl === undefined) return;
-        await fetch(callbackUrl, {
+        const url = new URL(callbackUrl);
+        const body = JSON.stringify({ status: options.outcome });
+        const headers = { 'content-type': 'application/json' };
+        const response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ status: options.outcome }),
+          headers: signs
+            ? await signedHeaders(sigV4Signer(keysOf(JOB_CALLER), LOCAL_REGION), {
+                url,
+                method: 'POST',
+                body,
+                headers,
+              })
+            : headers,
+          body,
         });
+        callbackAnswers.push(response.status);
       });
     }
     const local = new LocalMachine({
@@ -381,7 +401,14 @@ export async function runLocalWait(options: LocalRunOptions): Promise<LocalRunRe
       describeJobsCallSeconds: (
         site?.statusCalls() ?? emulator.calls.filter((call) => call.operation === 'DescribeJobs')
       ).map((call) => (call.at - startedAt) / 1000),
-      ...(wakeUps === undefined ? {} : { wakeUps: wakeUpFigures(wakeUps) }),
+      ...(wakeUps === undefined
+        ? {}
+        : {
+            wakeUps: {
+              ...wakeUpFigures(wakeUps),
+              ...(options.jobCallsBack === undefined ? {} : { callbackAnswers }),
+            },
+          }),
       ...(registry === undefined
         ? {}
         : {

@@ -35,6 +35,15 @@ export const OPS = user(
 );
 
 export const LOCAL_USERS: readonly LocalUser[] = [ALICE, BOB, OPS];
+/**
+ * The role a local job runs as: with callback URLs of AuthType AWS_IAM, the job signs its call to its wait's
+ * callback URL with this key, and the URL takes no other.
+ */
+export const JOB_CALLER = user(
+  'batch-job',
+  'AROABATCHJOBROLEID01:job',
+  `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/batch-job/job`,
+);
 /** The local registry's admins. */
 export const LOCAL_ADMINS: readonly LocalUser[] = [OPS];
 

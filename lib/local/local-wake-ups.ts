@@ -18,6 +18,7 @@ import { LocalFunctionUrl } from './function-url-server';
 import type { SimulatedLatencies } from './latencies';
 import { LocalDynamoDb } from './local-dynamodb';
 import { LocalQueue } from './local-queue';
+import { JOB_CALLER } from './local-users';
 import { SecretsEmulator } from './secrets-emulator';
 import { LocalStepFunctionsEndpoint } from './step-functions-endpoint';
 import { LocalTaskTokens } from './task-tokens';
@@ -165,6 +166,13 @@ export class LocalWakeUps {
   /** With callbacks: the signing-key secret, the function URL, and what pollers mint URLs with. */
   private callbacks?: { secrets: SecretsEmulator; url: LocalFunctionUrl; signing: CallbackSigning };
 
+  /** How the callback URL authenticates its callers (AWS_IAM: SigV4 with the local job's key). */
+  callbackAuthType(): string | undefined {
+    return this.callbackAuth;
+  }
+
+  private callbackAuth?: string;
+
   /** What a poller whose environment names the callback URL mints URLs with. */
   callbackSigning(): CallbackSigning | undefined {
     return this.callbacks?.signing;
@@ -172,8 +180,8 @@ export class LocalWakeUps {
 
   /**
    * The callback function behind a URL on 127.0.0.1, its keys in a local Secrets Manager. A URL with
-   * AuthType AWS_IAM answers 403 to a request without a SigV4 Authorization header, as it would; the
-   * signature itself is not checked here.
+   * AuthType AWS_IAM checks each request's SigV4 signature as Lambda does, and takes the local job's key
+   * (JOB_CALLER) only: anything else is 403 without the function running.
    */
   private async startCallbacks(
     callback: NonNullable<WakeUpRoutes['callback']>,
@@ -195,12 +203,11 @@ export class LocalWakeUps {
         options.log?.(line);
       },
     });
-    const url = await LocalFunctionUrl.start(async (event) =>
-      callback.authType === 'AWS_IAM' &&
-      !String(event.headers?.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')
-        ? { statusCode: 403, body: JSON.stringify({ Message: 'Forbidden' }) }
-        : handler(event),
+    const url = await LocalFunctionUrl.start(
+      handler,
+      callback.authType === 'AWS_IAM' ? { iam: { region: LOCAL_REGION, identities: [JOB_CALLER] } } : {},
     );
+    this.callbackAuth = callback.authType;
     this.callbacks = {
       secrets,
       url,

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { runLocalWait } from '../../lib/local/local-run';
 import { runnableWaiter, synthesizeWaiter } from '../../lib/local/local-waiter';
@@ -180,6 +181,34 @@ describe('callback URLs, run locally', () => {
     expect(report.wakeUps).toMatchObject({ wokenByCallback: 1, wokenByEvent: 0, wokenBySweeper: 0 });
     // The job called 2 s after it ended; the wait noticed at once, hours before its park's backstop.
     expect(report.detectionLatencySeconds).toBeLessThan(10);
+  });
+
+  it("with AuthType AWS_IAM, takes the job's signed call and refuses an unsigned one before the function runs", async () => {
+    const iamCallbacks = runnableWaiter(
+      synthesizeWaiter({
+        examples: false,
+        waiter: { wakeUp: 'events' },
+        callbacks: { authType: lambda.FunctionUrlAuthType.AWS_IAM },
+      }),
+    );
+    const run = (unsigned: boolean) =>
+      runLocalWait({
+        machine: iamCallbacks,
+        jobDurationSeconds: 5_413,
+        queueSeconds: 83,
+        outcome: 'SUCCEEDED',
+        random: seededRandom(8),
+        eventDelivery: { delaySeconds: () => 1, lossProbability: 1 },
+        sweeperDown: true,
+        jobCallsBack: { delaySeconds: 2, unsigned },
+      });
+    const signed = await run(false);
+    expect(signed.status).toBe('SUCCEEDED');
+    expect(signed.wakeUps).toMatchObject({ wokenByCallback: 1, callbackAnswers: [202] });
+    // Unsigned: Lambda's 403, the function never ran, and the wait learns of the end only at its park's backstop.
+    const unsigned = await run(true);
+    expect(unsigned.wakeUps).toMatchObject({ wokenByCallback: 0, callbackAnswers: [403] });
+    expect(unsigned.detectionLatencySeconds ?? Number.POSITIVE_INFINITY).toBeGreaterThan(3_600);
   });
 
   it('has a null callbackUrl in the output of an event-mode waiter without callbacks', async () => {

@@ -1,5 +1,5 @@
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
+import { signedHeaders, sigV4Signer } from '../../../lib/sigv4-request';
 import { CliError } from './errors';
 
 /**
@@ -33,30 +33,18 @@ export class RegistryClient {
     /** The registry's region (its function URL's), which requests are signed for. */
     readonly region: string,
   ) {
-    this.signer = new SignatureV4({
-      credentials,
-      region,
-      service: 'lambda',
-      sha256: Hash.bind(null, 'sha256'),
-    });
+    this.signer = sigV4Signer(credentials, region);
   }
 
   async call(call: RegistryCall): Promise<RegistryAnswer> {
     const url = new URL(call.path, this.baseUrl);
     for (const [name, value] of Object.entries(call.query ?? {})) url.searchParams.set(name, value);
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const signed = await this.signer.sign({
+    const headers = await signedHeaders(this.signer, {
+      url,
       method: call.method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port === '' ? {} : { port: Number(url.port) }),
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: { host: url.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body }),
+      ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
     });
-    // fetch sets Host from the URL itself (a Host header is not its caller's to set): the same value signed.
-    const { host: _host, ...headers } = signed.headers;
     let response: Response;
     try {
       response = await fetch(url, {
