@@ -88,7 +88,7 @@ export const NEW_WAIT_EVERY_SECONDS = 15 * 60;
 
 export class LocalUiWaits {
   /** Waits started so far, by name: what the page should show. */
-  readonly started: { waitId: string; user: LocalUser; name: string }[] = [];
+  readonly started: { waitId: string; user: LocalUser; name: string; jobIds: string[] }[] = [];
   private sequence = 0;
 
   constructor(
@@ -133,7 +133,7 @@ export class LocalUiWaits {
       );
     }
     const { waitId } = (answer.body as { wait: { waitId: string } }).wait;
-    this.started.push({ waitId, user: wait.user, name: wait.name });
+    this.started.push({ waitId, user: wait.user, name: wait.name, jobIds });
     return waitId;
   }
 

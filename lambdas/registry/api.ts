@@ -281,10 +281,16 @@ async function cancel(record: RegistryRecord, caller: Caller, deps: RegistryApiD
     );
   }
   const reason = `cancelled through the stepwait registry by ${caller.display}`;
-  // The execution the wait began in first: stopping it stops the segment its `.sync` Hand Over waits for,
-  // whereas a segment stopped first would fail it (StepWait.SegmentFailed) before its own stop arrived.
-  const first = (arn: string) => (arn.endsWith(`:${record.waitId}`) ? 0 : 1);
-  const executionArns = [...record.executionArns].sort((a, b) => first(a) - first(b));
+  // The execution the wait began in first, then its segments in order: stopping an execution stops the segment
+  // its `.sync` Hand Over waits for, whereas a segment stopped first would fail it (StepWait.SegmentFailed)
+  // before its own stop arrived. Segments are named `<waitId>-<n>`; the first execution is named anything
+  // (the wait id when the registry started it; whatever a schedule or a person chose otherwise).
+  const segmentNumber = (arn: string) => {
+    const name = arn.split(':').at(-1) ?? '';
+    const suffix = name.startsWith(`${record.waitId}-`) ? name.slice(record.waitId.length + 1) : '';
+    return /^\d+$/.test(suffix) ? Number(suffix) : 0;
+  };
+  const executionArns = [...record.executionArns].sort((a, b) => segmentNumber(a) - segmentNumber(b));
   for (const executionArn of executionArns) {
     try {
       await deps.sfn.send(

@@ -101,17 +101,22 @@ export class FleetScheduler {
   async sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
     if (at <= this.timers.clock.now() || signal?.aborted) return;
     await this.blockOn(
-      new Promise<void>((wake) => {
-        const sleeper: Sleeper = { at, seq: ++this.seq, wake, cancelled: false };
-        this.sleepers.push(sleeper);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            sleeper.cancelled = true;
-            wake();
+      new Promise<void>((resolve) => {
+        const stopped = () => {
+          sleeper.cancelled = true;
+          resolve();
+        };
+        const sleeper: Sleeper = {
+          at,
+          seq: ++this.seq,
+          wake: () => {
+            signal?.removeEventListener('abort', stopped);
+            resolve();
           },
-          { once: true },
-        );
+          cancelled: false,
+        };
+        this.sleepers.push(sleeper);
+        signal?.addEventListener('abort', stopped, { once: true });
       }),
     );
   }

@@ -29,24 +29,30 @@ export class LocalFunctionUrl {
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    private readonly inFlight: Set<Promise<void>>,
   ) {}
 
   static async start(
     handler: FunctionUrlHandler,
     options: { iam?: LocalIamAuth } = {},
   ): Promise<LocalFunctionUrl> {
+    const inFlight = new Set<Promise<void>>();
     const server = createServer((request, response) => {
-      serve(handler, options.iam, request, response).catch(() => {
+      const served = serve(handler, options.iam, request, response).catch(() => {
         response.writeHead(502, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ Message: 'Internal Server Error' }));
       });
+      inFlight.add(served);
+      void served.finally(() => inFlight.delete(served));
     });
     await listenOnLoopback(server);
-    return new LocalFunctionUrl(server, `${loopbackOrigin(server, 'the local function URL')}/`);
+    return new LocalFunctionUrl(server, `${loopbackOrigin(server, 'the local function URL')}/`, inFlight);
   }
 
+  /** Closes the URL, then waits for the invocations under way: they may still be writing somewhere. */
   async stop(): Promise<void> {
     await closeServer(this.server);
+    await Promise.all(this.inFlight);
   }
 }
 

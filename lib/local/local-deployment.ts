@@ -191,7 +191,12 @@ export class LocalDeployment {
         clock,
         (event) => bus.put(event),
       );
-      stops.push(() => executions.stopAll());
+      // Stopped executions leave their tasks' invocations and end recordings to finish: they still write.
+      stops.push(async () => {
+        await executions?.stopAll();
+        await local.invocationsDone();
+        while (recording.size > 0) await Promise.allSettled([...recording]);
+      });
       const stepFunctions = await LocalStepFunctionsEndpoint.start({ executions });
       stops.push(() => stepFunctions.stop());
 

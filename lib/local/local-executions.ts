@@ -62,6 +62,8 @@ interface Execution {
   readonly ended: Promise<void>;
   status: Status;
   stopDate?: number;
+  /** The first StopExecution's `error` and `cause`: what an execution it aborted reports. */
+  stopped?: { error?: string; cause?: string };
   output?: string;
   error?: string;
   cause?: string;
@@ -245,9 +247,13 @@ export class LocalExecutions {
         );
       }
     }
-    // Its `error` and `cause` go to the ExecutionAborted history event; DescribeExecution shows them only
-    // for a FAILED execution, as for the executions a machine starts (nested-executions.ts).
+    // Its `error` and `cause` are what the execution reports if the stop ends it (not if it ended first, nor
+    // for a second stop): the account CLI's `status` shows a cancel's reason from them.
     if (execution.status === 'RUNNING') {
+      execution.stopped ??= {
+        ...(typeof request.error === 'string' ? { error: request.error } : {}),
+        ...(typeof request.cause === 'string' ? { cause: request.cause } : {}),
+      };
       execution.controller.abort();
       await execution.ended;
     }
@@ -315,6 +321,10 @@ export class LocalExecutions {
     if (execution.status === 'FAILED') {
       execution.error = result.error;
       execution.cause = result.cause;
+    }
+    if (execution.status === 'ABORTED') {
+      execution.error = execution.stopped?.error;
+      execution.cause = execution.stopped?.cause;
     }
     this.publishChange(execution);
   }

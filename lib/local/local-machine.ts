@@ -91,6 +91,8 @@ export class LocalMachine {
   /** The machines it may start, by ARN; replace one's `machine` to model a redeploy mid-wait. */
   readonly children: Readonly<Record<string, ChildMachine>>;
   private started: ChildExecution[] = [];
+  /** Poller invocations under way: a stopped execution does not wait for its task, but they still finish. */
+  private readonly invocations = new Set<Promise<unknown>>();
   private readonly stateMachineArn: string;
 
   constructor(options: LocalMachineOptions) {
@@ -124,9 +126,15 @@ export class LocalMachine {
       });
       return async (payload, { stateName }) => {
         options.beforeInvoke?.(stateName);
-        const result = await poll(payload);
-        options.onPollResult?.(result);
-        return result;
+        const invocation = poll(payload);
+        this.invocations.add(invocation);
+        try {
+          const result = await invocation;
+          options.onPollResult?.(result);
+          return result;
+        } finally {
+          this.invocations.delete(invocation);
+        }
       };
     };
     const { machine } = options;
@@ -159,6 +167,11 @@ export class LocalMachine {
         options.handOver,
       ),
     );
+  }
+
+  /** Resolves once no poller invocation is under way (before what they write to is stopped). */
+  async invocationsDone(): Promise<void> {
+    while (this.invocations.size > 0) await Promise.allSettled([...this.invocations]);
   }
 
   /**

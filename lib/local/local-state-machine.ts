@@ -123,8 +123,8 @@ const TASK_TOKEN_PLACEHOLDER = 'stepwait-local-task-token-placeholder';
 /**
  * The engine times a Task's TimeoutSeconds(Path) with a real timer, and 60 real seconds when none is set (the
  * ASL specification's default; Step Functions' is 99,999,999 seconds, "Task workflow state"). The harness
- * keeps the real values and enforces them on the virtual clock, and gives the engine this many seconds for
- * every Task instead: never reached, and below Node's timer limit (2^31 - 1 ms). A paced clock
+ * enforces a token task's real value on the virtual clock (no other synthesized Task has one), and gives the
+ * engine this many seconds for every Task instead: never reached, and below Node's timer limit (2^31 - 1 ms). A paced clock
  * (`stepwait local --ui`) may hold a task in real time for minutes before it runs.
  */
 export const ENGINE_TASK_TIMEOUT_SECONDS = 2_000_000;

@@ -219,10 +219,12 @@ export function nestedExecutionIntegrations(
     const controller = new AbortController();
     // A stopped parent stops the child its `.sync` task waits for, as Step Functions does (which is why the
     // task's role may StopExecution on it).
-    parent?.addEventListener('abort', () => controller.abort(), { once: true });
+    const parentStopped = () => controller.abort();
+    if (parent?.aborted) controller.abort();
+    parent?.addEventListener('abort', parentStopped, { once: true });
     execution.run = (async () => {
       const limit = options.stopAfterInvocations?.(execution.name);
-      const result = await child.machine.run(execution.input, {
+      const running = child.machine.run(execution.input, {
         ...child.runtime,
         lambdas:
           limit === undefined
@@ -242,6 +244,12 @@ export function nestedExecutionIntegrations(
           },
         },
       });
+      let result: LocalExecutionResult;
+      try {
+        result = await running;
+      } finally {
+        parent?.removeEventListener('abort', parentStopped);
+      }
       execution.result = result;
       execution.stopDate = child.runtime.clock.now();
       executions.push({
@@ -312,10 +320,15 @@ export function nestedExecutionIntegrations(
       started.set(arn, execution);
     }
     // The call did its work (started the execution, or found it running); only the answer is lost.
-    if (fault === 'lostResponseAfterEnd') await run(execution, child, signal);
+    // The parent waits for its child blocked, as for a Wait: in a fleet the clock moves while the child runs.
+    const runToEnd = () => {
+      const ended = run(execution as Started, child, signal);
+      return child.runtime.fleet?.blockOn(ended) ?? ended;
+    };
+    if (fault === 'lostResponseAfterEnd') await runToEnd();
     if (fault === 'lostResponse' || fault === 'lostResponseAfterEnd') throw lostResponse();
 
-    const result = await run(execution, child, signal);
+    const result = await runToEnd();
     const described = description(execution);
     if (result.status === 'SUCCEEDED') {
       return { ...described, Input: input, Output: result.output };

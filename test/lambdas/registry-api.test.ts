@@ -187,6 +187,33 @@ describe('the registry API: each caller’s own waits, by IAM identity', () => {
         .map((stop) => stop.args[0].input.executionArn),
     ).toEqual([executionOf(long.waitId, long), segment]);
 
+    // A wait started outside the registry (a schedule): its first execution has a name of its own.
+    const scheduled = 'c0000000-0000-4000-8000-0000000000a9';
+    const executions = [
+      `arn:aws:states:us-east-1:123456789012:execution:ASegments:${scheduled}-2`,
+      `arn:aws:states:us-east-1:123456789012:execution:ASegments:${scheduled}-1`,
+      'arn:aws:states:us-east-1:123456789012:execution:Waiter:nightly-2026-12-02',
+    ];
+    for (const [index, executionArn] of executions.entries()) {
+      await store.recordProgress(
+        scheduled,
+        registryViewOf(
+          state({ jobIds: ['job-3'], waitId: scheduled, segmentPolls: 3 + index }),
+          BATCH_STAGES,
+          '2026-12-02T06:03:00Z',
+        ),
+        { executionArn },
+      );
+    }
+    const stopsBefore = sfnMock.commandCalls(StopExecutionCommand).length;
+    expect((await call(ADMIN, 'POST', `/waits/${scheduled}/cancel`)).status).toBe(202);
+    expect(
+      sfnMock
+        .commandCalls(StopExecutionCommand)
+        .slice(stopsBefore)
+        .map((stop) => stop.args[0].input.executionArn),
+    ).toEqual([executions[2], executions[1], executions[0]]);
+
     // A wait on a job it did not submit stops the wait, never the job.
     sfnMock.on(StopExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'gone', $metadata: {} }));
     const other = (

@@ -1,3 +1,4 @@
+import { TerminateJobCommand } from '@aws-sdk/client-batch';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalChromium, launchChromium } from '../../../bin/chromium';
@@ -5,6 +6,7 @@ import type { Output } from '../../../bin/cli/account/io';
 import { localCommand } from '../../../bin/cli/local-command';
 import type { LocalUiRun } from '../../../bin/cli/local-ui';
 import { job, OPENING_WAITS } from '../../../bin/cli/local-ui-waits';
+import { localBatchClient } from '../../../lib/local/batch-integrations';
 import { ALICE } from '../../../lib/local/local-users';
 
 /**
@@ -99,18 +101,23 @@ describe('stepwait local --ui in headless Chromium', () => {
     await ops.close();
   });
 
-  it('shows a wait finish on screen without a reload, as its job ends in the local Batch', async () => {
+  it('shows a wait end on screen without a reload, as its job ends in the local Batch', async () => {
     const page = await openPage('alice');
     await page.evaluate(() => {
       (globalThis as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true;
     });
-    // A wait started now on a 20-minute job (10 s at 120x): it cannot have finished yet.
+    // A wait started now on a job of a day (12 minutes at 120x): the page shows it unfinished...
     const name = 'alice-live-check';
-    await run.waits.start({ user: ALICE, name, description: 'started by the test', jobs: [job(60, 1_200)] });
+    await run.waits.start({ user: ALICE, name, description: 'started by the test', jobs: [job(60, 86_400)] });
     await expect
       .poll(() => statusOf(page, name), { timeout: 20_000 })
       .toMatch(/^(Pending|Submitted|Running)$/);
-    await expect.poll(() => statusOf(page, name), { timeout: 60_000, interval: 500 }).toBe('Complete');
+    // ...until its job is terminated in the local Batch, which the wait's next poll sees.
+    const [jobId] = run.waits.started.find((wait) => wait.name === name)?.jobIds ?? [];
+    await localBatchClient(run.deployment.batch.endpoint).send(
+      new TerminateJobCommand({ jobId: jobId as string, reason: 'stopped by the test' }),
+    );
+    await expect.poll(() => statusOf(page, name), { timeout: 60_000, interval: 500 }).toBe('Error');
     expect(
       await page.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage),
     ).toBe(true);

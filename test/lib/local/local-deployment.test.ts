@@ -103,9 +103,13 @@ describe('a local deployment with a registry', () => {
     const cancelled = await client(BOB).call({ method: 'POST', path: `/waits/${wait.waitId}/cancel` });
     expect(cancelled.status).toBe(202);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn: wait.executionArn }));
-    expect(described).toMatchObject({ status: 'ABORTED', redriveStatus: 'REDRIVABLE' });
-    // Only a FAILED execution describes an error and a cause.
-    expect(described.error).toBeUndefined();
+    // The stop's error and cause, as the account CLI's status shows them.
+    expect(described).toMatchObject({
+      status: 'ABORTED',
+      redriveStatus: 'REDRIVABLE',
+      error: 'StepWait.Cancelled',
+      cause: 'cancelled through the stepwait registry by user/bob',
+    });
     // The end event arrives later (at least once) and is recorded; the wait stays Aborted.
     await expect
       .poll(() => logged.some((line) => line.event === 'executionEnd' && line.waitId === wait.waitId), {
@@ -243,6 +247,70 @@ describe('a local deployment with a registry', () => {
         const described = await stepFunctions.send(new DescribeExecutionCommand({ executionArn }));
         expect(described.status, described.name).toBe('ABORTED');
       }
+    } finally {
+      await segmented.stop();
+    }
+  });
+
+  it('runs a wait through its hand-overs to its end, the clock moving while a segment runs', async () => {
+    const synthesized = synthesizeWaiter({ examples: false, registry: true, waiter: { pollBudget: 10 } });
+    // Unpaced: the clock jumps from one instant to the next, and stops for good if anything holds it.
+    const unpaced = await LocalDeployment.start({
+      template: synthesized.template,
+      stateMachineArn: synthesized.stateMachineArn,
+      users: LOCAL_USERS,
+      random: seededRandom(6),
+    });
+    try {
+      const jobId = unpaced.batch.addJob({
+        jobQueue: LOCAL_JOB_QUEUE,
+        jobDefinition: LOCAL_JOB_DEFINITION,
+        durations: splitQueueTime(60, 6 * 3_600),
+      });
+      const started = await unpaced.invokeApi(ALICE, 'POST', '/waits', {
+        name: 'six-hours',
+        waiter: unpaced.waiterName,
+        input: { jobId },
+      });
+      expect(started.status).toBe(201);
+      await unpaced.executions.allEnded();
+      const ended = unpaced.executions.list();
+      // The main execution and the segments it handed over to, all ended well.
+      expect(ended.length).toBeGreaterThan(2);
+      expect(ended.map((execution) => execution.status)).toEqual(ended.map(() => 'SUCCEEDED'));
+    } finally {
+      await unpaced.stop();
+    }
+  });
+
+  it('stops the segment its main execution waits for when the main is stopped, as Step Functions does', async () => {
+    const synthesized = synthesizeWaiter({ examples: false, registry: true, waiter: { pollBudget: 10 } });
+    const segmented = await LocalDeployment.start({
+      template: synthesized.template,
+      stateMachineArn: synthesized.stateMachineArn,
+      users: LOCAL_USERS,
+      speed: 3_600,
+      random: seededRandom(7),
+    });
+    try {
+      const jobId = segmented.batch.addJob({
+        jobQueue: LOCAL_JOB_QUEUE,
+        jobDefinition: LOCAL_JOB_DEFINITION,
+        durations: splitQueueTime(30, 30 * 86_400),
+      });
+      const started = segmented.executions.startExecution({
+        stateMachineArn: segmented.machine.stateMachineArn,
+        name: 'console-run',
+        input: JSON.stringify({ jobId }),
+      });
+      const segments = () =>
+        segmented.executions.list().filter((execution) => execution.executionArn !== started.executionArn);
+      await expect.poll(() => segments().length, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+      await segmented.executions.stopExecution({ executionArn: started.executionArn });
+      await segmented.executions.allEnded();
+      expect(segmented.executions.list().map((execution) => execution.status)).toEqual(
+        segmented.executions.list().map(() => 'ABORTED'),
+      );
     } finally {
       await segmented.stop();
     }
