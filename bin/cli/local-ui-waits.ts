@@ -1,6 +1,5 @@
 import type { JobOutcome } from '../../lib/local/batch-emulator';
 import type { LocalDeployment } from '../../lib/local/local-deployment';
-import { LOCAL_JOB_DEFINITION, LOCAL_JOB_QUEUE, splitQueueTime } from '../../lib/local/local-run';
 import { ALICE, BOB, keysOf, type LocalUser } from '../../lib/local/local-users';
 import { LOCAL_REGION } from '../../lib/local/template';
 import { RegistryClient } from './account/registry-client';
@@ -101,20 +100,9 @@ export class LocalUiWaits {
   /** The job the nightly schedule's wait watches (that wait is named after it: it has no registry name). */
   scheduledJobId: string | undefined;
 
-  /** Puts a job in the local Batch, as if submitted now. */
-  private addJob(jobName: string, spec: LocalJob): string {
-    return this.deployment.batch.addJob({
-      jobName,
-      jobQueue: LOCAL_JOB_QUEUE,
-      jobDefinition: LOCAL_JOB_DEFINITION,
-      durations: splitQueueTime(spec.queueSeconds, spec.runSeconds),
-      outcome: spec.outcome,
-    });
-  }
-
   /** Puts the jobs in the local Batch and starts the wait through the registry API, as its user. */
   async start(wait: ScenarioWait): Promise<string> {
-    const jobIds = wait.jobs.map((spec) => this.addJob(wait.name, spec));
+    const jobIds = wait.jobs.map((spec) => this.deployment.addJob({ ...spec, jobName: wait.name }));
     const client = new RegistryClient(this.deployment.registryUrl, keysOf(wait.user), LOCAL_REGION);
     const answer = await client.call({
       method: 'POST',
@@ -140,7 +128,7 @@ export class LocalUiWaits {
   /** Starts the opening waits and the schedule's, then a new one every NEW_WAIT_EVERY_SECONDS. */
   async open(): Promise<void> {
     for (const wait of OPENING_WAITS) await this.start(wait);
-    const jobId = this.addJob('nightly-etl', SCHEDULED_JOB);
+    const jobId = this.deployment.addJob({ ...SCHEDULED_JOB, jobName: 'nightly-etl' });
     this.scheduledJobId = jobId;
     this.deployment.executions.startExecution({
       stateMachineArn: this.deployment.machine.stateMachineArn,

@@ -4,7 +4,7 @@ import { recordExecutionEnd } from '../../lambdas/registry/end-recorder';
 import { loadRegistryWaiters } from '../../lambdas/registry/registry-waiters';
 import { terminateSubmittedJobs } from '../../lambdas/registry/terminate-submitted';
 import { LocalAppError } from './app-error';
-import { BatchEmulator } from './batch-emulator';
+import { BatchEmulator, type JobOutcome } from './batch-emulator';
 import { localBatchClient } from './batch-integrations';
 import { type EventDelivery, LocalEventBus, statedEventDelay } from './event-bus';
 import { FleetScheduler } from './fleet-scheduler';
@@ -12,7 +12,7 @@ import { functionUrlEvent, LocalFunctionUrl } from './function-url-server';
 import { LocalExecutions } from './local-executions';
 import { LocalMachine } from './local-machine';
 import { LocalRegistry } from './local-registry';
-import { LOCAL_JOB_DEFINITION, LOCAL_JOB_QUEUE } from './local-run';
+import { LOCAL_JOB_DEFINITION, LOCAL_JOB_QUEUE, splitQueueTime } from './local-run';
 import type { LocalUser } from './local-users';
 import { LocalWakeUps } from './local-wake-ups';
 import { type RegistryRoutes, registryRoutesIn } from './registry-routes';
@@ -67,6 +67,11 @@ export class LocalDeployment {
     readonly routes: RegistryRoutes,
     readonly machine: RunnableMachine,
     private readonly api: RegistryApiHandler,
+    private readonly lifecycle: {
+      stop(): Promise<void>;
+      settle(): Promise<void>;
+      pollerWrites(): { writes: number; throttled: number };
+    },
   ) {}
 
   /**
@@ -95,6 +100,20 @@ export class LocalDeployment {
   /** The registry API's address (AuthType AWS_IAM: sign for service `lambda` in LOCAL_REGION). */
   get registryUrl(): string {
     return this.registryApi.url;
+  }
+
+  /**
+   * Puts a job in the deployment's Batch as if submitted now, to its local queue and definition: it queues
+   * `queueSeconds` (split as Batch jobs spend it), runs `runSeconds` and ends `outcome`. Returns its id.
+   */
+  addJob(job: { queueSeconds: number; runSeconds: number; outcome?: JobOutcome; jobName?: string }): string {
+    return this.batch.addJob({
+      ...(job.jobName === undefined ? {} : { jobName: job.jobName }),
+      jobQueue: LOCAL_JOB_QUEUE,
+      jobDefinition: LOCAL_JOB_DEFINITION,
+      durations: splitQueueTime(job.queueSeconds, job.runSeconds),
+      ...(job.outcome === undefined ? {} : { outcome: job.outcome }),
+    });
   }
 
   /** The waiter's name, as the registry API's `waiter` field takes it. */
@@ -228,23 +247,25 @@ export class LocalDeployment {
         routes,
         machine,
         api,
+        {
+          stop: stopAll,
+          settle: async () => {
+            // What is still on its way (an end event, its recording) arrives: the clock moves to each in turn.
+            for (;;) {
+              await scheduler.idle();
+              if (recording.size > 0) await Promise.all(recording);
+              else if (timers.nextAt() !== undefined) await timers.runNext();
+              else return;
+            }
+          },
+          pollerWrites: () => ({
+            writes: pollerRegistry?.writes() ?? 0,
+            throttled: pollerRegistry?.throttled() ?? 0,
+          }),
+        },
       );
-      deployment.stopAll = stopAll;
       // Its time counts from now: starting the parts took real time the clock should not leap over.
       scheduler.anchorPace();
-      deployment.settleTimers = async () => {
-        // What is still on its way (an end event, its recording) arrives: the clock moves to each in turn.
-        for (;;) {
-          await scheduler.idle();
-          if (recording.size > 0) await Promise.all(recording);
-          else if (timers.nextAt() !== undefined) await timers.runNext();
-          else return;
-        }
-      };
-      deployment.pollerWrites = () => ({
-        writes: pollerRegistry?.writes() ?? 0,
-        throttled: pollerRegistry?.throttled() ?? 0,
-      });
       return deployment;
     } catch (error) {
       await stopAll();
@@ -252,21 +273,21 @@ export class LocalDeployment {
     }
   }
 
-  private stopAll: () => Promise<void> = async () => {};
-  private settleTimers: () => Promise<void> = async () => {};
   /** With registryWriteThrottle: the pollers' registry writes, and those DynamoDB throttled. */
-  pollerWrites: () => { writes: number; throttled: number } = () => ({ writes: 0, throttled: 0 });
+  pollerWrites(): { writes: number; throttled: number } {
+    return this.lifecycle.pollerWrites();
+  }
 
   /**
    * An unpaced deployment with no execution running: lets everything still on its way arrive (end events,
    * their recording). A paced clock has recurring work and never settles: stop it instead.
    */
   async settle(): Promise<void> {
-    await this.settleTimers();
+    await this.lifecycle.settle();
   }
 
   /** Stops the clock, every execution still running, then each part, the last started first. */
   async stop(): Promise<void> {
-    await this.stopAll();
+    await this.lifecycle.stop();
   }
 }

@@ -3,6 +3,18 @@ import dynalite from 'dynalite';
 import { closeServer, listenOnLoopback, loopbackOrigin } from './loopback-server';
 import { LOCAL_CLIENT_SETTINGS } from './template';
 
+/** What DynamoDB answers a request over the table's throughput (DynamoDB API Reference, "Errors"). */
+export function throughputExceeded(): Error {
+  return Object.assign(
+    new Error('The level of configured provisioned throughput for the table was exceeded.'),
+    {
+      name: 'ProvisionedThroughputExceededException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    },
+  );
+}
+
 /**
  * DynamoDB for local runs: dynalite (DynamoDB's own JSON protocol over an in-memory LevelDB, no Java) on
  * 127.0.0.1, reached through @aws-sdk/client-dynamodb exactly as in AWS. dynalite refuses what it does not

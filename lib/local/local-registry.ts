@@ -1,9 +1,10 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   REGISTRY_TABLE_SCHEMA,
   type RegistryRecord,
   RegistryStore,
 } from '../../lambdas/registry/registry-store';
-import { LocalDynamoDb } from './local-dynamodb';
+import { LocalDynamoDb, throughputExceeded } from './local-dynamodb';
 
 /**
  * The registry of waits for local runs: its table (with the owner and created indexes) in dynalite on
@@ -11,12 +12,12 @@ import { LocalDynamoDb } from './local-dynamodb';
  * run's clock. Counts the writes, which the registry makes only when a wait's status changes.
  */
 export class LocalRegistry {
-  private writeCount = 0;
-
   private constructor(
     private readonly dynamo: LocalDynamoDb,
     readonly store: RegistryStore,
     private readonly now: () => number,
+    /** Writes through every client of this registry. */
+    private readonly counter: { writes: number },
   ) {}
 
   static async start(now: () => number, tableName = 'stepwait-registry'): Promise<LocalRegistry> {
@@ -24,18 +25,14 @@ export class LocalRegistry {
     try {
       const { partitionKey, byOwner, byCreated } = REGISTRY_TABLE_SCHEMA;
       await dynamo.createTable(tableName, partitionKey, undefined, [byOwner, byCreated]);
+      const counter = { writes: 0 };
       // As the deployed poller's client: a write throttled past three attempts leaves the registry behind.
-      const client = dynamo.client(3);
-      const registry = new LocalRegistry(dynamo, new RegistryStore(client, tableName, now), now);
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          if (context.commandName === 'UpdateItemCommand' || context.commandName === 'PutItemCommand')
-            registry.writeCount++;
-          return next(args);
-        },
-        { step: 'initialize', name: 'countRegistryWrites' },
+      const store = new RegistryStore(
+        writeCountingClient(dynamo, counter, () => false),
+        tableName,
+        now,
       );
-      return registry;
+      return new LocalRegistry(dynamo, store, now, counter);
     } catch (error) {
       await dynamo.stop();
       throw error;
@@ -51,41 +48,24 @@ export class LocalRegistry {
     probability: number,
     random: () => number,
   ): { store: RegistryStore; writes: () => number; throttled: () => number } {
-    const client = this.dynamo.client(3);
-    let writes = 0;
+    const mine = { writes: 0 };
     let throttled = 0;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const write = context.commandName === 'UpdateItemCommand' || context.commandName === 'PutItemCommand';
-        if (write) {
-          this.writeCount++;
-          writes++;
-        }
-        if (write && random() < probability) {
-          throttled++;
-          throw Object.assign(
-            new Error('The level of configured provisioned throughput for the table was exceeded.'),
-            {
-              name: 'ProvisionedThroughputExceededException',
-              $fault: 'client',
-              $metadata: { httpStatusCode: 400 },
-            },
-          );
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'throttleRegistryWrites' },
-    );
+    const client = writeCountingClient(this.dynamo, mine, () => {
+      this.counter.writes++;
+      if (random() >= probability) return false;
+      throttled++;
+      return true;
+    });
     return {
       store: new RegistryStore(client, this.store.tableName, this.now),
-      writes: () => writes,
+      writes: () => mine.writes,
       throttled: () => throttled,
     };
   }
 
   /** Writes the poller made: UpdateItem (and PutItem) calls. */
   writes(): number {
-    return this.writeCount;
+    return this.counter.writes;
   }
 
   /** Every wait recorded, newest first, as an admin lists them. */
@@ -96,4 +76,27 @@ export class LocalRegistry {
   async stop(): Promise<void> {
     await this.dynamo.stop();
   }
+}
+
+/**
+ * A client of the registry's table (3 attempts, as the poller's) that counts its writes (UpdateItem and
+ * PutItem) and throttles those `throttled` says to, before any attempt.
+ */
+function writeCountingClient(
+  dynamo: LocalDynamoDb,
+  counter: { writes: number },
+  throttled: () => boolean,
+): DynamoDBClient {
+  const client = dynamo.client(3);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'UpdateItemCommand' || context.commandName === 'PutItemCommand') {
+        counter.writes++;
+        if (throttled()) throw throughputExceeded();
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRegistryWrites' },
+  );
+  return client;
 }

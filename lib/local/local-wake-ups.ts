@@ -16,7 +16,7 @@ import { localBatchClient } from './batch-integrations';
 import { DEFAULT_EVENT_DELIVERY, type EventDelivery, LocalEventBus } from './event-bus';
 import { LocalFunctionUrl } from './function-url-server';
 import type { SimulatedLatencies } from './latencies';
-import { LocalDynamoDb } from './local-dynamodb';
+import { LocalDynamoDb, throughputExceeded } from './local-dynamodb';
 import { LocalQueue } from './local-queue';
 import { JOB_CALLER } from './local-users';
 import { SecretsEmulator } from './secrets-emulator';
@@ -88,15 +88,7 @@ export class LocalWakeUps {
         this.dynamoDbCalls[name] = (this.dynamoDbCalls[name] ?? 0) + 1;
         if (options.random() < (options.faults?.dynamoDbThrottleProbability ?? 0)) {
           this.injected.dynamoDbThrottles++;
-          // What DynamoDB answers a request over the table's throughput (DynamoDB API Reference, Errors).
-          throw Object.assign(
-            new Error('The level of configured provisioned throughput for the table was exceeded.'),
-            {
-              name: 'ProvisionedThroughputExceededException',
-              $fault: 'client',
-              $metadata: { httpStatusCode: 400 },
-            },
-          );
+          throw throughputExceeded();
         }
         const result = await next(args);
         if (name === 'Scan')

@@ -1,6 +1,5 @@
 import type { FaultRow } from './fault-scenarios';
 import { LocalDeployment } from './local-deployment';
-import { LOCAL_JOB_DEFINITION, LOCAL_JOB_QUEUE, splitQueueTime } from './local-run';
 import { ALICE, BOB } from './local-users';
 import { synthesizeWaiter } from './local-waiter';
 import { seededRandom } from './seeded-random';
@@ -33,10 +32,9 @@ export async function runRegistryFaults(waits: number, seed: number): Promise<Fa
     const runs: { waitId: string; jobId: string; outcome: 'SUCCEEDED' | 'FAILED' }[] = [];
     for (let index = 0; index < waits; index++) {
       const outcome = random() < 0.25 ? 'FAILED' : 'SUCCEEDED';
-      const jobId = deployment.batch.addJob({
-        jobQueue: LOCAL_JOB_QUEUE,
-        jobDefinition: LOCAL_JOB_DEFINITION,
-        durations: splitQueueTime(Math.round(random() * 600), 300 + Math.round(random() * 3 * 3_600)),
+      const jobId = deployment.addJob({
+        queueSeconds: Math.round(random() * 600),
+        runSeconds: 300 + Math.round(random() * 3 * 3_600),
         outcome,
       });
       const answer = await deployment.invokeApi(index % 2 === 0 ? ALICE : BOB, 'POST', '/waits', {

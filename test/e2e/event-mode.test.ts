@@ -3,6 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { runLocalWait } from '../../lib/local/local-run';
 import { runnableWaiter, synthesizeWaiter } from '../../lib/local/local-waiter';
+import type { RunnableMachine } from '../../lib/local/runnable-machine';
 import { seededRandom } from '../../lib/local/seeded-random';
 
 /**
@@ -161,18 +162,21 @@ describe('switching a waiter back to polling, with waits parked before the deplo
 describe('callback URLs, run locally', () => {
   const withCallbacks = () =>
     runnableWaiter(synthesizeWaiter({ examples: false, waiter: { wakeUp: 'events' }, callbacks: true }));
-
-  it('puts a signed URL in the output, and the job calling it wakes the wait when every event is lost', async () => {
-    const report = await runLocalWait({
-      machine: withCallbacks(),
+  /** A job of 1.5 h that calls back 2 s after it ends, every event lost and the sweeper down. */
+  const callingBack = (machine: RunnableMachine, unsigned = false) =>
+    runLocalWait({
+      machine,
       jobDurationSeconds: 5_413,
       queueSeconds: 83,
       outcome: 'SUCCEEDED',
       random: seededRandom(8),
       eventDelivery: { delaySeconds: () => 1, lossProbability: 1 },
       sweeperDown: true,
-      jobCallsBack: { delaySeconds: 2 },
+      jobCallsBack: { delaySeconds: 2, unsigned },
     });
+
+  it('puts a signed URL in the output, and the job calling it wakes the wait when every event is lost', async () => {
+    const report = await callingBack(withCallbacks());
     expect(report.status).toBe('SUCCEEDED');
     const url = new URL((report.output as { callbackUrl: string }).callbackUrl);
     expect(url.hostname).toBe('127.0.0.1');
@@ -191,22 +195,11 @@ describe('callback URLs, run locally', () => {
         callbacks: { authType: lambda.FunctionUrlAuthType.AWS_IAM },
       }),
     );
-    const run = (unsigned: boolean) =>
-      runLocalWait({
-        machine: iamCallbacks,
-        jobDurationSeconds: 5_413,
-        queueSeconds: 83,
-        outcome: 'SUCCEEDED',
-        random: seededRandom(8),
-        eventDelivery: { delaySeconds: () => 1, lossProbability: 1 },
-        sweeperDown: true,
-        jobCallsBack: { delaySeconds: 2, unsigned },
-      });
-    const signed = await run(false);
+    const signed = await callingBack(iamCallbacks);
     expect(signed.status).toBe('SUCCEEDED');
     expect(signed.wakeUps).toMatchObject({ wokenByCallback: 1, callbackAnswers: [202] });
     // Unsigned: Lambda's 403, the function never ran, and the wait learns of the end only at its park's backstop.
-    const unsigned = await run(true);
+    const unsigned = await callingBack(iamCallbacks, true);
     expect(unsigned.wakeUps).toMatchObject({ wokenByCallback: 0, callbackAnswers: [403] });
     expect(unsigned.detectionLatencySeconds ?? Number.POSITIVE_INFINITY).toBeGreaterThan(3_600);
   });

@@ -15,7 +15,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../../bin/cli/account/registry-client';
 import { LocalDeployment } from '../../../lib/local/local-deployment';
-import { LOCAL_JOB_DEFINITION, LOCAL_JOB_QUEUE, splitQueueTime } from '../../../lib/local/local-run';
 import { ALICE, BOB, keysOf, LOCAL_USERS, OPS, uniqueIdOf } from '../../../lib/local/local-users';
 import { synthesizeWaiter } from '../../../lib/local/local-waiter';
 import { seededRandom } from '../../../lib/local/seeded-random';
@@ -51,12 +50,20 @@ afterAll(async () => {
   expect(deployment.executions.list().filter((execution) => execution.status === 'RUNNING')).toEqual([]);
 });
 
-function addJob(runSeconds: number, outcome: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED'): string {
-  return deployment.batch.addJob({
-    jobQueue: 'stepwait-local-queue',
-    jobDefinition: 'stepwait-local-job:1',
-    durations: splitQueueTime(30, runSeconds),
-    outcome,
+const addJob = (runSeconds: number) => deployment.addJob({ queueSeconds: 30, runSeconds });
+
+/**
+ * The example app with a registry and a poll budget of 10, so a wait continues in a segment execution after
+ * 10 polls; paced at `speed`, or unpaced without it.
+ */
+function handingOver(seed: number, speed?: number): Promise<LocalDeployment> {
+  const synthesized = synthesizeWaiter({ examples: false, registry: true, waiter: { pollBudget: 10 } });
+  return LocalDeployment.start({
+    template: synthesized.template,
+    stateMachineArn: synthesized.stateMachineArn,
+    users: LOCAL_USERS,
+    ...(speed === undefined ? {} : { speed }),
+    random: seededRandom(seed),
   });
 }
 
@@ -211,21 +218,9 @@ describe('a local deployment with a registry', () => {
   });
 
   it("cancels a wait that handed over: its segment execution is the account's too, and stops", async () => {
-    // A poll budget of 10: the wait continues in a segment execution after 10 polls.
-    const synthesized = synthesizeWaiter({ examples: false, registry: true, waiter: { pollBudget: 10 } });
-    const segmented = await LocalDeployment.start({
-      template: synthesized.template,
-      stateMachineArn: synthesized.stateMachineArn,
-      users: LOCAL_USERS,
-      speed: 3_600,
-      random: seededRandom(5),
-    });
+    const segmented = await handingOver(5, 3_600);
     try {
-      const jobId = segmented.batch.addJob({
-        jobQueue: LOCAL_JOB_QUEUE,
-        jobDefinition: LOCAL_JOB_DEFINITION,
-        durations: splitQueueTime(30, 30 * 86_400),
-      });
+      const jobId = segmented.addJob({ queueSeconds: 30, runSeconds: 30 * 86_400 });
       const alice = new RegistryClient(segmented.registryUrl, keysOf(ALICE), LOCAL_REGION);
       const started = await alice.call({
         method: 'POST',
@@ -253,20 +248,10 @@ describe('a local deployment with a registry', () => {
   });
 
   it('runs a wait through its hand-overs to its end, the clock moving while a segment runs', async () => {
-    const synthesized = synthesizeWaiter({ examples: false, registry: true, waiter: { pollBudget: 10 } });
     // Unpaced: the clock jumps from one instant to the next, and stops for good if anything holds it.
-    const unpaced = await LocalDeployment.start({
-      template: synthesized.template,
-      stateMachineArn: synthesized.stateMachineArn,
-      users: LOCAL_USERS,
-      random: seededRandom(6),
-    });
+    const unpaced = await handingOver(6);
     try {
-      const jobId = unpaced.batch.addJob({
-        jobQueue: LOCAL_JOB_QUEUE,
-        jobDefinition: LOCAL_JOB_DEFINITION,
-        durations: splitQueueTime(60, 6 * 3_600),
-      });
+      const jobId = unpaced.addJob({ queueSeconds: 60, runSeconds: 6 * 3_600 });
       const started = await unpaced.invokeApi(ALICE, 'POST', '/waits', {
         name: 'six-hours',
         waiter: unpaced.waiterName,
@@ -284,20 +269,9 @@ describe('a local deployment with a registry', () => {
   });
 
   it('stops the segment its main execution waits for when the main is stopped, as Step Functions does', async () => {
-    const synthesized = synthesizeWaiter({ examples: false, registry: true, waiter: { pollBudget: 10 } });
-    const segmented = await LocalDeployment.start({
-      template: synthesized.template,
-      stateMachineArn: synthesized.stateMachineArn,
-      users: LOCAL_USERS,
-      speed: 3_600,
-      random: seededRandom(7),
-    });
+    const segmented = await handingOver(7, 3_600);
     try {
-      const jobId = segmented.batch.addJob({
-        jobQueue: LOCAL_JOB_QUEUE,
-        jobDefinition: LOCAL_JOB_DEFINITION,
-        durations: splitQueueTime(30, 30 * 86_400),
-      });
+      const jobId = segmented.addJob({ queueSeconds: 30, runSeconds: 30 * 86_400 });
       const started = segmented.executions.startExecution({
         stateMachineArn: segmented.machine.stateMachineArn,
         name: 'console-run',
